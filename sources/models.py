@@ -1,0 +1,185 @@
+"""Sources (who states or relays a claim) and the documents they publish."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pghistory
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Upper
+
+from factcheck.validators import validate_language_tag
+
+
+# Every change to these tables is written by database triggers into an
+# append-only event table, so bulk updates and raw SQL are recorded too.
+def track_history(model: type[models.Model]) -> type[models.Model]:
+    # Fresh trackers per model: pghistory binds each tracker to one model.
+    # Generated columns (search vectors) are derived, so not worth a copy.
+    generated = [f.name for f in model._meta.concrete_fields if isinstance(f, models.GeneratedField)]
+    return pghistory.track(
+        pghistory.InsertEvent(),
+        pghistory.UpdateEvent(),
+        pghistory.DeleteEvent(),
+        exclude=generated or None,
+        append_only=True,
+    )(model)
+
+
+class SourceKind(models.TextChoices):
+    NEWS_AGENCY = "news_agency", "News agency"
+    OUTLET = "outlet", "News outlet"
+    GOVERNMENT = "government", "Government body"
+    MILITARY = "military", "Military unit"
+    ORGANISATION = "organisation", "Organisation"
+    PERSON = "person", "Person"
+    ANONYMOUS = "anonymous", "Anonymous source"
+    OTHER = "other", "Other"
+
+
+class Reliability(models.TextChoices):
+    """Source reliability on the Admiralty (NATO) scale."""
+
+    A = "A", "A - completely reliable"
+    B = "B", "B - usually reliable"
+    C = "C", "C - fairly reliable"
+    D = "D", "D - not usually reliable"
+    E = "E", "E - unreliable"
+    F = "F", "F - reliability cannot be judged"
+
+
+class SourceQuerySet(models.QuerySet):
+    def search(self, text: str) -> SourceQuerySet:
+        """Sources whose name or any alias contains ``text`` (case-insensitive)."""
+        text = text.strip()
+        if not text:
+            return self
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        alias_match = RawSQL(
+            'EXISTS (SELECT 1 FROM unnest("sources_source"."aliases") AS alias WHERE alias ILIKE %s)',
+            (pattern,),
+            output_field=models.BooleanField(),
+        )
+        return self.filter(Q(name__icontains=text) | Q(alias_match))
+
+
+@track_history
+class Source(models.Model):
+    name = models.CharField(max_length=300)
+    kind = models.CharField(max_length=20, choices=SourceKind.choices, default=SourceKind.OUTLET)
+    description = models.TextField(
+        blank=True,
+        max_length=2000,
+        help_text='Who this is; for an anonymous source, how it was described ("a source in the ministry").',
+    )
+    aliases = ArrayField(
+        models.CharField(max_length=300),
+        blank=True,
+        default=list,
+        size=50,
+        help_text="Other names and spellings, searchable. Comma-separated in the admin.",
+    )
+    country = models.CharField(
+        max_length=2,
+        blank=True,
+        validators=[RegexValidator(r"^[A-Z]{2}$", "Use a two-letter ISO 3166-1 country code, e.g. AZ.")],
+    )
+    url = models.URLField(blank=True, max_length=500)
+    wikidata_qid = models.CharField(
+        "Wikidata QID",
+        max_length=20,
+        blank=True,
+        validators=[RegexValidator(r"^Q[1-9][0-9]*$", "A Wikidata QID looks like Q1234.")],
+    )
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        help_text="The organisation this source belongs to or speaks for. "
+        "Sources sharing a parent count as one independent origin.",
+    )
+    reliability = models.CharField(max_length=1, blank=True, choices=Reliability.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SourceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(name=""), name="source_name_not_blank"),
+            models.CheckConstraint(condition=~Q(parent=models.F("id")), name="source_not_own_parent"),
+            models.UniqueConstraint(
+                fields=["wikidata_qid"], condition=~Q(wikidata_qid=""), name="source_unique_wikidata_qid"
+            ),
+        ]
+        indexes = [
+            GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="source_name_trgm"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def independence_key(self) -> int:
+        """Sources that share a parent organisation count as one origin."""
+        return self.parent_id or self.id
+
+
+class DocumentKind(models.TextChoices):
+    ARTICLE = "article", "Article"
+    PRESS_RELEASE = "press_release", "Press release"
+    BROADCAST = "broadcast", "Broadcast"
+    POST = "post", "Social media post"
+    REPORT = "report", "Report"
+    OTHER = "other", "Other"
+
+
+@track_history
+class Document(models.Model):
+    title = models.CharField(max_length=500)
+    kind = models.CharField(max_length=20, choices=DocumentKind.choices, default=DocumentKind.ARTICLE)
+    url = models.URLField(blank=True, max_length=1000)
+    publisher = models.ForeignKey(
+        Source,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="documents",
+        help_text="Leave empty when the text does not say who published it.",
+    )
+    published_at = models.DateTimeField(null=True, blank=True)
+    retrieved_at = models.DateTimeField(null=True, blank=True)
+    language = models.CharField(max_length=35, default="en", validators=[validate_language_tag])
+    body = models.TextField(blank=True, max_length=500_000)
+    content_hash = models.CharField(max_length=64, blank=True, editable=False, help_text="SHA-256 of the body.")
+    archive_url = models.URLField(blank=True, max_length=1000)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(title=""), name="document_title_not_blank"),
+            models.UniqueConstraint(fields=["url"], condition=~Q(url=""), name="document_unique_url"),
+        ]
+        indexes = [models.Index(fields=["publisher", "-published_at"], name="document_publisher_date")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args, **kwargs) -> None:
+        # The hash is derived from the body; keeping it here means no writer can forget it.
+        self.content_hash = self.hash_body(self.body)
+        super().save(*args, **kwargs)
+
+    @staticmethod
+    def hash_body(body: str) -> str:
+        return hashlib.sha256(body.encode()).hexdigest() if body else ""
