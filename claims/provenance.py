@@ -89,6 +89,47 @@ class Trace:
     def flag_codes(self) -> list[str]:
         return [f.code for f in self.flags]
 
+    def as_dict(self) -> dict:
+        """Plain data for the API, the admin's picture and the exports.
+
+        Each hop carries its source and the edge that leads on to the next hop:
+        ``relation``, ``document``, ``quote`` and ``verified`` are null at the
+        origin and at the repeated source that closes a loop.
+        """
+        return {
+            "as_of": self.as_of.isoformat() if self.as_of else None,
+            "chains": [[_hop_dict(hop) for hop in chain] for chain in self.chains],
+            "origins": [_source_dict(o) for o in self.origins],
+            "independent_origins": self.independent_origins,
+            "origin_groups": [
+                {
+                    "organisation": {"id": group[0].group_id, "name": group[0].group_name},
+                    "sources": [_source_dict(o) for o in group],
+                }
+                for group in self.origin_groups
+            ],
+            "unknown_origins": [_source_dict(o) for o in self.unknown_origins],
+            "flags": self.flag_codes,
+            "flag_details": [{"flag": f.code, "message": f.message} for f in self.flags],
+        }
+
+
+def _source_dict(ref: SourceRef) -> dict:
+    return {"id": ref.id, "name": ref.name, "kind": ref.kind}
+
+
+def _hop_dict(hop: Hop) -> dict:
+    edge = hop.edge
+    document = edge.document if edge else None
+    return {
+        "source": _source_dict(hop.source),
+        "relation": edge.relation if edge else None,
+        "document": {"id": document.id, "title": document.title, "url": document.url} if document else None,
+        "quote": edge.quote if edge else None,
+        "verified": edge.verified if edge else None,
+        "closes_loop": hop.closes_loop,
+    }
+
 
 # --- the query ----------------------------------------------------------------
 

@@ -6,6 +6,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 api_v1 = [
     path("", include("sources.api.urls")),
     path("", include("claims.api.urls")),
+    path("", include("claims.api.history_urls")),
+    path("", include("claims.api.interop_urls")),
     path("auth/", include("factcheck.auth_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
