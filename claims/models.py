@@ -88,7 +88,7 @@ class Claim(models.Model):
     rating_explanation = models.TextField(
         blank=True, max_length=10_000, help_text="Why the claim got its rating (the review body)."
     )
-    topics = models.ManyToManyField(Topic, blank=True, related_name="claims")
+    topics = models.ManyToManyField(Topic, blank=True, related_name="claims", through="ClaimTopic")
     event_start = models.DateField(null=True, blank=True, help_text="When the claimed event happened (or began).")
     event_end = models.DateField(null=True, blank=True, help_text="When it ended, for a range.")
     event_approximate = models.BooleanField(default=False, help_text='The date is approximate ("last summer").')
@@ -124,6 +124,21 @@ class Claim(models.Model):
     @property
     def rating_value(self) -> int | None:
         return RATING_VALUES.get(self.rating) if self.rating else None
+
+
+@track_history
+class ClaimTopic(models.Model):
+    """A claim's topic; an explicit table so that topic changes are in the history too."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE)
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE)
+
+    class Meta:
+        db_table = "claims_claim_topics"  # the table Django made for the plain many-to-many
+        unique_together = [("claim", "topic")]
+
+    def __str__(self) -> str:
+        return f"{self.claim_id}: {self.topic}"
 
 
 @track_history
