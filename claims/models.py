@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.expressions import RawSQL
 
+from factcheck.fields import BoundedTextField
 from factcheck.validators import validate_language_tag
 from sources.models import Document, Source, track_history
 
@@ -82,10 +83,10 @@ class ClaimQuerySet(models.QuerySet):
 @track_history
 @pgtrigger.register(pgtrigger.Protect(name="claim_protect_delete", operation=pgtrigger.Delete))
 class Claim(models.Model):
-    text = models.TextField(max_length=2000, help_text="One atomic, checkable statement, worded once.")
+    text = BoundedTextField(max_length=2000, help_text="One atomic, checkable statement, worded once.")
     status = models.CharField(max_length=20, choices=ClaimStatus.choices, default=ClaimStatus.DRAFT)
     rating = models.CharField(max_length=20, choices=Rating.choices, blank=True)
-    rating_explanation = models.TextField(
+    rating_explanation = BoundedTextField(
         blank=True, max_length=10_000, help_text="Why the claim got its rating (the review body)."
     )
     topics = models.ManyToManyField(Topic, blank=True, related_name="claims", through="ClaimTopic")
@@ -147,7 +148,7 @@ class Appearance(models.Model):
 
     claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="appearances")
     document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="appearances")
-    quote = models.TextField(max_length=5000, help_text="The words as they stand in the document.")
+    quote = BoundedTextField(max_length=5000, help_text="The words as they stand in the document.")
     created_at = models.DateTimeField(auto_now_add=True)
     search_vector = _search_vector("quote")
 
@@ -219,7 +220,7 @@ class Attribution(models.Model):
         related_name="attributions",
         help_text="The document in which this hop is asserted.",
     )
-    quote = models.TextField(blank=True, max_length=5000, help_text="The words that evidence this hop.")
+    quote = BoundedTextField(blank=True, max_length=5000, help_text="The words that evidence this hop.")
     verified = models.BooleanField(
         default=False,
         help_text="The upstream statement was itself located and checked, not only asserted downstream.",

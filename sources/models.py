@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Upper
 
+from factcheck.fields import BoundedTextField
 from factcheck.validators import validate_language_tag
 
 
@@ -72,7 +73,7 @@ class SourceQuerySet(models.QuerySet):
 class Source(models.Model):
     name = models.CharField(max_length=300)
     kind = models.CharField(max_length=20, choices=SourceKind.choices, default=SourceKind.OUTLET)
-    description = models.TextField(
+    description = BoundedTextField(
         blank=True,
         max_length=2000,
         help_text='Who this is; for an anonymous source, how it was described ("a source in the ministry").',
@@ -158,7 +159,7 @@ class Document(models.Model):
     published_at = models.DateTimeField(null=True, blank=True)
     retrieved_at = models.DateTimeField(null=True, blank=True)
     language = models.CharField(max_length=35, default="en", validators=[validate_language_tag])
-    body = models.TextField(blank=True, max_length=500_000)
+    body = BoundedTextField(blank=True, max_length=500_000)
     content_hash = models.CharField(max_length=64, blank=True, editable=False, help_text="SHA-256 of the body.")
     archive_url = models.URLField(blank=True, max_length=1000)
     created_at = models.DateTimeField(auto_now_add=True)
