@@ -139,27 +139,41 @@ _LIVE_GRAPH = """
     edge AS (
         SELECT id, statement_id, upstream_id, relation, document_id, quote, verified
         FROM claims_attribution WHERE claim_id = %(claim)s
-    )"""
+    ),
+    gone AS (SELECT NULL::bigint AS id, NULL::text AS name, NULL::text AS kind WHERE false)"""
 
 # The graph as it stood at %(as_of)s, rebuilt from the append-only history: the
-# last event of each row up to that moment, unless that event was its deletion.
+# last event of each row up to that moment, unless that event was its deletion or
+# moved the row to another claim. "Last" is by pgh_id, the order the events were
+# written in: pgh_created_at is the transaction's start, and a transaction that
+# started first may write a row last (it waited for the other's lock).
+# Sources are read live; one deleted since is named from its last event (``gone``).
 _HISTORIC_GRAPH = """
     stmt AS (
         SELECT id, source_id FROM (
-            SELECT DISTINCT ON (pgh_obj_id) pgh_obj_id AS id, source_id, pgh_label
+            SELECT DISTINCT ON (pgh_obj_id) pgh_obj_id AS id, claim_id, source_id, pgh_label
             FROM claims_statementevent
-            WHERE claim_id = %(claim)s AND pgh_created_at <= %(as_of)s
-            ORDER BY pgh_obj_id, pgh_created_at DESC, pgh_id DESC
-        ) last WHERE pgh_label <> 'delete'
+            WHERE pgh_obj_id IN (SELECT pgh_obj_id FROM claims_statementevent WHERE claim_id = %(claim)s)
+              AND pgh_created_at <= %(as_of)s
+            ORDER BY pgh_obj_id, pgh_id DESC
+        ) last WHERE pgh_label <> 'delete' AND claim_id = %(claim)s
     ),
     edge AS (
         SELECT id, statement_id, upstream_id, relation, document_id, quote, verified FROM (
-            SELECT DISTINCT ON (pgh_obj_id) pgh_obj_id AS id, statement_id, upstream_id,
+            SELECT DISTINCT ON (pgh_obj_id) pgh_obj_id AS id, claim_id, statement_id, upstream_id,
                    relation, document_id, quote, verified, pgh_label
             FROM claims_attributionevent
-            WHERE claim_id = %(claim)s AND pgh_created_at <= %(as_of)s
-            ORDER BY pgh_obj_id, pgh_created_at DESC, pgh_id DESC
-        ) last WHERE pgh_label <> 'delete'
+            WHERE pgh_obj_id IN (SELECT pgh_obj_id FROM claims_attributionevent WHERE claim_id = %(claim)s)
+              AND pgh_created_at <= %(as_of)s
+            ORDER BY pgh_obj_id, pgh_id DESC
+        ) last WHERE pgh_label <> 'delete' AND claim_id = %(claim)s
+    ),
+    gone AS (
+        SELECT DISTINCT ON (pgh_obj_id) pgh_obj_id AS id, name, kind
+        FROM sources_sourceevent
+        WHERE pgh_obj_id IN (SELECT source_id FROM stmt)
+          AND NOT EXISTS (SELECT 1 FROM sources_source s WHERE s.id = pgh_obj_id)
+        ORDER BY pgh_obj_id, pgh_id DESC
     )"""
 
 # Walk every statement upstream, carrying the path; a step back onto the path
@@ -201,9 +215,12 @@ root AS (
 SELECT
     (SELECT coalesce(json_agg(json_build_array(start_id, path, edge_ids, closed)
                               ORDER BY start_id, path), '[]') FROM chains),
-    (SELECT coalesce(json_agg(json_build_array(st.id, s.id, s.name, s.kind, r.id, r.name)), '[]')
-     FROM stmt st JOIN sources_source s ON s.id = st.source_id
-     JOIN root ON root.source_id = s.id JOIN sources_source r ON r.id = root.root_id),
+    (SELECT coalesce(json_agg(json_build_array(st.id, st.source_id, coalesce(s.name, g.name),
+                                               coalesce(s.kind, g.kind), coalesce(r.id, st.source_id),
+                                               coalesce(r.name, g.name))), '[]')
+     FROM stmt st LEFT JOIN sources_source s ON s.id = st.source_id
+     LEFT JOIN gone g ON g.id = st.source_id
+     LEFT JOIN root ON root.source_id = st.source_id LEFT JOIN sources_source r ON r.id = root.root_id),
     (SELECT coalesce(json_agg(json_build_array(e.id, e.statement_id, e.upstream_id, e.relation,
                                                d.id, d.title, d.url, e.quote, e.verified)), '[]')
      FROM edge e LEFT JOIN sources_document d ON d.id = e.document_id)

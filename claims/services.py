@@ -37,6 +37,8 @@ def _clean(obj) -> None:
 @transaction.atomic
 def claim_create(*, text: str, created_by=None, topics=(), **fields) -> Claim:
     claim = Claim(text=text, created_by=created_by, **fields)
+    if claim.status == ClaimStatus.PUBLISHED:
+        claim.published_at = timezone.now()
     _clean(claim)
     claim.save()
     if topics:

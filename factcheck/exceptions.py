@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError
 from django.db.models import ProtectedError, RestrictedError
@@ -24,6 +25,8 @@ def exception_handler(exc, context):
             {"detail": "This would break a rule of the database (a duplicate or a broken reference)."},
             status=status.HTTP_409_CONFLICT,
         )
+    elif isinstance(exc, RequestDataTooBig):
+        return Response({"detail": "The request body is too large."}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     elif isinstance(exc, DataError):
         return Response({"detail": "A value is out of range or malformed."}, status=status.HTTP_400_BAD_REQUEST)
     return drf_exception_handler(exc, context)

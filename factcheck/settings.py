@@ -138,6 +138,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["factcheck.permissions.RolePermission"],
+    "DEFAULT_PARSER_CLASSES": [
+        "factcheck.parsers.SafeJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "factcheck.pagination.DefaultPagination",
     "PAGE_SIZE": 50,
@@ -161,6 +166,11 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Sources and documents both have a "kind" with different choices.
+    "ENUM_NAME_OVERRIDES": {
+        "SourceKindEnum": "sources.models.SourceKind",
+        "DocumentKindEnum": "sources.models.DocumentKind",
+    },
 }
 
 # Who publishes the fact-checks (the ClaimReview author) and where claims live.

@@ -77,3 +77,34 @@ def seed_like_chain(db):
         "ministry": ministry,
         "government": government,
     }
+
+
+@pytest.fixture(scope="module")
+def _restore_migrated_data(django_db_setup, django_db_blocker):
+    # A transactional test ends by emptying every table, the roles created by
+    # migrations included; put that data back for the tests that run after it.
+    from django.core.management import call_command
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        snapshot = connection.creation.serialize_db_to_string()
+    yield
+    with django_db_blocker.unblock():
+        call_command("flush", interactive=False, inhibit_post_migrate=True, verbosity=0)
+        connection.creation.deserialize_db_from_string(snapshot)
+
+
+@pytest.fixture
+def committed_db(_restore_migrated_data, transactional_db) -> None:
+    """A database where every write commits, so each transaction gets its own time
+    (history events carry their transaction's start time). Slower than ``db``.
+
+    Each test ends with every table emptied (roles included, so use a superuser or
+    anonymous client inside); the data migrations made is put back once the module's
+    tests are done, for the tests that run after them."""
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings) -> None:
+    # The default hasher is slow on purpose (about a second a user here); tests create many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

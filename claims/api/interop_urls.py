@@ -1,1 +1,9 @@
-urlpatterns = []
+from django.urls import path
+
+from .interop import ClaimProvView, ClaimReviewImportView, ClaimReviewView
+
+urlpatterns = [
+    path("claims/<int:id>/claimreview/", ClaimReviewView.as_view(), name="claim-claimreview"),
+    path("claims/<int:id>/prov/", ClaimProvView.as_view(), name="claim-prov"),
+    path("claimreview/import/", ClaimReviewImportView.as_view(), name="claimreview-import"),
+]

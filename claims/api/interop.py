@@ -1,0 +1,132 @@
+"""ClaimReview and PROV for one claim; ClaimReview import for editors."""
+
+from __future__ import annotations
+
+import json
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import MultiPartParser
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from claims.interop.claimreview import MAX_IMPORT_BYTES, claim_review, claim_review_queryset, claimreview_import
+from claims.interop.prov import claim_prov
+from claims.models import Claim
+from factcheck.parsers import SafeJSONParser
+from factcheck.permissions import RolePermission
+from factcheck.roles import can_read_all
+
+
+class JSONLDRenderer(JSONRenderer):
+    media_type = "application/ld+json"
+
+
+class ProvJSONRenderer(JSONRenderer):
+    # PROV-JSON has no registered media type of its own; the W3C note serves it as JSON.
+    media_type = "application/json"
+
+
+def _readable(queryset, user):
+    """Anonymous clients and users without a role see published claims only."""
+    return queryset if can_read_all(user) else queryset.published()
+
+
+class ClaimReviewView(APIView):
+    permission_classes = [RolePermission]
+    public_read = True
+    renderer_classes = [JSONLDRenderer, JSONRenderer]
+
+    @extend_schema(
+        summary="The claim as schema.org ClaimReview JSON-LD",
+        responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="ClaimReview JSON-LD")},
+        tags=["claims"],
+    )
+    def get(self, request: Request, id: int) -> Response:
+        claim = get_object_or_404(_readable(claim_review_queryset(), request.user), pk=id)
+        return Response(claim_review(claim))
+
+
+class ClaimProvView(APIView):
+    permission_classes = [RolePermission]
+    public_read = True
+    renderer_classes = [ProvJSONRenderer]
+
+    @extend_schema(
+        summary="The claim's attribution graph as W3C PROV-JSON",
+        responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="PROV-JSON document")},
+        tags=["claims"],
+    )
+    def get(self, request: Request, id: int) -> Response:
+        claim = get_object_or_404(_readable(Claim.objects.only("id", "text"), request.user), pk=id)
+        return Response(json.loads(claim_prov(claim).serialize(format="json")))
+
+
+_ImportResult = inline_serializer(
+    "ClaimReviewImportResult",
+    fields={
+        "results": serializers.ListField(
+            child=inline_serializer(
+                "ClaimReviewImportedClaim",
+                fields={
+                    "claim": serializers.IntegerField(),
+                    "text": serializers.CharField(),
+                    "action": serializers.ChoiceField(choices=["created", "updated", "unchanged"]),
+                    "changes": serializers.ListField(child=serializers.CharField()),
+                },
+            )
+        )
+    },
+)
+
+
+class ClaimReviewImportView(APIView):
+    """Import ClaimReview JSON-LD: the JSON body, or an uploaded ``file`` holding
+    JSON-LD or an HTML page with ``<script type="application/ld+json">`` markup."""
+
+    permission_classes = [RolePermission]
+    parser_classes = [SafeJSONParser, MultiPartParser]
+
+    @extend_schema(
+        summary="Import ClaimReview JSON-LD (editors)",
+        request={
+            "application/json": OpenApiTypes.OBJECT,
+            "multipart/form-data": inline_serializer("ClaimReviewUpload", fields={"file": serializers.FileField()}),
+        },
+        responses={
+            200: OpenApiResponse(_ImportResult, description="Every review matched a claim already here."),
+            201: OpenApiResponse(_ImportResult, description="At least one claim was created."),
+            400: OpenApiResponse(
+                description="Malformed JSON-LD, no ClaimReview, no claimReviewed, a rating that cannot be mapped, "
+                "or input over the size limit; messages name the field."
+            ),
+        },
+        tags=["claims"],
+    )
+    def post(self, request: Request) -> Response:
+        # Checked before the body is read, so an oversized upload is never parsed.
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+        if length > MAX_IMPORT_BYTES:
+            raise ValidationError({"input": [f"The request is {length} bytes; the limit is {MAX_IMPORT_BYTES} bytes."]})
+        if request.content_type.startswith("multipart/"):
+            upload = request.FILES.get("file")
+            if upload is None:
+                raise ValidationError({"file": ["Upload the JSON-LD or HTML page in the 'file' field."]})
+            if upload.size > MAX_IMPORT_BYTES:
+                raise ValidationError({"file": [f"The file is {upload.size} bytes; the limit is {MAX_IMPORT_BYTES}."]})
+            content = upload.read()
+        else:
+            content = request.data
+            if not isinstance(content, (dict, list)):
+                raise ValidationError({"input": ["Send a JSON-LD object (or a list of them) as the body."]})
+        results = claimreview_import(content, user=request.user)
+        created = any(r.action == "created" for r in results)
+        return Response(
+            {"results": [r.as_dict() for r in results]},
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )

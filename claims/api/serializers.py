@@ -1,0 +1,277 @@
+"""JSON shapes of claims, chains and traces. Writes go through claims.services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from claims import services
+from claims.models import Appearance, Claim, Relation, Topic
+from claims.services import MAX_HOPS, HopInput
+from sources.filters import MAX_ID
+from sources.models import Document, Source, SourceKind
+
+
+class TopicSlugsField(serializers.ListField):
+    """Topics as slugs, resolved in one query (a per-slug lookup would let one request run thousands)."""
+
+    child = serializers.SlugField(max_length=100)
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("max_length", 50)
+        super().__init__(**kwargs)
+
+    def to_representation(self, topics) -> list[str]:
+        return [topic.slug for topic in topics.all()]
+
+    def to_internal_value(self, data) -> list[Topic]:
+        slugs = list(dict.fromkeys(super().to_internal_value(data)))
+        found = {topic.slug: topic for topic in Topic.objects.filter(slug__in=slugs)}
+        missing = [slug for slug in slugs if slug not in found]
+        if missing:
+            raise serializers.ValidationError(f"Unknown topic: {', '.join(missing)}.")
+        return [found[slug] for slug in slugs]
+
+
+class DocumentRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Document
+        fields = ["id", "title", "url"]
+
+
+class AppearanceSerializer(serializers.ModelSerializer):
+    document = DocumentRefSerializer(read_only=True)
+
+    class Meta:
+        model = Appearance
+        fields = ["document", "quote"]
+
+
+class ClaimSerializer(serializers.ModelSerializer):
+    """A claim as lists show it; the detail adds where it appears."""
+
+    topics = TopicSlugsField(required=False, help_text="Topic slugs.")
+    rating_value = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="The rating on a 1-5 scale (ClaimReview ratingValue)."
+    )
+
+    class Meta:
+        model = Claim
+        fields = [
+            "id",
+            "text",
+            "status",
+            "rating",
+            "rating_value",
+            "rating_explanation",
+            "topics",
+            "event_start",
+            "event_end",
+            "event_approximate",
+            "language",
+            "published_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "published_at", "created_at", "updated_at"]
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        # Said here per field; the database constraint would only say "violated".
+        start = attrs.get("event_start", getattr(self.instance, "event_start", None))
+        end = attrs.get("event_end", getattr(self.instance, "event_end", None))
+        if end is not None and start is None:
+            raise serializers.ValidationError({"event_start": "An event with an end needs a start."})
+        if end is not None and end < start:
+            raise serializers.ValidationError({"event_end": "The event cannot end before it starts."})
+        return attrs
+
+    def create(self, validated_data: dict[str, Any]) -> Claim:
+        return services.claim_create(**validated_data)
+
+    def update(self, instance: Claim, validated_data: dict[str, Any]) -> Claim:
+        return services.claim_update(claim=instance, **validated_data)
+
+
+class ClaimDetailSerializer(ClaimSerializer):
+    appearances = AppearanceSerializer(many=True, read_only=True)
+
+    class Meta(ClaimSerializer.Meta):
+        fields = [*ClaimSerializer.Meta.fields, "appearances"]
+
+
+class DependentSerializer(serializers.ModelSerializer):
+    """A claim that relies on a source, and how."""
+
+    role = serializers.ChoiceField(
+        choices=["origin", "intermediary", "reporter"],
+        read_only=True,
+        help_text="origin: states it on nobody's authority; reporter: nobody cites it for this claim; "
+        "intermediary: in between.",
+    )
+    distance = serializers.IntegerField(
+        read_only=True,
+        allow_null=True,
+        help_text="Hops from the nearest reporting end (0: the source reports the claim itself); "
+        "null when only a loop of sources leads to it.",
+    )
+
+    class Meta:
+        model = Claim
+        fields = ["id", "text", "status", "rating", "role", "distance"]
+        read_only_fields = fields
+
+
+# --- recording a chain ----------------------------------------------------------------
+
+
+class HopSerializer(serializers.Serializer):
+    source = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="The source's id.")
+    relation = serializers.ChoiceField(
+        choices=Relation.choices,
+        allow_null=True,
+        default=Relation.ACCORDING_TO,
+        help_text="How this source got the claim from the next hop; not used on the last hop (the origin).",
+    )
+    quote = serializers.CharField(
+        max_length=5000, allow_blank=True, default="", help_text="The words that evidence this hop."
+    )
+    document = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_ID,
+        allow_null=True,
+        default=None,
+        help_text="The document asserting this hop, if not the chain's document.",
+    )
+    verified = serializers.BooleanField(
+        default=False, help_text="The next hop's statement was itself located and checked."
+    )
+
+
+class ChainSerializer(serializers.Serializer):
+    """One chain, ordered from the reporting end to the origin."""
+
+    document = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, allow_null=True, default=None, help_text="The document the claim appears in."
+    )
+    quote = serializers.CharField(
+        max_length=5000, allow_blank=True, default="", help_text="The claim's words as they stand in the document."
+    )
+    # Emptiness is left to the service, which says what is missing; the cap keeps lookups bounded.
+    hops = HopSerializer(many=True, max_length=MAX_HOPS)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        hops = attrs["hops"]
+        sources = Source.objects.in_bulk({hop["source"] for hop in hops})
+        document_ids = {hop["document"] for hop in hops} | {attrs["document"]}
+        document_ids.discard(None)
+        documents = Document.objects.in_bulk(document_ids) if document_ids else {}
+        errors: dict[str, list[str]] = {}
+        if attrs["document"] is not None and attrs["document"] not in documents:
+            errors["document"] = [f"No document has id {attrs['document']}."]
+        for i, hop in enumerate(hops):
+            if hop["source"] not in sources:
+                errors[f"hops[{i}].source"] = [f"No source has id {hop['source']}."]
+            if hop["document"] is not None and hop["document"] not in documents:
+                errors[f"hops[{i}].document"] = [f"No document has id {hop['document']}."]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return {
+            "document": documents.get(attrs["document"]),
+            "quote": attrs["quote"],
+            "hops": [
+                HopInput(
+                    source=sources[hop["source"]],
+                    relation=hop["relation"] or Relation.ACCORDING_TO,
+                    quote=hop["quote"],
+                    document=documents.get(hop["document"]),
+                    verified=hop["verified"],
+                )
+                for hop in hops
+            ],
+        }
+
+
+def flatten_errors(errors: Any, prefix: str = "") -> dict[str, list[str]]:
+    """Nested serializer errors as flat keys (``hops[1].source``), the shape chain_record's own errors have."""
+    flat: dict[str, list[str]] = {}
+    if isinstance(errors, dict):
+        for key, value in errors.items():
+            if str(key).isdigit():  # list items: DRF keys their errors by position
+                name = f"{prefix}[{key}]"
+            elif key == "non_field_errors" and prefix:
+                name = prefix
+            else:
+                name = f"{prefix}.{key}" if prefix else str(key)
+            flat.update(flatten_errors(value, name))
+    elif isinstance(errors, list) and all(isinstance(item, str) for item in errors):
+        flat[prefix or "non_field_errors"] = [str(item) for item in errors]
+    elif isinstance(errors, list):
+        for i, item in enumerate(errors):
+            if item:
+                flat.update(flatten_errors(item, f"{prefix}[{i}]"))
+    else:
+        flat[prefix or "non_field_errors"] = [str(errors)]
+    return flat
+
+
+# --- the trace, described for the schema (provenance.Trace.as_dict builds the data) ----------
+
+
+class TraceQuerySerializer(serializers.Serializer):
+    as_of = serializers.DateTimeField(
+        required=False, help_text="ISO 8601 time: the trace as the record stood then, rebuilt from the history."
+    )
+
+
+class TraceSourceSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    kind = serializers.ChoiceField(choices=SourceKind.choices)
+
+
+class TraceHopSerializer(serializers.Serializer):
+    source = TraceSourceSerializer()
+    relation = serializers.ChoiceField(
+        choices=Relation.choices, allow_null=True, help_text="How this source got the claim from the next hop."
+    )
+    document = DocumentRefSerializer(allow_null=True, help_text="The document asserting the hop.")
+    quote = serializers.CharField(allow_null=True)
+    verified = serializers.BooleanField(allow_null=True)
+    closes_loop = serializers.BooleanField(help_text="This source already appeared earlier in the chain.")
+
+
+class OrganisationSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class OriginGroupSerializer(serializers.Serializer):
+    organisation = OrganisationSerializer(help_text="The top-level organisation the origins belong to.")
+    sources = TraceSourceSerializer(many=True)
+
+
+class FlagDetailSerializer(serializers.Serializer):
+    flag = serializers.CharField()
+    message = serializers.CharField()
+
+
+class TraceSerializer(serializers.Serializer):
+    claim = ClaimDetailSerializer()
+    as_of = serializers.DateTimeField(allow_null=True)
+    chains = serializers.ListField(
+        child=serializers.ListField(child=TraceHopSerializer()),
+        help_text="Every chain, each from its reporting end to its origin (or the source that closes a loop).",
+    )
+    origins = TraceSourceSerializer(many=True)
+    independent_origins = serializers.IntegerField(
+        help_text="Distinct origins, counting sources that share a parent organisation once; anonymous ones not."
+    )
+    origin_groups = OriginGroupSerializer(many=True)
+    unknown_origins = TraceSourceSerializer(many=True, help_text="Anonymous origins: their independence is unknown.")
+    flags = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Codes: single_origin, common_intermediary, circular_reporting, no_origin, "
+        "unverified_hop, anonymous_origin.",
+    )
+    flag_details = FlagDetailSerializer(many=True)

@@ -1,0 +1,108 @@
+"""A claim's attribution graph as a W3C PROV document.
+
+The mapping:
+
+- each source is a ``prov:Agent`` (``prov:Person`` or ``prov:Organization``),
+  acting on behalf of its top-level organisation when it has one;
+- the claim is a ``prov:Entity``; each statement ("S states the claim") is an
+  entity that specialises it and is attributed to S (``wasAttributedTo``);
+- each hop "S1 states it on the authority of S2" is a derivation of S1's
+  statement from S2's (``wasDerivedFrom``), typed ``prov:Quotation`` when the
+  relation is quoting, carrying ``fc:relation``, ``fc:document``, ``fc:quote``
+  and ``fc:verified``;
+- the documents hops are asserted in are entities of their own.
+
+Built with the ``prov`` package, so the output is valid PROV by construction.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from prov.constants import PROV
+from prov.model import Namespace, ProvDocument
+
+from claims.models import Claim, Relation
+from claims.provenance import SourceRef, Trace, trace
+from sources.models import SourceKind
+
+PREFIX = "fc"
+_PEOPLE = {SourceKind.PERSON, SourceKind.ANONYMOUS}
+
+
+def namespace() -> Namespace:
+    """Our identifiers resolve to the API: ``fc:sources/3`` is ``/api/v1/sources/3``."""
+    return Namespace(PREFIX, settings.FACTCHECK_PUBLIC_URL + "/api/v1/")
+
+
+def claim_prov(claim: Claim, graph: Trace | None = None) -> ProvDocument:
+    """The attribution graph of ``claim`` (from ``graph``, or traced now)."""
+    graph = graph if graph is not None else trace(claim)
+    fc = namespace()
+    doc = ProvDocument()
+    doc.add_namespace(fc)
+
+    claim_entity = doc.entity(
+        fc[f"claims/{claim.pk}"],
+        {PROV["type"]: fc["Claim"], PROV["value"]: claim.text, PROV["label"]: _short(claim.text)},
+    )
+
+    agents: dict[int, object] = {}
+
+    def agent(ref: SourceRef, *, name: str, kind: str | None):
+        if ref.id not in agents:
+            attributes = {PROV["label"]: name}
+            if kind is not None:
+                attributes[PROV["type"]] = PROV["Person"] if kind in _PEOPLE else PROV["Organization"]
+                attributes[fc["kind"]] = kind
+            agents[ref.id] = doc.agent(fc[f"sources/{ref.id}"], attributes)
+        return agents[ref.id]
+
+    # Sources first, then their organisations (whose kind the trace does not carry).
+    for ref in graph.statements.values():
+        agent(ref, name=ref.name, kind=ref.kind)
+    for ref in graph.statements.values():
+        if ref.group_id != ref.id:
+            group = SourceRef(id=ref.group_id, name=ref.group_name, kind="", group_id=ref.group_id, group_name="")
+            organisation = agent(group, name=ref.group_name, kind=None)
+            doc.delegation(agents[ref.id], organisation)
+
+    statements = {}
+    for statement_id, ref in sorted(graph.statements.items()):
+        entity = doc.entity(
+            _statement_id(fc, claim.pk, statement_id),
+            {PROV["type"]: fc["Statement"], PROV["label"]: f"{ref.name} states claim {claim.pk}"},
+        )
+        doc.specialization(entity, claim_entity)
+        doc.attribution(entity, agents[ref.id])
+        statements[statement_id] = entity
+
+    documents = {}
+    for edge in graph.edges:
+        if edge.document is not None and edge.document.id not in documents:
+            attributes = {PROV["type"]: fc["Document"], PROV["label"]: edge.document.title}
+            if edge.document.url:
+                attributes[PROV["location"]] = edge.document.url
+            documents[edge.document.id] = doc.entity(fc[f"documents/{edge.document.id}"], attributes)
+
+    for edge in graph.edges:
+        attributes = {fc["relation"]: edge.relation, fc["verified"]: edge.verified}
+        if edge.document is not None:
+            attributes[fc["document"]] = fc[f"documents/{edge.document.id}"]
+        if edge.quote:
+            attributes[fc["quote"]] = edge.quote
+        relate = doc.quotation if edge.relation == Relation.QUOTING else doc.derivation
+        relate(
+            statements[edge.statement_id],
+            statements[edge.upstream_id],
+            identifier=fc[f"claims/{claim.pk}/attributions/{edge.id}"],
+            other_attributes=attributes,
+        )
+    return doc
+
+
+def _statement_id(fc: Namespace, claim_id: int, statement_id: int):
+    return fc[f"claims/{claim_id}/statements/{statement_id}"]
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 80 else text[:79] + "…"

@@ -1,0 +1,52 @@
+"""Query-string filters for the sources and documents lists."""
+
+from __future__ import annotations
+
+import django_filters as filters
+from django import forms
+from django.db.models import QuerySet
+
+from .models import Document, Reliability, Source, SourceKind
+
+# The largest value a bigint id column holds; a bigger number is bad input, not a 500.
+MAX_ID = 2**63 - 1
+
+
+class IdFilter(filters.NumberFilter):
+    """A whole, positive database id (NumberFilter alone would take 1.5 or 1e400)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
+
+
+class SourceFilter(filters.FilterSet):
+    search = filters.CharFilter(method="filter_search", max_length=300, help_text="Part of the name or an alias.")
+    kind = filters.ChoiceFilter(choices=SourceKind.choices)
+    country = filters.CharFilter(lookup_expr="iexact", max_length=2, help_text="Two-letter ISO 3166-1 code, e.g. AZ.")
+    parent = IdFilter(field_name="parent_id", help_text="Sources belonging to this organisation.")
+    reliability = filters.ChoiceFilter(choices=Reliability.choices)
+
+    class Meta:
+        model = Source
+        fields = ["search", "kind", "country", "parent", "reliability"]
+
+    def filter_search(self, queryset: QuerySet[Source], name: str, value: str) -> QuerySet[Source]:
+        return queryset.search(value)
+
+
+class DocumentFilter(filters.FilterSet):
+    search = filters.CharFilter(
+        field_name="title", lookup_expr="icontains", max_length=500, help_text="Part of the title."
+    )
+    publisher = IdFilter(field_name="publisher_id")
+    language = filters.CharFilter(max_length=35, help_text="BCP-47 tag, e.g. en.")
+    published_after = filters.IsoDateTimeFilter(field_name="published_at", lookup_expr="gte")
+    published_before = filters.IsoDateTimeFilter(field_name="published_at", lookup_expr="lte")
+
+    class Meta:
+        model = Document
+        fields = ["search", "publisher", "language", "published_after", "published_before"]
