@@ -181,6 +181,8 @@ FACTCHECK_ORGANIZATION = {
 FACTCHECK_PUBLIC_URL = os.environ.get("FACTCHECK_PUBLIC_URL", "http://localhost:8000").rstrip("/")
 
 PGHISTORY_DEFAULT_TRACKERS = None
+# Reads change nothing, so they need no history context (saves a statement per query).
+PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 PGHISTORY_ADMIN_MODEL = "pghistory.MiddlewareEvents"
 
 LOGGING = {

@@ -272,7 +272,7 @@ def test_management_command_run_through_manage_py_records_app_command(committed_
         "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
     }
 
-    result = subprocess.run(  # noqa: S603 (our own manage.py, no user input)
+    result = subprocess.run(
         [sys.executable, "manage.py", "loaddata", str(fixture)],
         cwd=Path(settings.BASE_DIR),
         env=env,

@@ -1,0 +1,515 @@
+"""Admin for editors (who change) and for journalists and auditors (who read).
+
+The claim page shows the trace (flags, a drawn graph and a tree) and records a
+whole chain of attribution without leaving the page. Writes go through
+``claims.services``; the graph comes from ``claims.provenance``.
+"""
+
+from __future__ import annotations
+
+import re
+from copy import copy
+from dataclasses import dataclass
+
+from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.utils import unquote
+from django.contrib.postgres.search import SearchQuery
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from sources.admin import HistoryAdmin, ServiceAdmin
+from sources.models import Source, SourceKind
+
+from . import provenance, services
+from .forms import ClaimAdminForm, add_chain_error, chain_forms
+from .models import SEARCH_CONFIG, Appearance, Attribution, Claim, ClaimStatus, Relation, Statement, Topic
+
+
+def relation_label(code: str | None) -> str:
+    return Relation(code).label if code in Relation.values else (code or "")
+
+
+# --- filters -------------------------------------------------------------------------
+
+
+class _SourceIdFilter(admin.SimpleListFilter):
+    """Claims related to one source, given by id in the URL (the source page links
+    here). Only the chosen source is listed: there may be far too many to offer."""
+
+    def lookups(self, request, model_admin):
+        value = self.value()
+        if not value:
+            return []
+        name = Source.objects.filter(pk=value).values_list("name", flat=True).first() if value.isdigit() else None
+        # Listing an unknown id too keeps the filter applied (and the result empty).
+        return [(value, name or f"unknown source #{value}")]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if not value:
+            return queryset
+        if not value.isdigit():
+            raise IncorrectLookupParameters(f"{self.parameter_name} must be a source id")
+        return self.filter_claims(queryset, int(value))
+
+    def filter_claims(self, queryset: QuerySet[Claim], source_id: int) -> QuerySet[Claim]:
+        raise NotImplementedError
+
+
+class CitingSourceFilter(_SourceIdFilter):
+    title = "relies on source"
+    parameter_name = "source"
+
+    def filter_claims(self, queryset, source_id):
+        return provenance.claims_citing_source(queryset, source_id)
+
+
+class OriginSourceFilter(_SourceIdFilter):
+    title = "originates at source"
+    parameter_name = "origin"
+
+    def filter_claims(self, queryset, source_id):
+        return provenance.claims_originating_at(queryset, source_id)
+
+
+# --- the picture of the trace -----------------------------------------------------------
+
+NODE_W, NODE_H, COL_GAP, ROW_GAP, PAD = 200, 50, 90, 26, 16
+TOP = 30  # room above the first row for hops that skip a column
+
+
+@dataclass
+class GraphNode:
+    statement_id: int
+    name: str
+    kind: str
+    x: int
+    y: int
+    origin: bool
+    anonymous: bool
+    reporting_end: bool
+
+    @property
+    def label(self) -> str:
+        return self.name if len(self.name) <= 22 else self.name[:21] + "…"
+
+    @property
+    def role(self) -> str:
+        if self.origin:
+            return "origin · anonymous" if self.anonymous else "origin"
+        return "reporting end" if self.reporting_end else SourceKind(self.kind).label.lower()
+
+
+@dataclass
+class GraphEdge:
+    path: str
+    label: str
+    label_x: float
+    label_y: float
+    verified: bool
+    loop: bool
+    title: str
+
+
+def trace_graph(trace: provenance.Trace) -> dict:
+    """Lay the claim's graph out left to right: reporting ends on the left, origins
+    on the right, each statement in the column of its longest way in. Edges that
+    go back (circular reporting) are drawn below, as curves."""
+    depth: dict[int, int] = {}
+    order: list[int] = []
+    for chain in trace.chains:
+        for i, hop in enumerate(chain):
+            if hop.closes_loop:
+                continue
+            if hop.statement_id not in depth:
+                order.append(hop.statement_id)
+            depth[hop.statement_id] = max(depth.get(hop.statement_id, 0), i)
+    for statement_id in trace.statements:
+        if statement_id not in depth:
+            depth[statement_id] = 0
+            order.append(statement_id)
+
+    # A loop can leave a column empty; close the gaps.
+    compact = {d: i for i, d in enumerate(sorted(set(depth.values())))}
+    depth = {statement_id: compact[d] for statement_id, d in depth.items()}
+
+    cited = {e.statement_id for e in trace.edges}
+    citing = {e.upstream_id for e in trace.edges}
+    rows: dict[int, int] = {}
+    nodes: dict[int, GraphNode] = {}
+    for statement_id in order:
+        column = depth[statement_id]
+        row = rows.get(column, 0)
+        rows[column] = row + 1
+        ref = trace.statements[statement_id]
+        nodes[statement_id] = GraphNode(
+            statement_id=statement_id,
+            name=ref.name,
+            kind=ref.kind,
+            x=PAD + column * (NODE_W + COL_GAP),
+            y=TOP + row * (NODE_H + ROW_GAP),
+            origin=statement_id not in cited,
+            anonymous=ref.kind == SourceKind.ANONYMOUS,
+            reporting_end=statement_id not in citing,
+        )
+
+    height = TOP + PAD + max(rows.values(), default=0) * (NODE_H + ROW_GAP) - ROW_GAP
+    bottom = height
+    last_column_x = PAD + max(depth.values(), default=0) * (NODE_W + COL_GAP)
+    extra_width = 0
+    edges = []
+    for edge in trace.edges:
+        a, b = nodes[edge.statement_id], nodes[edge.upstream_id]
+        loop = b.x <= a.x
+        if b.x == a.x:
+            # Within one column (a ring of sources): an arc out to the right.
+            # Downward and upward arcs bulge differently, so a pair citing each other shows as two.
+            x, bulge = a.x + NODE_W, a.x + NODE_W + (60 if a.y < b.y else 32)
+            y1, y2 = a.y + NODE_H / 2, b.y + NODE_H / 2
+            d = f"M{x},{y1} C{bulge},{y1} {bulge},{y2} {x + 6},{y2}"
+            label_x, label_y = bulge + 4, (y1 + y2) / 2 + (8 if a.y < b.y else -4)
+            extra_width = max(extra_width, 70) if a.x == last_column_x else extra_width
+        elif loop:
+            # Back to an earlier column: a curve under the nodes.
+            ax, bx = a.x + NODE_W / 2, b.x + NODE_W / 2
+            low = bottom + 36
+            d = f"M{ax},{a.y + NODE_H} C{ax},{low} {bx},{low} {bx},{b.y + NODE_H + 6}"
+            label_x, label_y = (ax + bx) / 2, low - 8
+            height = max(height, low + 8)
+        elif b.x - a.x > NODE_W + COL_GAP:
+            # Skips a column: run in the gap above the rows, not through the nodes between.
+            x1, y1 = a.x + NODE_W, a.y + NODE_H / 2
+            x2, y2 = b.x - 6, b.y + NODE_H / 2
+            lane = min(a.y, b.y) - ROW_GAP / 2
+            d = (
+                f"M{x1},{y1} C{x1 + 30},{y1} {x1 + 30},{lane} {x1 + 60},{lane} "
+                f"L{x2 - 60},{lane} C{x2 - 30},{lane} {x2 - 30},{y2} {x2},{y2}"
+            )
+            label_x, label_y = (x1 + x2) / 2, lane - 4
+        else:
+            x1, y1 = a.x + NODE_W, a.y + NODE_H / 2
+            x2, y2 = b.x - 6, b.y + NODE_H / 2
+            mid = (x1 + x2) / 2
+            d = f"M{x1},{y1} C{mid},{y1} {mid},{y2} {x2},{y2}"
+            label_x, label_y = mid, (y1 + y2) / 2 - 6
+        title = f"{a.name} {relation_label(edge.relation)} {b.name}"
+        if edge.quote:
+            title += f": “{edge.quote}”"
+        title += "" if edge.verified else " (not verified)"
+        edges.append(
+            GraphEdge(
+                path=d,
+                label=relation_label(edge.relation),
+                label_x=label_x,
+                label_y=label_y,
+                verified=edge.verified,
+                loop=loop,
+                title=title,
+            )
+        )
+    width = last_column_x + NODE_W + PAD + extra_width
+    return {
+        "nodes": list(nodes.values()),
+        "edges": edges,
+        "width": width,
+        "height": height,
+        "node_w": NODE_W,
+        "node_h": NODE_H,
+    }
+
+
+def trace_tree(trace: provenance.Trace) -> list[dict]:
+    """The chains as one tree: each reporting end, then what it relies on, indented.
+    Chains that share their first hops share those rows."""
+    rows, seen = [], set()
+    for chain in trace.chains:
+        prefix: tuple = ()
+        for i, hop in enumerate(chain):
+            prefix += ((hop.statement_id, hop.closes_loop),)
+            if prefix in seen:
+                continue
+            seen.add(prefix)
+            incoming = chain[i - 1].edge if i else None
+            rows.append(
+                {
+                    "depth": i,
+                    "source": hop.source,
+                    "relation": relation_label(incoming.relation) if incoming else "",
+                    "edge": incoming,
+                    "origin": hop.edge is None and not hop.closes_loop,
+                    "anonymous": hop.source.kind == SourceKind.ANONYMOUS,
+                    "closes_loop": hop.closes_loop,
+                }
+            )
+    return rows
+
+
+# --- claims ------------------------------------------------------------------------------
+
+
+class AppearanceInline(admin.TabularInline):
+    model = Appearance
+    fields = ["document", "quote"]
+    autocomplete_fields = ["document"]
+    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("document")
+
+
+class AttributionInline(admin.TabularInline):
+    """The edges, for reading; chains are recorded with the form under the claim."""
+
+    model = Attribution
+    fk_name = "claim"
+    fields = ["hop", "document", "quote", "verified"]
+    readonly_fields = ["hop"]
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    verbose_name = "attribution hop"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("statement__source", "upstream__source", "document")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description="hop")
+    def hop(self, edge: Attribution) -> str:
+        return f"{edge.statement.source} {edge.get_relation_display()} {edge.upstream.source}"
+
+
+@admin.register(Claim)
+class ClaimAdmin(HistoryAdmin, ServiceAdmin):
+    change_form_template = "admin/claims/claim/change_form.html"
+    list_display = ["short_text", "status", "rating", "topic_names", "event_start", "language", "updated_at"]
+    list_filter = [
+        "status",
+        "rating",
+        "topics",
+        "language",
+        "event_start",
+        "published_at",
+        "updated_at",
+        CitingSourceFilter,
+        OriginSourceFilter,
+    ]
+    search_fields = ["text"]  # for autocomplete; the search itself is get_search_results
+    search_help_text = "Full-text search of the claim's wording; words match as prefixes."
+    form = ClaimAdminForm
+    show_full_result_count = False
+    actions = ["publish", "retract"]
+    inlines = [AppearanceInline, AttributionInline]
+    readonly_fields = ["published_at", "created_by", "created_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["text", "language", "topic_list"]}),
+        ("Review", {"fields": ["status", "rating", "rating_explanation"]}),
+        ("When the claimed event happened", {"fields": ["event_start", "event_end", "event_approximate"]}),
+        ("Record", {"fields": ["published_at", "created_by", "created_at", "updated_at"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("topics")
+
+    def get_search_results(self, request, queryset, search_term):
+        words = re.findall(r"\w+", search_term)
+        if not words:
+            return queryset, False
+        # Prefix matching on the indexed tsvector, so "Turk troo" finds the claim
+        # while an editor is still typing (autocomplete uses this too).
+        query = SearchQuery(" & ".join(f"{w}:*" for w in words), config=SEARCH_CONFIG, search_type="raw")
+        condition = Q(search_vector=query)
+        if search_term.strip().isdigit():
+            condition |= Q(pk=int(search_term.strip()))
+        return queryset.filter(condition), False
+
+    @admin.display(description="claim", ordering="text")
+    def short_text(self, claim: Claim) -> str:
+        return str(claim)
+
+    @admin.display(description="topics")
+    def topic_names(self, claim: Claim) -> str:
+        return ", ".join(t.name for t in claim.topics.all())
+
+    # Shown in place of the form field to those who may only read.
+    @admin.display(description="topics")
+    def topic_list(self, claim: Claim) -> str:
+        return self.topic_names(claim)
+
+    # Claims are never deleted: retract them instead.
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    # --- saving through the services
+
+    def create_with(self, request, form, values):
+        topics = form.cleaned_data.get("topic_list") or ()
+        return services.claim_create(created_by=request.user, topics=topics, **values)
+
+    def update_with(self, request, obj, form, values):
+        topics = form.cleaned_data["topic_list"] if "topic_list" in form.changed_data else None
+        return services.claim_update(claim=obj, topics=topics, **values)
+
+    # --- actions
+
+    @admin.action(description="Publish selected claims", permissions=["change"])
+    def publish(self, request: HttpRequest, queryset: QuerySet[Claim]) -> None:
+        self._move(request, queryset, ClaimStatus.PUBLISHED, services.claim_publish)
+
+    @admin.action(description="Retract selected claims", permissions=["change"])
+    def retract(self, request: HttpRequest, queryset: QuerySet[Claim]) -> None:
+        self._move(request, queryset, ClaimStatus.RETRACTED, services.claim_retract)
+
+    def _move(self, request, queryset, status: ClaimStatus, service) -> None:
+        moved = 0
+        for claim in queryset.order_by("pk"):
+            if claim.status == status:
+                self.message_user(request, f"“{claim}” was already {status.label.lower()}.", messages.WARNING)
+                continue
+            try:
+                service(claim=claim)
+            except ValidationError as error:
+                self.message_user(request, f"“{claim}”: {' '.join(error.messages)}", messages.ERROR)
+            else:
+                moved += 1
+        if moved:
+            noun = "claim" if moved == 1 else "claims"
+            self.message_user(request, f"{moved} {noun} {status.label.lower()}.", messages.SUCCESS)
+
+    # --- the claim page: trace, graph and the chain form
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            trace = provenance.trace(obj)
+            context["trace"] = trace
+            context["trace_data"] = trace.as_dict()
+            context["trace_graph"] = trace_graph(trace)
+            context["trace_tree"] = trace_tree(trace)
+            if self.has_change_permission(request, obj):
+                if "chain_form" not in context:
+                    context["chain_form"], context["hop_formset"] = chain_forms()
+                context["chain_url"] = reverse("admin:claims_claim_chain", args=[obj.pk])
+                context["media"] = context["media"] + context["chain_form"].media + context["hop_formset"].media
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def get_urls(self):
+        chain = path("<path:object_id>/chain/", self.admin_site.admin_view(self.chain_view), name="claims_claim_chain")
+        return [chain, *super().get_urls()]
+
+    def chain_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Record one chain (document, quote, hops from the reporting end to the
+        origin) and go back to the claim; on a refusal, show the claim page again
+        with the errors next to what was typed."""
+        claim = self.get_object(request, unquote(object_id))
+        if claim is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_change_permission(request, claim):
+            raise PermissionDenied
+        change_url = reverse("admin:claims_claim_change", args=[claim.pk])
+        if request.method != "POST":
+            return HttpResponseRedirect(change_url)
+
+        chain_form, hops = chain_forms(request.POST)
+        if chain_form.is_valid() and hops.is_valid():
+            try:
+                services.chain_record(
+                    claim=claim,
+                    document=chain_form.cleaned_data["document"],
+                    quote=chain_form.cleaned_data["quote"],
+                    hops=hops.hop_inputs(),
+                )
+            except ValidationError as error:
+                add_chain_error(chain_form, hops, error)
+            else:
+                names = " → ".join(h.source.name for h in hops.hop_inputs())
+                self.message_user(request, f"Chain recorded: {names}.", messages.SUCCESS)
+                return HttpResponseRedirect(change_url + "#trace")
+
+        self.message_user(request, "The chain was not recorded: please correct the errors below.", messages.ERROR)
+        # Show the claim page as on a GET, with the chain form as the editor sent it.
+        page_request = copy(request)
+        page_request.method = "GET"
+        return self.change_view(page_request, object_id, extra_context={"chain_form": chain_form, "hop_formset": hops})
+
+
+@admin.register(Topic)
+class TopicAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Appearance)
+class AppearanceAdmin(admin.ModelAdmin):
+    list_display = ["claim", "document", "document_published", "short_quote"]
+    list_filter = ["document__language", "document__kind", "created_at"]
+    list_select_related = ["claim", "document"]
+    search_fields = ["quote", "document__title"]
+    autocomplete_fields = ["claim", "document"]
+    show_full_result_count = False
+
+    @admin.display(description="published", ordering="document__published_at")
+    def document_published(self, appearance: Appearance):
+        return appearance.document.published_at
+
+    @admin.display(description="quote")
+    def short_quote(self, appearance: Appearance) -> str:
+        return appearance.quote if len(appearance.quote) <= 100 else appearance.quote[:99] + "…"
+
+
+@admin.register(Statement)
+class StatementAdmin(admin.ModelAdmin):
+    """Statements are made by recording chains; here they are read (and an unused
+    one removed)."""
+
+    list_display = ["source", "claim", "created_at"]
+    list_filter = ["source__kind", "source__country", "created_at"]
+    list_select_related = ["source", "claim"]
+    search_fields = ["source__name", "claim__text"]
+    autocomplete_fields = ["claim", "source"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Attribution)
+class AttributionAdmin(admin.ModelAdmin):
+    """One hop. Its ends are fixed (record a new chain to change them); what the hop
+    says about itself (relation, document, quote, verified) can be corrected."""
+
+    list_display = ["hop", "relation", "verified", "document", "claim"]
+    list_filter = ["relation", "verified", "created_at"]
+    list_select_related = ["statement__source", "upstream__source", "document", "claim"]
+    search_fields = ["quote", "statement__source__name", "upstream__source__name"]
+    autocomplete_fields = ["document"]
+    readonly_fields = ["claim", "statement", "upstream", "created_at"]
+    fields = ["claim", "statement", "upstream", "relation", "document", "quote", "verified", "created_at"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.display(description="hop")
+    def hop(self, edge: Attribution) -> str:
+        return format_html(
+            "{} <em>{}</em> {}", edge.statement.source, edge.get_relation_display(), edge.upstream.source
+        )
+
+    def delete_model(self, request, obj):
+        services.attribution_delete(attribution=obj)
+
+    def delete_queryset(self, request, queryset):
+        for edge in queryset:
+            services.attribution_delete(attribution=edge)

@@ -1,0 +1,217 @@
+"""Admin for sources and documents, and the admin plumbing both apps share.
+
+Editors save through the services, so the admin keeps the same rules as the
+API; a rule the service enforces comes back as an error on the form.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import models
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.text import capfirst
+
+from factcheck.roles import can_read_history
+
+from . import services
+from .models import Document, Source
+
+
+class ServiceRejected(Exception):
+    """A service refused the save; carries its ValidationError back to the form."""
+
+    def __init__(self, error: ValidationError) -> None:
+        super().__init__(error)
+        self.error = error
+
+
+def add_validation_error(form, error: ValidationError) -> None:
+    """Put a service's ValidationError on the form: on the field it names, if the
+    form has that field, else at the top of the form."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, field_errors in error.error_dict.items():
+        if field in form.fields:
+            form.add_error(field, field_errors)
+        else:
+            # Service messages name what they are about, so they read well on top.
+            form.add_error(None, field_errors)
+
+
+def model_field_values(form, names) -> dict[str, Any]:
+    """The cleaned values of the form's concrete model fields among ``names``."""
+    concrete = {f.name for f in form._meta.model._meta.concrete_fields}
+    return {name: form.cleaned_data[name] for name in names if name in concrete and name in form.cleaned_data}
+
+
+class ServiceAdmin(admin.ModelAdmin):
+    """A ModelAdmin that saves through a service.
+
+    ``save_model`` calls ``create_with`` / ``update_with``. A ValidationError from
+    the service rolls the whole save back (the admin wraps it in a transaction);
+    the form is then shown again, as typed, with the error on it.
+    """
+
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def create_with(self, request: HttpRequest, form, values: dict[str, Any]) -> models.Model:
+        raise NotImplementedError
+
+    def update_with(self, request: HttpRequest, obj: models.Model, form, values: dict[str, Any]) -> models.Model:
+        raise NotImplementedError
+
+    def save_model(self, request: HttpRequest, obj: models.Model, form, change: bool) -> None:
+        try:
+            if change:
+                # ``obj`` already carries the new values; the service must see the stored
+                # ones to judge the change (a status transition, a parent loop).
+                stored = type(obj)._default_manager.select_for_update().get(pk=obj.pk)
+                saved = self.update_with(request, stored, form, model_field_values(form, form.changed_data))
+            else:
+                saved = self.create_with(request, form, model_field_values(form, form.fields))
+        except ValidationError as error:
+            raise ServiceRejected(error) from error
+        # The admin goes on with ``obj`` (inlines, log entry, redirect).
+        obj.__dict__.update(saved.__dict__)
+
+    def get_form(self, request: HttpRequest, obj=None, change: bool = False, **kwargs):
+        form_class = super().get_form(request, obj, change, **kwargs)
+        error = getattr(request, "_service_error", None)
+        if error is None:
+            return form_class
+
+        class FormWithServiceError(form_class):
+            def clean(self):
+                cleaned_data = super().clean()
+                add_validation_error(self, error)
+                return cleaned_data
+
+        return FormWithServiceError
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ServiceRejected as rejected:
+            # Second pass: the same POST, now failing validation with the service's words.
+            request._service_error = rejected.error
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+
+class HistoryAdmin(admin.ModelAdmin):
+    """The History button shows the trigger-recorded history with field diffs
+    (claims/history.py), for auditors only."""
+
+    change_form_template = "admin/factcheck/change_form.html"
+    history_per_page = 100
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context["can_read_history"] = can_read_history(request.user)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def history_view(self, request: HttpRequest, object_id: str, extra_context=None) -> HttpResponse:
+        if not can_read_history(request.user):
+            raise PermissionDenied
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        from claims.history import history_for  # the claims app builds on this one
+
+        entries = [
+            {
+                "at": entry.at,
+                "actor": entry.actor,
+                "app": entry.app,
+                "model": entry.model,
+                "object_id": entry.object_id,
+                "action": entry.action,
+                "summary": getattr(entry, "summary", ""),
+                "diff": [(field, change[0], change[1]) for field, change in (entry.diff or {}).items()],
+            }
+            for entry in history_for(obj)
+        ]
+        page = Paginator(entries, self.history_per_page).get_page(request.GET.get("p", 1))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Change history: {obj}",
+            "subtitle": None,
+            "object": obj,
+            "opts": self.opts,
+            "module_name": str(capfirst(self.opts.verbose_name_plural)),
+            "entries": page,
+            "page_range": page.paginator.get_elided_page_range(page.number),
+            "preserved_filters": self.get_preserved_filters(request),
+            **(extra_context or {}),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/factcheck/history.html", context)
+
+
+@admin.register(Source)
+class SourceAdmin(HistoryAdmin, ServiceAdmin):
+    change_form_template = "admin/sources/source/change_form.html"
+    list_display = ["name", "kind", "country", "reliability", "parent"]
+    list_filter = ["kind", "reliability", "country"]
+    list_select_related = ["parent"]
+    search_fields = ["name"]  # for autocomplete; the search itself is get_search_results
+    search_help_text = "Matches the name and any alias."
+    autocomplete_fields = ["parent"]
+    show_full_result_count = False
+    fieldsets = [
+        (None, {"fields": ["name", "kind", "aliases", "description"]}),
+        ("Where it stands", {"fields": ["parent", "country", "reliability", "url", "wikidata_qid"]}),
+    ]
+
+    def get_search_results(self, request, queryset, search_term):
+        if not search_term.strip():
+            return queryset, False
+        # The model's own search, so aliases match here as they do in the API.
+        return queryset & Source.objects.search(search_term), False
+
+    def create_with(self, request, form, values):
+        return services.source_create(**values)
+
+    def update_with(self, request, obj, form, values):
+        return services.source_update(source=obj, **values)
+
+    def delete_model(self, request, obj):
+        services.source_delete(source=obj)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context["dependents_api_url"] = f"/api/v1/sources/{obj.pk}/dependents/"
+            context["dependents_admin_url"] = reverse("admin:claims_claim_changelist") + f"?source={obj.pk}"
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def delete_queryset(self, request, queryset):
+        for source in queryset:
+            services.source_delete(source=source)
+
+
+@admin.register(Document)
+class DocumentAdmin(HistoryAdmin, ServiceAdmin):
+    list_display = ["title", "kind", "publisher", "published_at", "language"]
+    list_filter = ["kind", "language", "published_at", "retrieved_at"]
+    list_select_related = ["publisher"]
+    search_fields = ["title", "url"]
+    autocomplete_fields = ["publisher"]
+    show_full_result_count = False
+    readonly_fields = ["content_hash"]
+    fieldsets = [
+        (None, {"fields": ["title", "kind", "publisher", "language"]}),
+        ("Where and when", {"fields": ["url", "archive_url", "published_at", "retrieved_at"]}),
+        ("Text", {"fields": ["body", "content_hash"]}),
+    ]
+
+    def create_with(self, request, form, values):
+        return services.document_create(**values)
+
+    def update_with(self, request, obj, form, values):
+        return services.document_update(document=obj, **values)
