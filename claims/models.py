@@ -17,6 +17,7 @@ from django.db.models import F, Q
 from django.db.models.expressions import RawSQL
 
 from factcheck.fields import BoundedTextField
+from factcheck.roles import can_read_all
 from factcheck.validators import validate_language_tag
 from sources.models import Document, Source, track_history
 
@@ -76,6 +77,10 @@ WORST_RATING, BEST_RATING = 1, 5
 class ClaimQuerySet(models.QuerySet):
     def published(self) -> ClaimQuerySet:
         return self.filter(status=ClaimStatus.PUBLISHED)
+
+    def readable_by(self, user) -> ClaimQuerySet:
+        """Role holders read every claim; anonymous clients and users without a role, published ones."""
+        return self if can_read_all(user) else self.published()
 
 
 # Claims are never hard-deleted (retract them instead); the trigger makes that

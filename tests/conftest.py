@@ -108,3 +108,23 @@ def committed_db(_restore_migrated_data, transactional_db) -> None:
 def _fast_password_hashing(settings) -> None:
     # The default hasher is slow on purpose (about a second a user here); tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def iso(value) -> str | None:
+    """A datetime as the API writes it."""
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+@pytest.fixture
+def editor_client(editor, client_for):
+    return client_for(editor)
+
+
+@pytest.fixture
+def journalist_client(journalist, client_for):
+    return client_for(journalist)
+
+
+@pytest.fixture
+def auditor_client(auditor, client_for):
+    return client_for(auditor)

@@ -15,11 +15,6 @@ BIG = 10**25  # past any bigint id
 
 
 @pytest.fixture
-def editor_client(editor, client_for):
-    return client_for(editor)
-
-
-@pytest.fixture
 def w(db):
     """A claim, two sources and a document for the requests to point at."""
     return {"claim": ClaimFactory(), "a": SourceFactory(name="Reuters"), "b": SourceFactory(), "doc": DocumentFactory()}

@@ -6,14 +6,10 @@ import pytest
 from django.db import connection
 
 from claims.models import Attribution, Statement
+from tests.conftest import iso
 from tests.factories import ClaimFactory, DocumentFactory, SourceFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def iso(value: dt.datetime | None) -> str | None:
-    """A datetime as the API writes it."""
-    return value.isoformat().replace("+00:00", "Z") if value else None
 
 
 def ref(source) -> dict:
@@ -41,11 +37,6 @@ def post_chain(client, claim, hops, document=None, quote=""):
         {"document": document.id if document else None, "quote": quote, "hops": hops},
         format="json",
     )
-
-
-@pytest.fixture
-def editor_client(editor, client_for):
-    return client_for(editor)
 
 
 @pytest.fixture

@@ -7,23 +7,10 @@ from django.utils import timezone
 
 from claims.models import Claim
 from claims.services import HopInput, chain_record
+from tests.conftest import iso
 from tests.factories import ClaimFactory, DocumentFactory, SourceFactory, TopicFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def iso(value: dt.datetime | None) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value else None
-
-
-@pytest.fixture
-def editor_client(editor, client_for):
-    return client_for(editor)
-
-
-@pytest.fixture
-def journalist_client(journalist, client_for):
-    return client_for(journalist)
 
 
 def ids(response) -> list[int]:

@@ -9,11 +9,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def auditor_client(auditor, client_for):
-    return client_for(auditor)
-
-
-@pytest.fixture
 def graph(db):
     """RIA is the origin of one claim, relays a second, reports a third; a fourth never touches it."""
     ria, reuters, ministry, outlet = (SourceFactory(name=n) for n in ("RIA Novosti", "Reuters", "Ministry", "Outlet"))

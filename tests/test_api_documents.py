@@ -6,23 +6,10 @@ import hashlib
 import pytest
 
 from sources.models import Document
+from tests.conftest import iso
 from tests.factories import DocumentFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def iso(value: dt.datetime | None) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value else None
-
-
-@pytest.fixture
-def editor_client(editor, client_for):
-    return client_for(editor)
-
-
-@pytest.fixture
-def journalist_client(journalist, client_for):
-    return client_for(journalist)
 
 
 def titles(response) -> list[str]:

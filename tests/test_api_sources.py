@@ -1,28 +1,13 @@
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
 from claims.services import HopInput, chain_record
 from sources.models import Source
+from tests.conftest import iso
 from tests.factories import ClaimFactory, DocumentFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def iso(value: dt.datetime | None) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value else None
-
-
-@pytest.fixture
-def editor_client(editor, client_for):
-    return client_for(editor)
-
-
-@pytest.fixture
-def journalist_client(journalist, client_for):
-    return client_for(journalist)
 
 
 def names(response) -> list[str]:

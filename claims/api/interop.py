@@ -20,7 +20,6 @@ from claims.interop.prov import claim_prov
 from claims.models import Claim
 from factcheck.parsers import SafeJSONParser
 from factcheck.permissions import RolePermission
-from factcheck.roles import can_read_all
 
 
 class JSONLDRenderer(JSONRenderer):
@@ -30,11 +29,6 @@ class JSONLDRenderer(JSONRenderer):
 class ProvJSONRenderer(JSONRenderer):
     # PROV-JSON has no registered media type of its own; the W3C note serves it as JSON.
     media_type = "application/json"
-
-
-def _readable(queryset, user):
-    """Anonymous clients and users without a role see published claims only."""
-    return queryset if can_read_all(user) else queryset.published()
 
 
 class ClaimReviewView(APIView):
@@ -48,7 +42,7 @@ class ClaimReviewView(APIView):
         tags=["claims"],
     )
     def get(self, request: Request, id: int) -> Response:
-        claim = get_object_or_404(_readable(claim_review_queryset(), request.user), pk=id)
+        claim = get_object_or_404(claim_review_queryset().readable_by(request.user), pk=id)
         return Response(claim_review(claim))
 
 
@@ -63,7 +57,7 @@ class ClaimProvView(APIView):
         tags=["claims"],
     )
     def get(self, request: Request, id: int) -> Response:
-        claim = get_object_or_404(_readable(Claim.objects.only("id", "text"), request.user), pk=id)
+        claim = get_object_or_404(Claim.objects.only("id", "text").readable_by(request.user), pk=id)
         return Response(json.loads(claim_prov(claim).serialize(format="json")))
 
 

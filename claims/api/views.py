@@ -16,7 +16,6 @@ from claims.filters import ClaimFilter
 from claims.models import Appearance, Claim
 from claims.services import chain_record
 from factcheck.pagination import KeysetPagination
-from factcheck.roles import can_read_all
 
 from .serializers import (
     ChainSerializer,
@@ -50,9 +49,7 @@ class ClaimViewSet(viewsets.ModelViewSet):
         if detail:
             appearances = Appearance.objects.defer("search_vector", "document__body").select_related("document")
             claims = claims.prefetch_related(Prefetch("appearances", queryset=appearances.order_by("id")))
-        if not can_read_all(self.request.user):
-            claims = claims.published()
-        return claims
+        return claims.readable_by(self.request.user)
 
     def get_serializer_class(self) -> type[ClaimSerializer]:
         return ClaimSerializer if self.action == "list" else ClaimDetailSerializer
