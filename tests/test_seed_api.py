@@ -1,0 +1,136 @@
+"""The seed article through the API, as a new user meets it after `make run`."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+
+from claims.models import Claim
+from sources.models import Document, Source
+from tests.conftest import iso
+
+pytestmark = pytest.mark.django_db
+
+TROOPS = "Turkish troops are in Azerbaijan for a joint training exercise with the Azerbaijani military."
+PUBLISHER = "Unnamed publisher of “Turkish troops in Azerbaijan for joint military drills”"
+
+
+@pytest.fixture
+def seeded(db):
+    call_command("load_seeds", stdout=None)
+
+
+def test_anyone_finds_the_f16_claim_by_searching_ganja(seeded, api_client):
+    response = api_client.get("/api/v1/claims/", {"search": "Ganja"})
+
+    assert response.status_code == 200
+    texts = [claim["text"] for claim in response.json()["results"]]
+    assert len(texts) == 1
+    assert "F-16" in texts[0] and "Ganja International Airport" in texts[0]
+
+
+def test_the_troops_claim_traces_through_reuters_and_ria_to_the_ministry(seeded, api_client, django_assert_num_queries):
+    claim = Claim.objects.get(text=TROOPS)
+    document = Document.objects.get()
+    source = {s.name: {"id": s.id, "name": s.name, "kind": s.kind} for s in Source.objects.all()}
+    doc = {"id": document.id, "title": "Turkish troops in Azerbaijan for joint military drills", "url": ""}
+
+    with django_assert_num_queries(4):
+        response = api_client.get(f"/api/v1/claims/{claim.id}/trace/")
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "claim": {
+            "id": claim.id,
+            "text": TROOPS,
+            "status": "published",
+            "rating": "",
+            "rating_value": None,
+            "rating_explanation": "",
+            "topics": ["military-exercises", "turkey-azerbaijan-military-cooperation"],
+            "event_start": "2021-01-01",
+            "event_end": "2021-12-31",
+            "event_approximate": True,
+            "language": "en",
+            "published_at": iso(claim.published_at),
+            "created_at": iso(claim.created_at),
+            "updated_at": iso(claim.updated_at),
+            "appearances": [
+                {
+                    "document": doc,
+                    "quote": "Turkish troops are in Azerbaijan for a training exercise with the Azerbaijani "
+                    "military, Reuters reported.",
+                }
+            ],
+        },
+        "as_of": None,
+        "chains": [
+            [
+                {
+                    "source": source[PUBLISHER],
+                    "relation": "reported",
+                    "document": doc,
+                    "quote": "Turkish troops are in Azerbaijan for a training exercise with the Azerbaijani "
+                    "military, Reuters reported.",
+                    "verified": False,
+                    "closes_loop": False,
+                },
+                {
+                    "source": source["Reuters"],
+                    "relation": "citing",
+                    "document": doc,
+                    "quote": "Reuters said, citing Russia’s RIA news agency",
+                    "verified": False,
+                    "closes_loop": False,
+                },
+                {
+                    "source": source["RIA Novosti"],
+                    "relation": "informed_by",
+                    "document": doc,
+                    "quote": "which was informed about the exercise from Azerbaijan’s defence ministry",
+                    "verified": False,
+                    "closes_loop": False,
+                },
+                {
+                    "source": source["Ministry of Defence of Azerbaijan"],
+                    "relation": None,
+                    "document": None,
+                    "quote": None,
+                    "verified": None,
+                    "closes_loop": False,
+                },
+            ]
+        ],
+        "origins": [source["Ministry of Defence of Azerbaijan"]],
+        "independent_origins": 1,
+        "origin_groups": [
+            {
+                "organisation": {
+                    "id": Source.objects.get(name="Government of Azerbaijan").id,
+                    "name": "Government of Azerbaijan",
+                },
+                "sources": [source["Ministry of Defence of Azerbaijan"]],
+            }
+        ],
+        "unknown_origins": [],
+        "flags": ["single_origin", "unverified_hop"],
+        "flag_details": [
+            {"flag": "single_origin", "message": "The only chain leads to Ministry of Defence of Azerbaijan."},
+            {
+                "flag": "unverified_hop",
+                "message": f"3 hop(s) asserted but not checked: {PUBLISHER} → Reuters; Reuters → RIA Novosti; "
+                "RIA Novosti → Ministry of Defence of Azerbaijan.",
+            },
+        ],
+    }
+
+
+def test_ria_has_three_seed_claims_depending_on_it_as_an_intermediary(seeded, client_for, journalist):
+    ria = Source.objects.get(name="RIA Novosti")
+
+    response = client_for(journalist).get(f"/api/v1/sources/{ria.id}/dependents/")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["count"] == 3
+    assert {(item["role"], item["distance"]) for item in body["results"]} == {("intermediary", 2)}
