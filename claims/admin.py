@@ -21,6 +21,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from factcheck.paginators import EstimatedCountPaginator
 from sources.admin import HistoryAdmin, ServiceAdmin
 from sources.models import Source, SourceKind
 
@@ -306,6 +307,7 @@ class ClaimAdmin(HistoryAdmin, ServiceAdmin):
     search_help_text = "Full-text search of the claim's wording; words match as prefixes."
     form = ClaimAdminForm
     show_full_result_count = False
+    paginator = EstimatedCountPaginator
     actions = ["publish", "retract"]
     inlines = [AppearanceInline, AttributionInline]
     readonly_fields = ["published_at", "created_by", "created_at", "updated_at"]
@@ -455,6 +457,7 @@ class AppearanceAdmin(admin.ModelAdmin):
     search_fields = ["quote", "document__title"]
     autocomplete_fields = ["claim", "document"]
     show_full_result_count = False
+    paginator = EstimatedCountPaginator
 
     @admin.display(description="published", ordering="document__published_at")
     def document_published(self, appearance: Appearance):
@@ -476,6 +479,7 @@ class StatementAdmin(admin.ModelAdmin):
     search_fields = ["source__name", "claim__text"]
     autocomplete_fields = ["claim", "source"]
     show_full_result_count = False
+    paginator = EstimatedCountPaginator
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -497,6 +501,7 @@ class AttributionAdmin(admin.ModelAdmin):
     readonly_fields = ["claim", "statement", "upstream", "created_at"]
     fields = ["claim", "statement", "upstream", "relation", "document", "quote", "verified", "created_at"]
     show_full_result_count = False
+    paginator = EstimatedCountPaginator
 
     def has_add_permission(self, request) -> bool:
         return False

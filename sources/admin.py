@@ -18,6 +18,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.text import capfirst
 
+from factcheck.paginators import EstimatedCountPaginator
 from factcheck.roles import can_read_history
 
 from . import services
@@ -164,6 +165,7 @@ class SourceAdmin(HistoryAdmin, ServiceAdmin):
     search_help_text = "Matches the name and any alias."
     autocomplete_fields = ["parent"]
     show_full_result_count = False
+    paginator = EstimatedCountPaginator
     fieldsets = [
         (None, {"fields": ["name", "kind", "aliases", "description"]}),
         ("Where it stands", {"fields": ["parent", "country", "reliability", "url", "wikidata_qid"]}),
@@ -203,6 +205,7 @@ class DocumentAdmin(HistoryAdmin, ServiceAdmin):
     search_fields = ["title", "url"]
     autocomplete_fields = ["publisher"]
     show_full_result_count = False
+    paginator = EstimatedCountPaginator
     readonly_fields = ["content_hash"]
     fieldsets = [
         (None, {"fields": ["title", "kind", "publisher", "language"]}),
