@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import quote
 
 import pghistory
 import pytest
@@ -267,10 +268,9 @@ def test_management_command_run_through_manage_py_records_app_command(committed_
     fixture = tmp_path / "claim.json"
     fixture.write_text(json.dumps(record))
     db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-    }
+    # The host may be a Unix socket folder (the embedded server): percent-encode it.
+    host = quote(db["HOST"], safe="") + (f":{db['PORT']}" if db["PORT"] else "")
+    env = {**os.environ, "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@{host}/{db['NAME']}"}
 
     result = subprocess.run(
         [sys.executable, "manage.py", "loaddata", str(fixture)],
