@@ -15,6 +15,7 @@ from claims import provenance
 from claims.filters import ClaimFilter
 from claims.models import Appearance, Claim
 from claims.services import chain_record
+from factcheck.concurrency import VersionedViewSetMixin
 from factcheck.pagination import KeysetPagination
 
 from .serializers import (
@@ -30,7 +31,7 @@ from .serializers import (
 _DETAIL_ACTIONS = {"retrieve", "trace"}
 
 
-class ClaimViewSet(viewsets.ModelViewSet):
+class ClaimViewSet(VersionedViewSetMixin, viewsets.ModelViewSet):
     """Claims are never deleted: retract one by PATCHing its status."""
 
     # Anonymous clients and users without a role read published claims (see get_queryset).

@@ -15,6 +15,7 @@ from claims import provenance
 from claims.api.serializers import DependentSerializer
 from claims.filters import DependentFilter
 from claims.models import Claim
+from factcheck.concurrency import VersionedViewSetMixin
 from factcheck.pagination import DefaultPagination
 from sources import services
 from sources.filters import DocumentFilter, SourceFilter
@@ -31,7 +32,7 @@ from .serializers import DocumentDetailSerializer, DocumentSerializer, SourceSer
         }
     )
 )
-class SourceViewSet(viewsets.ModelViewSet):
+class SourceViewSet(VersionedViewSetMixin, viewsets.ModelViewSet):
     serializer_class = SourceSerializer
     filterset_class = SourceFilter
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
@@ -71,7 +72,7 @@ class SourceViewSet(viewsets.ModelViewSet):
         return self.get_paginated_response(DependentSerializer(page, many=True).data)
 
 
-class DocumentViewSet(viewsets.ModelViewSet):
+class DocumentViewSet(VersionedViewSetMixin, viewsets.ModelViewSet):
     filterset_class = DocumentFilter
     http_method_names = ["get", "post", "patch", "head", "options"]
 
