@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,6 +19,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.text import capfirst
 
+from factcheck.concurrency import version_of
 from factcheck.paginators import EstimatedCountPaginator
 from factcheck.roles import can_read_history
 
@@ -59,6 +61,10 @@ class ServiceAdmin(admin.ModelAdmin):
     ``save_model`` calls ``create_with`` / ``update_with``. A ValidationError from
     the service rolls the whole save back (the admin wraps it in a transaction);
     the form is then shown again, as typed, with the error on it.
+
+    The form also carries the version the editor opened (a hidden field); a save
+    over someone else's later change is refused the same way, once: saving again
+    after reading the warning replaces their version deliberately.
     """
 
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
@@ -75,6 +81,7 @@ class ServiceAdmin(admin.ModelAdmin):
                 # ``obj`` already carries the new values; the service must see the stored
                 # ones to judge the change (a status transition, a parent loop).
                 stored = type(obj)._default_manager.select_for_update().get(pk=obj.pk)
+                self._check_version(request, form, stored)
                 saved = self.update_with(request, stored, form, model_field_values(form, form.changed_data))
             else:
                 saved = self.create_with(request, form, model_field_values(form, form.fields))
@@ -83,19 +90,43 @@ class ServiceAdmin(admin.ModelAdmin):
         # The admin goes on with ``obj`` (inlines, log entry, redirect).
         obj.__dict__.update(saved.__dict__)
 
+    def _check_version(self, request: HttpRequest, form, stored: models.Model) -> None:
+        loaded = form.cleaned_data.get("loaded_version")
+        current = version_of(stored)
+        if loaded and loaded != current:
+            request._current_version = current
+            when = stored.updated_at.strftime("%Y-%m-%d %H:%M:%S UTC")
+            raise ValidationError(
+                f"Someone else saved this {stored._meta.verbose_name} at {when}, after you opened it "
+                "(see its History). Your changes are below, not saved. Save again to replace their "
+                "version with yours, or reload the page to start from theirs."
+            )
+
     def get_form(self, request: HttpRequest, obj=None, change: bool = False, **kwargs):
         form_class = super().get_form(request, obj, change, **kwargs)
         error = getattr(request, "_service_error", None)
-        if error is None:
-            return form_class
+        current_version = getattr(request, "_current_version", None)
 
-        class FormWithServiceError(form_class):
+        class VersionedForm(form_class):
+            # Rendered by templates/admin/factcheck/change_form.html (not in any fieldset).
+            loaded_version = forms.CharField(widget=forms.HiddenInput, required=False)
+
+            def __init__(self, *args, **kwargs) -> None:
+                super().__init__(*args, **kwargs)
+                if self.instance.pk is not None:
+                    self.fields["loaded_version"].initial = version_of(self.instance)
+                if current_version and self.is_bound:
+                    # Warned once: the next save is a deliberate overwrite.
+                    self.data = self.data.copy()
+                    self.data["loaded_version"] = current_version
+
             def clean(self):
                 cleaned_data = super().clean()
-                add_validation_error(self, error)
+                if error is not None:
+                    add_validation_error(self, error)
                 return cleaned_data
 
-        return FormWithServiceError
+        return VersionedForm
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:

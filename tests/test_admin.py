@@ -506,3 +506,60 @@ def test_history_button_is_shown_only_to_those_who_may_read_history(editor, audi
     claim = ClaimFactory()
     assert 'class="historylink"' in client_as(auditor).get(change_url(claim)).content.decode()
     assert 'class="historylink"' not in client_as(editor).get(change_url(claim)).content.decode()
+
+
+def loaded_version(response) -> str:
+    return response.context["adminform"].form["loaded_version"].value()
+
+
+def test_a_save_over_someone_elses_later_change_is_refused_once_and_keeps_what_was_typed(editor):
+    from claims.services import claim_update
+
+    claim = ClaimFactory(status=ClaimStatus.DRAFT, text="Drills began on Monday.")
+    client = client_as(editor)
+    opened = client.get(change_url(claim))
+    assert 'name="loaded_version"' in opened.content.decode()
+    claim_update(claim=Claim.objects.get(pk=claim.pk), text="Drills began on Monday, the ministry said.")
+
+    refused = client.post(
+        change_url(claim),
+        claim_form_data(claim, text="My rewording.", loaded_version=loaded_version(opened)),
+    )
+
+    assert refused.status_code == 200
+    assert "Someone else saved this claim" in refused.context["adminform"].form.non_field_errors()[0]
+    assert "My rewording." in refused.content.decode()
+    assert Claim.objects.get(pk=claim.pk).text == "Drills began on Monday, the ministry said."
+
+    # Saving again after the warning is a deliberate overwrite.
+    saved = client.post(
+        change_url(claim),
+        claim_form_data(claim, text="My rewording.", loaded_version=loaded_version(refused)),
+    )
+    assert saved.status_code == 302
+    assert Claim.objects.get(pk=claim.pk).text == "My rewording."
+
+
+def test_a_save_from_an_up_to_date_page_goes_through(editor):
+    source = SourceFactory(name="Interfax")
+    client = client_as(editor)
+    opened = client.get(change_url(source))
+
+    response = client.post(
+        change_url(source),
+        {
+            "name": "Interfax",
+            "kind": source.kind,
+            "aliases": "",
+            "description": "",
+            "country": "RU",
+            "url": "",
+            "wikidata_qid": "",
+            "reliability": "",
+            "loaded_version": loaded_version(opened),
+        },
+    )
+
+    assert response.status_code == 302
+    source.refresh_from_db()
+    assert source.country == "RU"
