@@ -2,6 +2,7 @@
 """Speed and memory of the main endpoints on a synthetic database.
 
     .venv/bin/python scripts/benchmark.py [--claims 100000] [--runs 30]
+    .venv/bin/python scripts/benchmark.py --seeds
 
 Builds (once, and reuses) the database ``factcheck_bench`` on the server of
 DATABASE_URL (or on the embedded server when it is unset), with the given
@@ -10,6 +11,10 @@ three-hop chain per claim (publisher, one of 50 agencies, one of 1,000
 origins) and a ten-hop chain on every hundredth claim. Then times each
 endpoint in-process with Django's test client (no network in the figures)
 and counts its queries, and measures the memory of a streaming export.
+
+With --seeds it measures the seed article instead (database
+``factcheck_bench_seeds``): the troops claim's trace and history, what relies
+on RIA Novosti, and the search for Ganja.
 """
 
 from __future__ import annotations
@@ -26,9 +31,10 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 BENCH_DB = "factcheck_bench"
+SEEDS_DB = "factcheck_bench_seeds"
 
 
-def bench_database_url() -> str:
+def bench_database_url(name: str) -> str:
     url = os.environ.get("DATABASE_URL")
     if not url:
         from factcheck.embedded_db import embedded_database_url
@@ -38,10 +44,10 @@ def bench_database_url() -> str:
     import psycopg
 
     with psycopg.connect(url, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB]).fetchone()
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         if not exists:
-            conn.execute(f"CREATE DATABASE {BENCH_DB}")
-    return urlunsplit(parts._replace(path="/" + BENCH_DB))
+            conn.execute(f"CREATE DATABASE {name}")
+    return urlunsplit(parts._replace(path="/" + name))
 
 
 def populate(claims: int) -> None:
@@ -193,31 +199,8 @@ def measure(client, label: str, url: str, runs: int) -> dict:
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--claims", type=int, default=100_000)
-    parser.add_argument("--runs", type=int, default=30)
-    args = parser.parse_args()
-
-    os.environ["DATABASE_URL"] = bench_database_url()
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "factcheck.settings")
-    os.environ.setdefault("THROTTLE_USER", "1000000/minute")
-    os.environ.setdefault("STATEMENT_TIMEOUT_MS", "0")  # building the data takes longer than a request may
-    import django
-
-    django.setup()
-    from django.contrib.auth.models import User
-    from django.core.management import call_command
+def synthetic_endpoints() -> list[tuple[str, str]]:
     from django.db import connection
-    from django.test import Client
-    from django.test.utils import setup_test_environment
-
-    call_command("migrate", verbosity=0)
-    populate(args.claims)
-    setup_test_environment()
-    user, _ = User.objects.get_or_create(username="bench", defaults={"is_superuser": True, "is_staff": True})
-    client = Client()
-    client.force_login(user)
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT min(id), max(id) FROM claims_claim")
@@ -231,8 +214,7 @@ def main() -> None:
     middle = (first + last) // 2 + 1
     if middle % 100 == 0:
         middle += 1
-
-    endpoints = [
+    return [
         ("claims list", "/api/v1/claims/"),
         ("claims list, filtered", "/api/v1/claims/?status=published&rating=false"),
         ("claims full-text search", "/api/v1/claims/?search=Ganja%20drones"),
@@ -248,11 +230,67 @@ def main() -> None:
         ("claimreview", f"/api/v1/claims/{middle}/claimreview/"),
         ("prov", f"/api/v1/claims/{middle}/prov/"),
     ]
-    print(f"\n{args.claims} claims; {args.runs} runs each, in-process (Django test client), times in ms")
+
+
+def seed_endpoints() -> list[tuple[str, str]]:
+    from claims.models import Claim
+    from sources.models import Source
+
+    troops = Claim.objects.get(text__startswith="Turkish troops are in Azerbaijan").pk
+    ria = Source.objects.get(name="RIA Novosti").pk
+    return [
+        ("claims list", "/api/v1/claims/"),
+        ("search Ganja", "/api/v1/claims/?search=Ganja"),
+        ("troops claim detail", f"/api/v1/claims/{troops}/"),
+        ("troops claim trace", f"/api/v1/claims/{troops}/trace/"),
+        ("troops claim history", f"/api/v1/claims/{troops}/history/"),
+        ("dependents of RIA Novosti", f"/api/v1/sources/{ria}/dependents/"),
+        ("sources search RIA", "/api/v1/sources/?search=RIA"),
+        ("troops claimreview", f"/api/v1/claims/{troops}/claimreview/"),
+        ("troops prov", f"/api/v1/claims/{troops}/prov/"),
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--claims", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--seeds", action="store_true", help="measure the seed article instead")
+    args = parser.parse_args()
+
+    os.environ["DATABASE_URL"] = bench_database_url(SEEDS_DB if args.seeds else BENCH_DB)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "factcheck.settings")
+    os.environ.setdefault("THROTTLE_USER", "1000000/minute")
+    os.environ.setdefault("STATEMENT_TIMEOUT_MS", "0")  # building the data takes longer than a request may
+    import django
+
+    django.setup()
+    from django.contrib.auth.models import User
+    from django.core.management import call_command
+    from django.test import Client
+    from django.test.utils import setup_test_environment
+
+    call_command("migrate", verbosity=0)
+    if args.seeds:
+        call_command("load_seeds", verbosity=0)
+        endpoints = seed_endpoints()
+        what = "the seed article"
+    else:
+        populate(args.claims)
+        endpoints = synthetic_endpoints()
+        what = f"{args.claims} claims"
+    setup_test_environment()
+    user, _ = User.objects.get_or_create(username="bench", defaults={"is_superuser": True, "is_staff": True})
+    client = Client()
+    client.force_login(user)
+
+    print(f"\n{what}; {args.runs} runs each, in-process (Django test client, logged in), times in ms")
     print(f"{'endpoint':32} {'queries':>7} {'p50':>8} {'p95':>8}")
     for label, url in endpoints:
         row = measure(client, label, url, args.runs)
         print(f"{row['endpoint']:32} {row['queries']:>7} {row['p50_ms']:>8.1f} {row['p95_ms']:>8.1f}", flush=True)
+    if args.seeds:
+        return
 
     # Memory of the streaming export of every published claim, in a process of its own
     # so that its peak RSS is the export's alone.
