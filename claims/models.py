@@ -12,6 +12,7 @@ import pgtrigger
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.expressions import RawSQL
@@ -126,6 +127,13 @@ class Claim(models.Model):
 
     def __str__(self) -> str:
         return self.text if len(self.text) <= 80 else self.text[:79] + "…"
+
+    def clean(self) -> None:
+        # Said per field here; the database constraint would only say "violated".
+        if self.event_end is not None and self.event_start is None:
+            raise ValidationError({"event_start": "An event with an end needs a start."})
+        if self.event_end is not None and self.event_end < self.event_start:
+            raise ValidationError({"event_end": "The event cannot end before it starts."})
 
     @property
     def rating_value(self) -> int | None:

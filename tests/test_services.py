@@ -44,7 +44,7 @@ def test_claims_are_never_deleted_even_by_raw_sql():
 def test_an_event_range_must_not_end_before_it_starts():
     with pytest.raises(ValidationError) as error:
         claim_create(text="x", event_start="2020-09-27", event_end="2020-09-01")
-    assert "Constraint “claim_event_range_valid” is violated." in error.value.messages
+    assert error.value.message_dict == {"event_end": ["The event cannot end before it starts."]}
 
 
 def test_claim_text_is_required_and_bounded():

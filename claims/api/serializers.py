@@ -76,16 +76,6 @@ class ClaimSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["id", "published_at", "created_at", "updated_at"]
 
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        # Said here per field; the database constraint would only say "violated".
-        start = attrs.get("event_start", getattr(self.instance, "event_start", None))
-        end = attrs.get("event_end", getattr(self.instance, "event_end", None))
-        if end is not None and start is None:
-            raise serializers.ValidationError({"event_start": "An event with an end needs a start."})
-        if end is not None and end < start:
-            raise serializers.ValidationError({"event_end": "The event cannot end before it starts."})
-        return attrs
-
     def create(self, validated_data: dict[str, Any]) -> Claim:
         return services.claim_create(**validated_data)
 
