@@ -225,3 +225,22 @@ def test_origin_filter_finds_claims_originating_at_a_source(seed_like_chain):
         seed_like_chain["claim"]
     ]
     assert not provenance.claims_originating_at(Claim.objects.all(), seed_like_chain["ria"].id).exists()
+
+
+def test_many_claims_traced_at_once_match_their_single_traces(seed_like_chain, django_assert_num_queries):
+    loop = ClaimFactory()
+    a, b = SourceFactory(name="A"), SourceFactory(name="B")
+    chain(loop, a, b)
+    chain(loop, b, a)
+    shared = ClaimFactory()
+    chain(shared, SourceFactory(name="Outlet"), seed_like_chain["ria"], seed_like_chain["ministry"])
+    untraced = ClaimFactory()
+    ids = [seed_like_chain["claim"].id, loop.id, shared.id, untraced.id]
+
+    with django_assert_num_queries(1):
+        together = provenance.traces(ids)
+
+    assert {claim_id: t.as_dict() for claim_id, t in together.items()} == {
+        claim_id: provenance.trace(claim_id).as_dict() for claim_id in ids
+    }
+    assert together[untraced.id].chains == []

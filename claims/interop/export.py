@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from claims.models import Claim
-from claims.provenance import trace
+from claims.provenance import Trace, trace
 
 from .claimreview import claim_url
 
@@ -28,8 +28,9 @@ CSV_COLUMNS = [
 CLAIM_FIELDS = ["id", "text", "status", "rating", "language", "published_at"]
 
 
-def claim_record(claim: Claim) -> dict[str, Any]:
-    """The claim and its trace as plain data (one JSON Lines line)."""
+def claim_record(claim: Claim, claim_trace: Trace | None = None) -> dict[str, Any]:
+    """The claim and its trace as plain data (one JSON Lines line). Pass the trace
+    when it was computed with others (``provenance.traces``); else it is traced here."""
     return {
         "id": claim.pk,
         "url": claim_url(claim.pk),
@@ -39,7 +40,7 @@ def claim_record(claim: Claim) -> dict[str, Any]:
         "rating_value": claim.rating_value,
         "language": claim.language,
         "published_at": claim.published_at.isoformat() if claim.published_at else None,
-        "trace": trace(claim).as_dict(),
+        "trace": (claim_trace or trace(claim)).as_dict(),
     }
 
 
