@@ -23,7 +23,7 @@ install: $(VENV)/.installed
 run: install
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py load_seeds
-	$(BIN)/python manage.py demo_users
+	$(BIN)/python manage.py demo_users --base-url http://$(HOST):$(PORT)
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # Chromium from the system's packages drives the admin tests; install it if missing.
