@@ -138,8 +138,7 @@ def trace_graph(trace: provenance.Trace) -> dict:
     compact = {d: i for i, d in enumerate(sorted(set(depth.values())))}
     depth = {statement_id: compact[d] for statement_id, d in depth.items()}
 
-    cited = {e.statement_id for e in trace.edges}
-    citing = {e.upstream_id for e in trace.edges}
+    origins, reporting_ends = trace.origin_statement_ids, trace.reporting_end_ids
     rows: dict[int, int] = {}
     nodes: dict[int, GraphNode] = {}
     for statement_id in order:
@@ -153,9 +152,9 @@ def trace_graph(trace: provenance.Trace) -> dict:
             kind=ref.kind,
             x=PAD + column * (NODE_W + COL_GAP),
             y=TOP + row * (NODE_H + ROW_GAP),
-            origin=statement_id not in cited,
+            origin=statement_id in origins,
             anonymous=ref.kind == SourceKind.ANONYMOUS,
-            reporting_end=statement_id not in citing,
+            reporting_end=statement_id in reporting_ends,
         )
 
     height = TOP + PAD + max(rows.values(), default=0) * (NODE_H + ROW_GAP) - ROW_GAP

@@ -3,25 +3,12 @@
 from __future__ import annotations
 
 import django_filters as filters
-from django.contrib.postgres.search import SearchQuery
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from sources.filters import MAX_ID, IdFilter
 
 from . import provenance
-from .models import SEARCH_CONFIG, Appearance, Claim, ClaimStatus, Rating
-
-
-def search_claims(claims: QuerySet[Claim], text: str) -> QuerySet[Claim]:
-    """Full text over claim texts and the quotes of their appearances.
-
-    Both sides are matched against their stored, indexed ``search_vector``; the
-    union lets PostgreSQL use each GIN index instead of testing every claim.
-    """
-    query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
-    by_text = Claim.objects.filter(search_vector=query).order_by().values("id")
-    by_quote = Appearance.objects.filter(search_vector=query).order_by().values("claim_id")
-    return claims.filter(id__in=by_text.union(by_quote))
+from .models import Appearance, Claim, ClaimStatus, Rating
 
 
 class ClaimFilter(filters.FilterSet):
@@ -67,7 +54,7 @@ class ClaimFilter(filters.FilterSet):
         ]
 
     def filter_search(self, queryset: QuerySet[Claim], name: str, value: str) -> QuerySet[Claim]:
-        return search_claims(queryset, value) if value.strip() else queryset
+        return queryset.search(value)
 
     def filter_source(self, queryset: QuerySet[Claim], name: str, value: int) -> QuerySet[Claim]:
         return provenance.claims_citing_source(queryset, value)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pgtrigger
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
-from django.contrib.postgres.search import SearchVectorField
+from django.contrib.postgres.search import SearchQuery, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
@@ -78,6 +78,17 @@ WORST_RATING, BEST_RATING = 1, 5
 class ClaimQuerySet(models.QuerySet):
     def published(self) -> ClaimQuerySet:
         return self.filter(status=ClaimStatus.PUBLISHED)
+
+    def search(self, text: str) -> ClaimQuerySet:
+        """Full text over claim texts and the quotes of their appearances (web search
+        syntax). Both sides match their stored, indexed ``search_vector``; the union
+        lets PostgreSQL use each GIN index instead of testing every claim."""
+        if not text.strip():
+            return self
+        query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
+        by_text = Claim.objects.filter(search_vector=query).order_by().values("id")
+        by_quote = Appearance.objects.filter(search_vector=query).order_by().values("claim_id")
+        return self.filter(id__in=by_text.union(by_quote))
 
     def readable_by(self, user) -> ClaimQuerySet:
         """Role holders read every claim; anonymous clients and users without a role, published ones."""

@@ -86,6 +86,16 @@ class Trace:
         return len(self.origin_groups)
 
     @property
+    def origin_statement_ids(self) -> set[int]:
+        """Statements that cite nobody."""
+        return set(self.statements) - {e.statement_id for e in self.edges}
+
+    @property
+    def reporting_end_ids(self) -> set[int]:
+        """Statements nobody cites."""
+        return set(self.statements) - {e.upstream_id for e in self.edges}
+
+    @property
     def flag_codes(self) -> list[str]:
         return [f.code for f in self.flags]
 
@@ -290,7 +300,8 @@ def _select_chains(raw_chains, statements, edges) -> list[list[Hop]]:
     by_start: dict[int, list] = {}
     for start_id, path, edge_ids, closed in raw_chains:
         by_start.setdefault(start_id, []).append((path, edge_ids, closed))
-    starts_with_no_way_in = {s for s in by_start if not any(e.upstream_id == s for e in edges.values())}
+    cited = {e.upstream_id for e in edges.values()}
+    starts_with_no_way_in = {s for s in by_start if s not in cited}
     chosen = [walk for s in sorted(starts_with_no_way_in) for walk in by_start[s]]
     covered = {node for path, _, _ in chosen for node in path}
     for start_id in sorted(by_start):
@@ -312,8 +323,8 @@ def _select_chains(raw_chains, statements, edges) -> list[list[Hop]]:
 
 
 def _judge_origins(result: Trace) -> None:
-    cited = {e.statement_id for e in result.edges}
-    origins = [ref for sid, ref in sorted(result.statements.items()) if sid not in cited]
+    origin_ids = result.origin_statement_ids
+    origins = [ref for sid, ref in sorted(result.statements.items()) if sid in origin_ids]
     result.origins = sorted({o.id: o for o in origins}.values(), key=lambda o: o.name)
     # An anonymous source may be anyone, so it is not counted as independent.
     result.unknown_origins = [o for o in result.origins if o.kind == SourceKind.ANONYMOUS]
