@@ -21,7 +21,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from factcheck.paginators import EstimatedCountPaginator
+from core.paginators import EstimatedCountPaginator
 from sources.admin import HistoryAdmin, ServiceAdmin
 from sources.models import Source, SourceKind
 

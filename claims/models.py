@@ -17,9 +17,9 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.expressions import RawSQL
 
-from factcheck.fields import BoundedTextField
-from factcheck.roles import can_read_all
-from factcheck.validators import validate_language_tag
+from core.fields import BoundedTextField
+from core.roles import can_read_all
+from core.validators import validate_language_tag
 from sources.models import Document, Source, track_history
 
 # The text search configuration for claim text and quotes.

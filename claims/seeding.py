@@ -34,7 +34,7 @@ from django.db.models import Prefetch
 from django.utils.dateparse import parse_date, parse_datetime
 from rest_framework.authtoken.models import Token
 
-from factcheck.roles import AUDITOR, EDITOR, JOURNALIST
+from core.roles import AUDITOR, EDITOR, JOURNALIST
 from sources.models import Document, DocumentKind, Reliability, Source, SourceKind
 from sources.services import document_create, document_update, source_create, source_update
 

@@ -259,7 +259,7 @@ def main() -> None:
     args = parser.parse_args()
 
     os.environ["DATABASE_URL"] = bench_database_url(SEEDS_DB if args.seeds else BENCH_DB)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "factcheck.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "factcheck.settings.local")
     os.environ.setdefault("THROTTLE_USER", "1000000/minute")
     os.environ.setdefault("STATEMENT_TIMEOUT_MS", "0")  # building the data takes longer than a request may
     import django

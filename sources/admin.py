@@ -19,9 +19,9 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.text import capfirst
 
-from factcheck.concurrency import version_of
-from factcheck.paginators import EstimatedCountPaginator
-from factcheck.roles import can_read_history
+from core.concurrency import version_of
+from core.paginators import EstimatedCountPaginator
+from core.roles import can_read_history
 
 from . import services
 from .models import Document, Source

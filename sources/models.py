@@ -11,8 +11,8 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
 
-from factcheck.fields import BoundedTextField
-from factcheck.validators import validate_language_tag
+from core.fields import BoundedTextField
+from core.validators import validate_language_tag
 
 
 # Every change to these tables is written by database triggers into an

@@ -18,7 +18,7 @@ from django.db import ProgrammingError, connection, transaction
 from claims.history import history_for
 from claims.models import Claim, ClaimStatus
 from claims.services import HopInput, attribution_delete, chain_record, claim_update
-from factcheck.history_context import command_context
+from core.history_context import command_context
 from tests.factories import ClaimFactory, DocumentFactory, SourceFactory, TopicFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
-from factcheck.paginators import EstimatedCountPaginator
+from core.paginators import EstimatedCountPaginator
 from sources.models import Source
 from tests.factories import SourceFactory
 

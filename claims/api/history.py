@@ -11,8 +11,8 @@ from rest_framework.response import Response
 
 from claims.history import ACTIONS, history_for
 from claims.models import Claim
-from factcheck.pagination import DefaultPagination
-from factcheck.permissions import HistoryPermission
+from core.pagination import DefaultPagination
+from core.permissions import HistoryPermission
 from sources.models import Document, Source
 
 

@@ -18,8 +18,8 @@ from rest_framework.views import APIView
 from claims.interop.claimreview import MAX_IMPORT_BYTES, claim_review, claim_review_queryset, claimreview_import
 from claims.interop.prov import claim_prov
 from claims.models import Claim
-from factcheck.parsers import SafeJSONParser
-from factcheck.permissions import RolePermission
+from core.parsers import SafeJSONParser
+from core.permissions import RolePermission
 
 
 class JSONLDRenderer(JSONRenderer):

@@ -15,8 +15,8 @@ from claims import provenance
 from claims.filters import ClaimFilter
 from claims.models import Appearance, Claim
 from claims.services import chain_record
-from factcheck.concurrency import VersionedViewSetMixin
-from factcheck.pagination import KeysetPagination
+from core.concurrency import VersionedViewSetMixin
+from core.pagination import KeysetPagination
 
 from .serializers import (
     ChainSerializer,

@@ -41,7 +41,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from claims.models import BEST_RATING, RATING_VALUES, WORST_RATING, Appearance, Claim, ClaimStatus, Rating, Statement
 from claims.provenance import trace
 from claims.services import HopInput, appearance_record, chain_record, claim_create, claim_update
-from factcheck.validators import validate_language_tag
+from core.validators import validate_language_tag
 from sources.models import Document, DocumentKind, Source, SourceKind
 from sources.services import document_create, source_create
 

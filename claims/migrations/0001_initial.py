@@ -2,8 +2,8 @@
 
 import django.contrib.postgres.search
 import django.db.models.expressions
-import factcheck.fields
-import factcheck.validators
+import core.fields
+import core.validators
 from django.db import migrations, models
 
 
@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
             name='Appearance',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('quote', factcheck.fields.BoundedTextField(help_text='The words as they stand in the document.', max_length=5000)),
+                ('quote', core.fields.BoundedTextField(help_text='The words as they stand in the document.', max_length=5000)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('search_vector', models.GeneratedField(db_persist=True, expression=django.db.models.expressions.RawSQL("to_tsvector('english'::regconfig, coalesce(quote, ''))", ()), output_field=django.contrib.postgres.search.SearchVectorField())),
             ],
@@ -34,7 +34,7 @@ class Migration(migrations.Migration):
                 ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
                 ('pgh_label', models.TextField(help_text='The event label.')),
                 ('id', models.BigIntegerField()),
-                ('quote', factcheck.fields.BoundedTextField(help_text='The words as they stand in the document.', max_length=5000)),
+                ('quote', core.fields.BoundedTextField(help_text='The words as they stand in the document.', max_length=5000)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
             ],
             options={
@@ -46,7 +46,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('relation', models.CharField(choices=[('reported', 'reported by'), ('citing', 'citing'), ('quoting', 'quoting'), ('informed_by', 'informed by'), ('according_to', 'according to'), ('said_to', 'said to'), ('translating', 'translating'), ('other', 'other')], default='reported', max_length=20)),
-                ('quote', factcheck.fields.BoundedTextField(blank=True, help_text='The words that evidence this hop.', max_length=5000)),
+                ('quote', core.fields.BoundedTextField(blank=True, help_text='The words that evidence this hop.', max_length=5000)),
                 ('verified', models.BooleanField(default=False, help_text='The upstream statement was itself located and checked, not only asserted downstream.')),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
             ],
@@ -62,7 +62,7 @@ class Migration(migrations.Migration):
                 ('pgh_label', models.TextField(help_text='The event label.')),
                 ('id', models.BigIntegerField()),
                 ('relation', models.CharField(choices=[('reported', 'reported by'), ('citing', 'citing'), ('quoting', 'quoting'), ('informed_by', 'informed by'), ('according_to', 'according to'), ('said_to', 'said to'), ('translating', 'translating'), ('other', 'other')], default='reported', max_length=20)),
-                ('quote', factcheck.fields.BoundedTextField(blank=True, help_text='The words that evidence this hop.', max_length=5000)),
+                ('quote', core.fields.BoundedTextField(blank=True, help_text='The words that evidence this hop.', max_length=5000)),
                 ('verified', models.BooleanField(default=False, help_text='The upstream statement was itself located and checked, not only asserted downstream.')),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
             ],
@@ -74,14 +74,14 @@ class Migration(migrations.Migration):
             name='Claim',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('text', factcheck.fields.BoundedTextField(help_text='One atomic, checkable statement, worded once.', max_length=2000)),
+                ('text', core.fields.BoundedTextField(help_text='One atomic, checkable statement, worded once.', max_length=2000)),
                 ('status', models.CharField(choices=[('draft', 'Draft'), ('in_review', 'In review'), ('published', 'Published'), ('retracted', 'Retracted')], default='draft', max_length=20)),
                 ('rating', models.CharField(blank=True, choices=[('false', 'False'), ('mostly_false', 'Mostly false'), ('mixed', 'Half true'), ('mostly_true', 'Mostly true'), ('true', 'True'), ('unproven', 'Unproven')], max_length=20)),
-                ('rating_explanation', factcheck.fields.BoundedTextField(blank=True, help_text='Why the claim got its rating (the review body).', max_length=10000)),
+                ('rating_explanation', core.fields.BoundedTextField(blank=True, help_text='Why the claim got its rating (the review body).', max_length=10000)),
                 ('event_start', models.DateField(blank=True, help_text='When the claimed event happened (or began).', null=True)),
                 ('event_end', models.DateField(blank=True, help_text='When it ended, for a range.', null=True)),
                 ('event_approximate', models.BooleanField(default=False, help_text='The date is approximate ("last summer").')),
-                ('language', models.CharField(default='en', max_length=35, validators=[factcheck.validators.validate_language_tag])),
+                ('language', models.CharField(default='en', max_length=35, validators=[core.validators.validate_language_tag])),
                 ('published_at', models.DateTimeField(blank=True, editable=False, null=True)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('updated_at', models.DateTimeField(auto_now=True)),
@@ -98,14 +98,14 @@ class Migration(migrations.Migration):
                 ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
                 ('pgh_label', models.TextField(help_text='The event label.')),
                 ('id', models.BigIntegerField()),
-                ('text', factcheck.fields.BoundedTextField(help_text='One atomic, checkable statement, worded once.', max_length=2000)),
+                ('text', core.fields.BoundedTextField(help_text='One atomic, checkable statement, worded once.', max_length=2000)),
                 ('status', models.CharField(choices=[('draft', 'Draft'), ('in_review', 'In review'), ('published', 'Published'), ('retracted', 'Retracted')], default='draft', max_length=20)),
                 ('rating', models.CharField(blank=True, choices=[('false', 'False'), ('mostly_false', 'Mostly false'), ('mixed', 'Half true'), ('mostly_true', 'Mostly true'), ('true', 'True'), ('unproven', 'Unproven')], max_length=20)),
-                ('rating_explanation', factcheck.fields.BoundedTextField(blank=True, help_text='Why the claim got its rating (the review body).', max_length=10000)),
+                ('rating_explanation', core.fields.BoundedTextField(blank=True, help_text='Why the claim got its rating (the review body).', max_length=10000)),
                 ('event_start', models.DateField(blank=True, help_text='When the claimed event happened (or began).', null=True)),
                 ('event_end', models.DateField(blank=True, help_text='When it ended, for a range.', null=True)),
                 ('event_approximate', models.BooleanField(default=False, help_text='The date is approximate ("last summer").')),
-                ('language', models.CharField(default='en', max_length=35, validators=[factcheck.validators.validate_language_tag])),
+                ('language', models.CharField(default='en', max_length=35, validators=[core.validators.validate_language_tag])),
                 ('published_at', models.DateTimeField(blank=True, editable=False, null=True)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('updated_at', models.DateTimeField(auto_now=True)),

@@ -15,8 +15,8 @@ from claims import provenance
 from claims.api.serializers import DependentSerializer
 from claims.filters import DependentFilter
 from claims.models import Claim
-from factcheck.concurrency import VersionedViewSetMixin
-from factcheck.pagination import DefaultPagination
+from core.concurrency import VersionedViewSetMixin
+from core.pagination import DefaultPagination
 from sources import services
 from sources.filters import DocumentFilter, SourceFilter
 from sources.models import Document, Source

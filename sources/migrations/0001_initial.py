@@ -5,8 +5,8 @@ import django.contrib.postgres.indexes
 import django.core.validators
 import django.db.models.deletion
 import django.db.models.functions.text
-import factcheck.fields
-import factcheck.validators
+import core.fields
+import core.validators
 import pgtrigger.compiler
 import pgtrigger.migrations
 from django.contrib.postgres.operations import TrigramExtension
@@ -32,8 +32,8 @@ class Migration(migrations.Migration):
                 ('url', models.URLField(blank=True, max_length=1000)),
                 ('published_at', models.DateTimeField(blank=True, null=True)),
                 ('retrieved_at', models.DateTimeField(blank=True, null=True)),
-                ('language', models.CharField(default='en', max_length=35, validators=[factcheck.validators.validate_language_tag])),
-                ('body', factcheck.fields.BoundedTextField(blank=True, max_length=500000)),
+                ('language', models.CharField(default='en', max_length=35, validators=[core.validators.validate_language_tag])),
+                ('body', core.fields.BoundedTextField(blank=True, max_length=500000)),
                 ('content_hash', models.CharField(blank=True, editable=False, help_text='SHA-256 of the body.', max_length=64)),
                 ('archive_url', models.URLField(blank=True, max_length=1000)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
@@ -49,7 +49,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('name', models.CharField(max_length=300)),
                 ('kind', models.CharField(choices=[('news_agency', 'News agency'), ('outlet', 'News outlet'), ('government', 'Government body'), ('military', 'Military unit'), ('organisation', 'Organisation'), ('person', 'Person'), ('anonymous', 'Anonymous source'), ('other', 'Other')], default='outlet', max_length=20)),
-                ('description', factcheck.fields.BoundedTextField(blank=True, help_text='Who this is; for an anonymous source, how it was described ("a source in the ministry").', max_length=2000)),
+                ('description', core.fields.BoundedTextField(blank=True, help_text='Who this is; for an anonymous source, how it was described ("a source in the ministry").', max_length=2000)),
                 ('aliases', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=300), blank=True, default=list, help_text='Other names and spellings, searchable. Comma-separated in the admin.', size=50)),
                 ('country', models.CharField(blank=True, max_length=2, validators=[django.core.validators.RegexValidator('^[A-Z]{2}$', 'Use a two-letter ISO 3166-1 country code, e.g. AZ.')])),
                 ('url', models.URLField(blank=True, max_length=500)),
@@ -75,8 +75,8 @@ class Migration(migrations.Migration):
                 ('url', models.URLField(blank=True, max_length=1000)),
                 ('published_at', models.DateTimeField(blank=True, null=True)),
                 ('retrieved_at', models.DateTimeField(blank=True, null=True)),
-                ('language', models.CharField(default='en', max_length=35, validators=[factcheck.validators.validate_language_tag])),
-                ('body', factcheck.fields.BoundedTextField(blank=True, max_length=500000)),
+                ('language', models.CharField(default='en', max_length=35, validators=[core.validators.validate_language_tag])),
+                ('body', core.fields.BoundedTextField(blank=True, max_length=500000)),
                 ('content_hash', models.CharField(blank=True, editable=False, help_text='SHA-256 of the body.', max_length=64)),
                 ('archive_url', models.URLField(blank=True, max_length=1000)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
@@ -103,7 +103,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigIntegerField()),
                 ('name', models.CharField(max_length=300)),
                 ('kind', models.CharField(choices=[('news_agency', 'News agency'), ('outlet', 'News outlet'), ('government', 'Government body'), ('military', 'Military unit'), ('organisation', 'Organisation'), ('person', 'Person'), ('anonymous', 'Anonymous source'), ('other', 'Other')], default='outlet', max_length=20)),
-                ('description', factcheck.fields.BoundedTextField(blank=True, help_text='Who this is; for an anonymous source, how it was described ("a source in the ministry").', max_length=2000)),
+                ('description', core.fields.BoundedTextField(blank=True, help_text='Who this is; for an anonymous source, how it was described ("a source in the ministry").', max_length=2000)),
                 ('aliases', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=300), blank=True, default=list, help_text='Other names and spellings, searchable. Comma-separated in the admin.', size=50)),
                 ('country', models.CharField(blank=True, max_length=2, validators=[django.core.validators.RegexValidator('^[A-Z]{2}$', 'Use a two-letter ISO 3166-1 country code, e.g. AZ.')])),
                 ('url', models.URLField(blank=True, max_length=500)),

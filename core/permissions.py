@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from factcheck.roles import can_edit, can_read_all, can_read_history
+from core.roles import can_edit, can_read_all, can_read_history
 
 
 class RolePermission(BasePermission):

@@ -1,8 +1,11 @@
-"""Settings, read from the environment with safe local defaults.
+"""Settings shared by every environment, read from the environment.
 
-DATABASE_URL  postgres://user:password@host:port/name; unset = embedded PostgreSQL
+The environments add to this: ``local`` (the default of manage.py: DEBUG on, an
+embedded PostgreSQL when DATABASE_URL is unset), ``test`` (pytest) and
+``production`` (gunicorn: DEBUG off, HTTPS only, everything required set).
+
+DATABASE_URL  postgres://user:password@host:port/name
 SECRET_KEY    required when DEBUG is off
-DEBUG         on by default for local use; set DEBUG=0 in production
 ALLOWED_HOSTS comma-separated
 """
 
@@ -14,7 +17,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -41,18 +44,30 @@ def envint(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be an integer, not {value!r}") from None
 
 
-DEBUG = envbool("DEBUG", True)
-_INSECURE_KEY = "insecure-local-development-key-do-not-use-in-production"
-SECRET_KEY = os.environ.get("SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
-    SECRET_KEY = _INSECURE_KEY
-elif not DEBUG and (SECRET_KEY == _INSECURE_KEY or len(SECRET_KEY) < 32):
-    raise ImproperlyConfigured("SECRET_KEY must be a random string of 32 characters or more.")
+def envlist(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
-ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "localhost,127.0.0.1").split(",") if h.strip()]
-CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
+
+INSECURE_KEY = "insecure-local-development-key-do-not-use-in-production"
+
+
+def secret_key(*, debug: bool) -> str:
+    """SECRET_KEY from the environment; a development key only while DEBUG is on."""
+    key = os.environ.get("SECRET_KEY", "")
+    if not key:
+        if not debug:
+            raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+        return INSECURE_KEY
+    if not debug and (key == INSECURE_KEY or len(key) < 50 or len(set(key)) < 5):
+        raise ImproperlyConfigured("SECRET_KEY must be a random string of 50 characters or more.")
+    return key
+
+
+DEBUG = False
+SECRET_KEY = secret_key(debug=True)
+
+ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "localhost,127.0.0.1")
+CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -69,6 +84,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "pgtrigger",
     "pghistory",
+    "core",
     "sources",
     "claims",
 ]
@@ -79,7 +95,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "factcheck.middleware.ChangeContextMiddleware",
+    "core.middleware.ChangeContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -102,20 +118,26 @@ TEMPLATES = [
     },
 ]
 
-if os.environ.get("DATABASE_URL"):
-    _database_url = os.environ["DATABASE_URL"]
-else:
-    from factcheck.embedded_db import embedded_database_url
 
-    _database_url = embedded_database_url(BASE_DIR / ".pgdata")
+def database(url: str) -> dict:
+    """The default database from its URL, with the options every environment wants."""
+    config = dj_database_url.parse(url, conn_max_age=envint("CONN_MAX_AGE", 60))
+    # A connection kept between requests is checked before a request uses it, so the
+    # first requests after a PostgreSQL restart do not fail on a dead connection.
+    config["CONN_HEALTH_CHECKS"] = True
+    config["OPTIONS"] = {
+        # A runaway query is cancelled instead of holding a connection forever. JIT is
+        # off: the planner overestimates recursive walks, and compiling them took a
+        # second where running them takes tens of milliseconds.
+        "options": f"-c statement_timeout={envint('STATEMENT_TIMEOUT_MS', 30000)} -c jit=off",
+    }
+    if os.environ.get("TEST_DATABASE_NAME"):
+        # Lets several test runs share one server without sharing a test database.
+        config["TEST"] = {"NAME": os.environ["TEST_DATABASE_NAME"]}
+    return config
 
-DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=envint("CONN_MAX_AGE", 60))}
-DATABASES["default"]["OPTIONS"] = {
-    # A runaway query is cancelled instead of holding a connection forever. JIT is
-    # off: the planner overestimates recursive walks, and compiling them took a
-    # second where running them takes tens of milliseconds.
-    "options": f"-c statement_timeout={envint('STATEMENT_TIMEOUT_MS', 30000)} -c jit=off",
-}
+
+DATABASES = {"default": database(os.environ["DATABASE_URL"])} if os.environ.get("DATABASE_URL") else {}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -131,6 +153,10 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 
 # Requests bigger than this are refused with 400 before they reach a view.
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DATA_UPLOAD_MAX_MEMORY_SIZE", 2 * 1024 * 1024)
@@ -140,17 +166,17 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["factcheck.permissions.RolePermission"],
+    "DEFAULT_PERMISSION_CLASSES": ["core.permissions.RolePermission"],
     "DEFAULT_PARSER_CLASSES": [
-        "factcheck.parsers.SafeJSONParser",
+        "core.parsers.SafeJSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "factcheck.pagination.DefaultPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.pagination.DefaultPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "factcheck.exceptions.exception_handler",
+    "EXCEPTION_HANDLER": "core.exceptions.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
@@ -159,9 +185,28 @@ REST_FRAMEWORK = {
         "anon": os.environ.get("THROTTLE_ANON", "600/minute"),
         "user": os.environ.get("THROTTLE_USER", "6000/minute"),
     },
+    # How many proxies in front of the app append to X-Forwarded-For. The client's
+    # address is read that many entries from the right; with 0 the header is ignored,
+    # so a client cannot pick its own address (and its own throttle bucket).
+    "NUM_PROXIES": envint("NUM_PROXIES", 0),
 }
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Throttle counters and login lockouts live in the cache, so it must be shared by
+# every worker: Redis when REDIS_URL is set (required in production); per-process
+# memory otherwise, which is right only for a single process (runserver, tests).
+REDIS_URL = os.environ.get("REDIS_URL", "")
+CACHE_IS_SHARED = bool(REDIS_URL)
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "factcheck",
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 2, "SOCKET_TIMEOUT": 2},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "factcheck API",
@@ -197,7 +242,3 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
-
-if os.environ.get("TEST_DATABASE_NAME"):
-    # Lets several test runs share one server without sharing a test database.
-    DATABASES["default"]["TEST"] = {"NAME": os.environ["TEST_DATABASE_NAME"]}

@@ -1,0 +1,39 @@
+"""Production (gunicorn, ``make serve``): DEBUG off, HTTPS only, and everything
+that must be chosen is required: SECRET_KEY, DATABASE_URL, ALLOWED_HOSTS, REDIS_URL.
+
+``manage.py check --deploy`` is clean with these settings (a test keeps it so).
+"""
+
+from django.core.exceptions import ImproperlyConfigured
+
+from .base import *  # noqa: F403
+from .base import REST_FRAMEWORK, envbool, envint, secret_key
+
+DEBUG = False
+SECRET_KEY = secret_key(debug=False)
+
+if not DATABASES:  # noqa: F405
+    raise ImproperlyConfigured("DATABASE_URL must be set in production.")
+if not CACHE_IS_SHARED:  # noqa: F405
+    # Throttles and login lockouts count in the cache; per-process memory would
+    # give every gunicorn worker a limit of its own.
+    raise ImproperlyConfigured("REDIS_URL must be set in production: throttles need a cache all workers share.")
+
+# HTTPS only. Behind a proxy that terminates TLS, set NUM_PROXIES so that its
+# X-Forwarded-Proto is believed (and only then).
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", True)
+if REST_FRAMEWORK["NUM_PROXIES"]:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", True)
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+SESSION_COOKIE_HTTPONLY = True
+
+# Static files are served by the app itself (WhiteNoise), compressed and with
+# hashed names that can be cached forever; `make serve` runs collectstatic first.
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
