@@ -21,6 +21,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from core.access import viewer_for
 from core.paginators import EstimatedCountPaginator
 from sources.admin import HistoryAdmin, ServiceAdmin
 from sources.models import Source, SourceKind
@@ -66,7 +67,7 @@ class CitingSourceFilter(_SourceIdFilter):
     parameter_name = "source"
 
     def filter_claims(self, queryset, source_id):
-        return provenance.claims_citing_source(queryset, source_id)
+        return queryset.citing(source_id)
 
 
 class OriginSourceFilter(_SourceIdFilter):
@@ -74,7 +75,7 @@ class OriginSourceFilter(_SourceIdFilter):
     parameter_name = "origin"
 
     def filter_claims(self, queryset, source_id):
-        return provenance.claims_originating_at(queryset, source_id)
+        return queryset.originating_at(source_id)
 
 
 # --- the picture of the trace -----------------------------------------------------------
@@ -116,23 +117,49 @@ class GraphEdge:
     title: str
 
 
+def columns(trace: provenance.Trace) -> dict[int, int]:
+    """Each statement's column: the length of the longest way to it from where its
+    chains start, ignoring the edges that close loops (found depth first from the
+    starts). Linear in the graph's size, however many chains it has."""
+    up: dict[int, list[int]] = {s: [] for s in trace.statements}
+    for edge in trace.edges:
+        up[edge.statement_id].append(edge.upstream_id)
+    starts = list(trace.analysis.starts) if trace.analysis else sorted(trace.reporting_end_ids)
+    # Depth first from the starts: an edge back onto the current path closes a loop.
+    state: dict[int, int] = {}  # 1: on the path, 2: done
+    back: set[tuple[int, int]] = set()
+    order: list[int] = []  # finishing order
+    for root in [*starts, *sorted(trace.statements)]:
+        if root in state:
+            continue
+        state[root] = 1
+        stack = [(root, iter(sorted(up[root])))]
+        while stack:
+            node, children = stack[-1]
+            child = next(children, None)
+            if child is None:
+                stack.pop()
+                state[node] = 2
+                order.append(node)
+            elif state.get(child) == 1:
+                back.add((node, child))
+            elif child not in state:
+                state[child] = 1
+                stack.append((child, iter(sorted(up[child]))))
+    depth = dict.fromkeys(trace.statements, 0)
+    for node in reversed(order):  # each statement before those it cites
+        for child in up[node]:
+            if (node, child) not in back:
+                depth[child] = max(depth[child], depth[node] + 1)
+    return depth
+
+
 def trace_graph(trace: provenance.Trace) -> dict:
     """Lay the claim's graph out left to right: reporting ends on the left, origins
     on the right, each statement in the column of its longest way in. Edges that
     go back (circular reporting) are drawn below, as curves."""
-    depth: dict[int, int] = {}
-    order: list[int] = []
-    for chain in trace.chains:
-        for i, hop in enumerate(chain):
-            if hop.closes_loop:
-                continue
-            if hop.statement_id not in depth:
-                order.append(hop.statement_id)
-            depth[hop.statement_id] = max(depth.get(hop.statement_id, 0), i)
-    for statement_id in trace.statements:
-        if statement_id not in depth:
-            depth[statement_id] = 0
-            order.append(statement_id)
+    depth = columns(trace)
+    order = sorted(trace.statements, key=lambda s: (depth[s], s))
 
     # A loop can leave a column empty; close the gaps.
     compact = {d: i for i, d in enumerate(sorted(set(depth.values())))}
@@ -145,7 +172,7 @@ def trace_graph(trace: provenance.Trace) -> dict:
         column = depth[statement_id]
         row = rows.get(column, 0)
         rows[column] = row + 1
-        ref = trace.statements[statement_id]
+        ref = trace.source_of(statement_id)
         nodes[statement_id] = GraphNode(
             statement_id=statement_id,
             name=ref.name,
@@ -153,7 +180,7 @@ def trace_graph(trace: provenance.Trace) -> dict:
             x=PAD + column * (NODE_W + COL_GAP),
             y=TOP + row * (NODE_H + ROW_GAP),
             origin=statement_id in origins,
-            anonymous=ref.kind == SourceKind.ANONYMOUS,
+            anonymous=ref.anonymous,
             reporting_end=statement_id in reporting_ends,
         )
 
@@ -223,8 +250,8 @@ def trace_graph(trace: provenance.Trace) -> dict:
 
 
 def trace_tree(trace: provenance.Trace) -> list[dict]:
-    """The chains as one tree: each reporting end, then what it relies on, indented.
-    Chains that share their first hops share those rows."""
+    """The listed chains as one tree: each reporting end, then what it relies on,
+    indented. Chains that share their first hops share those rows."""
     rows, seen = [], set()
     for chain in trace.chains:
         prefix: tuple = ()
@@ -241,7 +268,7 @@ def trace_tree(trace: provenance.Trace) -> list[dict]:
                     "relation": relation_label(incoming.relation) if incoming else "",
                     "edge": incoming,
                     "origin": hop.edge is None and not hop.closes_loop,
-                    "anonymous": hop.source.kind == SourceKind.ANONYMOUS,
+                    "anonymous": hop.source.anonymous,
                     "closes_loop": hop.closes_loop,
                 }
             )
@@ -389,7 +416,7 @@ class ClaimAdmin(HistoryAdmin, ServiceAdmin):
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
-            trace = provenance.trace(obj)
+            trace = provenance.trace_for(obj.pk, viewer_for(request.user))
             context["trace"] = trace
             context["trace_data"] = trace.as_dict()
             context["trace_graph"] = trace_graph(trace)

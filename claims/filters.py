@@ -5,9 +5,9 @@ from __future__ import annotations
 import django_filters as filters
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from sources.filters import MAX_ID, IdFilter
+from core.validators import MAX_ID
+from sources.filters import IdFilter
 
-from . import provenance
 from .models import Appearance, Claim, ClaimStatus, Rating
 
 
@@ -57,10 +57,10 @@ class ClaimFilter(filters.FilterSet):
         return queryset.search(value)
 
     def filter_source(self, queryset: QuerySet[Claim], name: str, value: int) -> QuerySet[Claim]:
-        return provenance.claims_citing_source(queryset, value)
+        return queryset.citing(value)
 
     def filter_origin(self, queryset: QuerySet[Claim], name: str, value: int) -> QuerySet[Claim]:
-        return provenance.claims_originating_at(queryset, value)
+        return queryset.originating_at(value)
 
     def filter_document(self, queryset: QuerySet[Claim], name: str, value: int) -> QuerySet[Claim]:
         return queryset.filter(Exists(Appearance.objects.filter(claim=OuterRef("pk"), document_id=value)))

@@ -193,3 +193,55 @@ def _summary(model: type[models.Model], obj_id: int, action: str, diff: dict[str
         (field, (old, new)), *_ = diff.items()
         return f"Changed {field} of {what} from {_short(old)} to {_short(new)}"
     return f"Changed {', '.join(diff)} of {what}"
+
+
+# --- a claim as it stood ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClaimAsOf:
+    """A claim as it stood at a moment, rebuilt from its events: its own fields, and
+    the topics and appearances it had then."""
+
+    claim: Claim  # not saved: the fields of its last event up to that moment
+    topic_ids: list[int]
+    appearances: list[tuple[int, str]]  # (document id, quote)
+
+
+_CLAIM_AS_OF_SQL = """
+WITH last_claim AS (
+    SELECT to_jsonb(e) AS row FROM claims_claimevent e
+    WHERE pgh_obj_id = %(id)s AND pgh_created_at <= %(as_of)s ORDER BY pgh_id DESC LIMIT 1
+),
+topics AS (
+    SELECT DISTINCT ON (pgh_obj_id) claim_id, topic_id, pgh_label FROM claims_claimtopicevent
+    WHERE pgh_obj_id IN (SELECT pgh_obj_id FROM claims_claimtopicevent WHERE claim_id = %(id)s)
+      AND pgh_created_at <= %(as_of)s
+    ORDER BY pgh_obj_id, pgh_id DESC
+),
+appearances AS (
+    SELECT DISTINCT ON (pgh_obj_id) pgh_obj_id, claim_id, document_id, quote, pgh_label FROM claims_appearanceevent
+    WHERE pgh_obj_id IN (SELECT pgh_obj_id FROM claims_appearanceevent WHERE claim_id = %(id)s)
+      AND pgh_created_at <= %(as_of)s
+    ORDER BY pgh_obj_id, pgh_id DESC
+)
+SELECT (SELECT row FROM last_claim),
+       (SELECT coalesce(json_agg(topic_id ORDER BY topic_id), '[]') FROM topics
+        WHERE pgh_label <> 'delete' AND claim_id = %(id)s),
+       (SELECT coalesce(json_agg(json_build_array(document_id, quote) ORDER BY pgh_obj_id), '[]') FROM appearances
+        WHERE pgh_label <> 'delete' AND claim_id = %(id)s)
+"""
+
+
+def claim_as_of(claim_id: int, as_of: datetime) -> ClaimAsOf | None:
+    """The claim as it stood at ``as_of``; None if it did not exist yet. One query."""
+    with connection.cursor() as cursor:
+        cursor.execute(_CLAIM_AS_OF_SQL, {"id": claim_id, "as_of": as_of})
+        row, topic_ids, appearances = (_json(v) for v in cursor.fetchone())
+    if row is None:
+        return None
+    claim = Claim(pk=claim_id)
+    for field in Claim._meta.concrete_fields:
+        if field.column in row and not isinstance(field, models.GeneratedField):
+            setattr(claim, field.attname, field.to_python(row[field.column]))
+    return ClaimAsOf(claim=claim, topic_ids=topic_ids, appearances=[tuple(a) for a in appearances])

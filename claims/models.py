@@ -3,7 +3,7 @@
 The graph of one claim: a *statement* is "source S states claim C"; an
 *attribution* is the edge "S1 states C on the authority of S2". A statement
 with no upstream attribution is an origin. Graph logic lives in
-``claims/provenance.py``; writes that span models live in ``claims/services.py``.
+``claims/provenance/``; writes that span models live in ``claims/services.py``.
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchQuery, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
 from django.db.models.expressions import RawSQL
 
+from core.access import Viewer, viewer_for
 from core.fields import BoundedTextField
-from core.roles import can_read_all
 from core.validators import validate_language_tag
 from sources.models import Document, Source, track_history
 
@@ -90,9 +90,39 @@ class ClaimQuerySet(models.QuerySet):
         by_quote = Appearance.objects.filter(search_vector=query).order_by().values("claim_id")
         return self.filter(id__in=by_text.union(by_quote))
 
+    def visible_to(self, viewer: Viewer) -> ClaimQuerySet:
+        """The claims ``viewer`` may read now (see ``core.access``)."""
+        return self if viewer.reads_unpublished else self.published()
+
     def readable_by(self, user) -> ClaimQuerySet:
-        """Role holders read every claim; anonymous clients and users without a role, published ones."""
-        return self if can_read_all(user) else self.published()
+        return self.visible_to(viewer_for(user))
+
+    # --- what relies on a source
+
+    def citing(self, source_id: int) -> ClaimQuerySet:
+        """Claims whose graphs hold a statement by the source: it reports, relays or originates them."""
+        return self.filter(Exists(Statement.objects.filter(claim=OuterRef("pk"), source_id=source_id)))
+
+    def originating_at(self, source_id: int) -> ClaimQuerySet:
+        """Claims for which the source is an origin (it states them on nobody's authority)."""
+        origin_statements = Statement.objects.filter(claim=OuterRef("pk"), source_id=source_id).exclude(
+            Exists(Attribution.objects.filter(statement=OuterRef("pk")))
+        )
+        return self.filter(Exists(origin_statements))
+
+    def with_role_of(self, source_id: int) -> ClaimQuerySet:
+        """Claims citing the source, annotated with its ``role`` in each: origin (cites
+        nobody), reporter (nobody cites it) or intermediary. Two index lookups a claim."""
+        statement = Statement.objects.filter(claim=OuterRef("pk"), source_id=source_id)
+        cites = Attribution.objects.filter(statement=OuterRef("pk"))
+        cited = Attribution.objects.filter(upstream=OuterRef("pk"))
+        role = Case(
+            When(Exists(statement.exclude(Exists(cites))), then=Value("origin")),
+            When(Exists(statement.exclude(Exists(cited))), then=Value("reporter")),
+            default=Value("intermediary"),
+            output_field=models.CharField(),
+        )
+        return self.citing(source_id).annotate(role=role)
 
 
 # Claims are never hard-deleted (retract them instead); the trigger makes that

@@ -5,9 +5,24 @@ import re
 from django.core.exceptions import ValidationError
 
 # BCP-47 in the shape people actually use: language, optional script, region, variants.
-_BCP47 = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z]{4})?(-([a-zA-Z]{2}|[0-9]{3}))?(-[a-zA-Z0-9]{5,8})*$")
+_BCP47 = re.compile(r"[a-zA-Z]{2,3}(-[a-zA-Z]{4})?(-([a-zA-Z]{2}|[0-9]{3}))?(-[a-zA-Z0-9]{5,8})*")
 
 
 def validate_language_tag(value: str) -> None:
-    if not _BCP47.match(value or ""):
+    if not _BCP47.fullmatch(value or ""):
         raise ValidationError(f"{value!r} is not a BCP-47 language tag such as 'en', 'az' or 'pt-BR'.")
+
+
+# The largest value a bigint id column holds; a bigger number is bad input, not a 500.
+MAX_ID = 2**63 - 1
+_ID = re.compile(r"[0-9]{1,19}")
+
+
+def parse_id(value) -> int | None:
+    """A database id from a URL or a form: ASCII digits only (``int()`` would also take
+    "²" or "١٢"), in the bigint range. None when it is not one."""
+    text = str(value)
+    if not _ID.fullmatch(text):
+        return None
+    number = int(text)
+    return number if 1 <= number <= MAX_ID else None

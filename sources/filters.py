@@ -6,10 +6,9 @@ import django_filters as filters
 from django import forms
 from django.db.models import QuerySet
 
-from .models import Document, Reliability, Source, SourceKind
+from core.validators import MAX_ID
 
-# The largest value a bigint id column holds; a bigger number is bad input, not a 500.
-MAX_ID = 2**63 - 1
+from .models import Document, Reliability, Source, SourceKind
 
 
 class IdFilter(filters.NumberFilter):

@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
 
+from core.access import Viewer, confidential_placeholder
 from core.fields import BoundedTextField
 from core.validators import validate_language_tag
 
@@ -88,14 +89,14 @@ class Source(models.Model):
     country = models.CharField(
         max_length=2,
         blank=True,
-        validators=[RegexValidator(r"^[A-Z]{2}$", "Use a two-letter ISO 3166-1 country code, e.g. AZ.")],
+        validators=[RegexValidator(r"^[A-Z]{2}\Z", "Use a two-letter ISO 3166-1 country code, e.g. AZ.")],
     )
     url = models.URLField(blank=True, max_length=500)
     wikidata_qid = models.CharField(
         "Wikidata QID",
         max_length=20,
         blank=True,
-        validators=[RegexValidator(r"^Q[1-9][0-9]*$", "A Wikidata QID looks like Q1234.")],
+        validators=[RegexValidator(r"^Q[1-9][0-9]*\Z", "A Wikidata QID looks like Q1234.")],
     )
     parent = models.ForeignKey(
         "self",
@@ -107,6 +108,17 @@ class Source(models.Model):
         "Sources sharing a parent count as one independent origin.",
     )
     reliability = models.CharField(max_length=1, blank=True, choices=Reliability.choices)
+    confidential = models.BooleanField(
+        default=False,
+        help_text="Keep its identity (name, aliases, URL, QID, description, country, reliability) to editors "
+        "and auditors; everyone else sees a placeholder with the public description below.",
+    )
+    public_description = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text='What everyone may know of a confidential source: its described affiliation, e.g. "an official '
+        'of the Ministry of Defence of Azerbaijan".',
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -120,15 +132,23 @@ class Source(models.Model):
             models.UniqueConstraint(
                 fields=["wikidata_qid"], condition=~Q(wikidata_qid=""), name="source_unique_wikidata_qid"
             ),
+            models.CheckConstraint(
+                condition=Q(confidential=False) | ~Q(public_description=""),
+                name="source_confidential_described",
+                violation_error_message="A confidential source needs a public description "
+                '(e.g. "an official of the Ministry of Defence of Azerbaijan").',
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
 
-    @property
-    def independence_key(self) -> int:
-        """Sources that share a parent organisation count as one origin."""
-        return self.parent_id or self.id
+    def hidden_from(self, viewer: Viewer) -> bool:
+        """Whether ``viewer`` may not know who this source is (see ``core.access``)."""
+        return self.confidential and not viewer.sees_confidential
+
+    def name_for(self, viewer: Viewer) -> str:
+        return confidential_placeholder(self.pk, self.public_description) if self.hidden_from(viewer) else self.name
 
 
 class DocumentKind(models.TextChoices):

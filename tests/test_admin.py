@@ -287,16 +287,19 @@ def test_claim_page_draws_convergent_chains_into_one_node_and_a_loop_as_a_back_e
     )
     chain_record(claim=claim, hops=[HopInput(source=ria, relation="citing"), HopInput(source=reuters)])
     graph = client_as(editor).get(change_url(claim)).context["trace_graph"]
-    # Reporting ends on the left; Reuters and RIA cite each other, so they share a column.
-    places = {node.name: (node.x, node.y) for node in graph["nodes"]}
-    assert places == {"Outlet": (16, 30), "Paper": (16, 106), "RIA Novosti": (306, 30), "Reuters": (306, 106)}
+    # Topology, not pixels: reporting ends in the first column, every other source to
+    # their right, one node per source; of the two edges between RIA and Reuters, the
+    # one that closes the loop is drawn going back.
+    column = {node.name: node.x for node in graph["nodes"]}
+    assert column["Outlet"] == column["Paper"] < min(column["RIA Novosti"], column["Reuters"])
+    assert len(graph["nodes"]) == 4
     assert [(e.title, e.loop) for e in graph["edges"]] == [
         ("Outlet citing RIA Novosti (not verified)", False),
         ("Paper citing Reuters (not verified)", False),
         ("Reuters citing RIA Novosti", True),
-        ("RIA Novosti citing Reuters (not verified)", True),
+        ("RIA Novosti citing Reuters (not verified)", False),
     ]
-    assert graph["width"] == 306 + 200 + 16 + 70
+    assert graph["width"] >= max(column.values()) + 200
 
 
 def test_recording_a_chain_from_the_claim_page_shows_it_in_the_trace(editor):

@@ -99,7 +99,7 @@ def test_editor_records_a_two_hop_chain_from_the_claim_page_and_sees_the_trace(
     expect(trace.locator(".trace-flag")).to_have_text(
         [
             "single_origin The only chain leads to RIA Novosti.",
-            "unverified_hop 1 hop(s) asserted but not checked: Reuters → RIA Novosti.",
+            "unverified_hop 1 hop asserted but not checked: Reuters → RIA Novosti.",
         ]
     )
     expect(trace.locator(".trace-row")).to_have_count(2)

@@ -80,6 +80,7 @@ def test_csv_has_one_row_per_claim_with_the_trace_flattened(claims):
         "origins",
         "independent_origins",
         "flags",
+        "chains_total",
         "chains",
     ]
     seed, loop, bare = rows
@@ -133,7 +134,7 @@ def test_an_empty_export_still_reports_its_progress(db):
     out, err = run_export("--format", "csv")
     assert (
         out
-        == "id,url,text,status,rating,rating_value,language,published_at,origins,independent_origins,flags,chains\r\n"
+        == "id,url,text,status,rating,rating_value,language,published_at,origins,independent_origins,flags,chains_total,chains\r\n"
     )
     assert err == "exported 0/0 claims\n"
 

@@ -33,7 +33,7 @@ def test_the_schema_documents_the_trace_and_its_as_of_parameter(schema):
     trace = schema["paths"]["/api/v1/claims/{id}/trace/"]["get"]
     actual_keys = {"claim", *provenance.trace(ClaimFactory()).as_dict()}
 
-    assert [p["name"] for p in trace["parameters"]] == ["as_of", "id"]
+    assert [p["name"] for p in trace["parameters"]] == ["as_of", "chain_limit", "id"]
     assert trace["responses"]["200"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Trace"}
     # The documented shape follows what Trace.as_dict really returns.
     assert set(schema["components"]["schemas"]["Trace"]["properties"]) == actual_keys

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 
-from claims.models import Claim
+from claims.models import Attribution, Claim, Statement
 from sources.models import Document, Source
 from tests.conftest import iso
 
@@ -32,7 +32,15 @@ def test_anyone_finds_the_f16_claim_by_searching_ganja(seeded, api_client):
 def test_the_troops_claim_traces_through_reuters_and_ria_to_the_ministry(seeded, api_client, django_assert_num_queries):
     claim = Claim.objects.get(text=TROOPS)
     document = Document.objects.get()
-    source = {s.name: {"id": s.id, "name": s.name, "kind": s.kind} for s in Source.objects.all()}
+    source = {s.name: {"id": s.id, "name": s.name, "kind": s.kind, "confidential": False} for s in Source.objects.all()}
+    chain = [PUBLISHER, "Reuters", "RIA Novosti", "Ministry of Defence of Azerbaijan"]
+    statement = {name: Statement.objects.get(claim=claim, source__name=name).id for name in chain}
+    edge_ids = list(Attribution.objects.filter(claim=claim).order_by("id").values_list("id", flat=True))
+    quotes = [
+        "Turkish troops are in Azerbaijan for a training exercise with the Azerbaijani military, Reuters reported.",
+        "Reuters said, citing Russia’s RIA news agency",
+        "which was informed about the exercise from Azerbaijan’s defence ministry",
+    ]
     doc = {"id": document.id, "title": "Turkish troops in Azerbaijan for joint military drills", "url": ""}
 
     with django_assert_num_queries(4):
@@ -64,9 +72,29 @@ def test_the_troops_claim_traces_through_reuters_and_ria_to_the_ministry(seeded,
             ],
         },
         "as_of": None,
+        "nodes": [
+            {"id": statement[name], "source": source[name], "origin": i == 3, "reporting_end": i == 0}
+            for i, name in enumerate(chain)
+        ],
+        "edges": [
+            {
+                "id": edge_ids[i],
+                "from": statement[chain[i]],
+                "to": statement[chain[i + 1]],
+                "relation": relation,
+                "verified": False,
+                "evidence": [{"document": doc, "quote": quotes[i]}],
+                "evidence_withheld": False,
+            }
+            for i, relation in enumerate(["reported", "citing", "informed_by"])
+        ],
+        "chains_total": 1,
+        "chains_total_exact": True,
+        "chains_truncated": False,
         "chains": [
             [
                 {
+                    "statement": statement[PUBLISHER],
                     "source": source[PUBLISHER],
                     "relation": "reported",
                     "document": doc,
@@ -76,6 +104,7 @@ def test_the_troops_claim_traces_through_reuters_and_ria_to_the_ministry(seeded,
                     "closes_loop": False,
                 },
                 {
+                    "statement": statement["Reuters"],
                     "source": source["Reuters"],
                     "relation": "citing",
                     "document": doc,
@@ -84,6 +113,7 @@ def test_the_troops_claim_traces_through_reuters_and_ria_to_the_ministry(seeded,
                     "closes_loop": False,
                 },
                 {
+                    "statement": statement["RIA Novosti"],
                     "source": source["RIA Novosti"],
                     "relation": "informed_by",
                     "document": doc,
@@ -92,6 +122,7 @@ def test_the_troops_claim_traces_through_reuters_and_ria_to_the_ministry(seeded,
                     "closes_loop": False,
                 },
                 {
+                    "statement": statement["Ministry of Defence of Azerbaijan"],
                     "source": source["Ministry of Defence of Azerbaijan"],
                     "relation": None,
                     "document": None,
@@ -118,7 +149,7 @@ def test_the_troops_claim_traces_through_reuters_and_ria_to_the_ministry(seeded,
             {"flag": "single_origin", "message": "The only chain leads to Ministry of Defence of Azerbaijan."},
             {
                 "flag": "unverified_hop",
-                "message": f"3 hop(s) asserted but not checked: {PUBLISHER} → Reuters; Reuters → RIA Novosti; "
+                "message": f"3 hops asserted but not checked: {PUBLISHER} → Reuters; Reuters → RIA Novosti; "
                 "RIA Novosti → Ministry of Defence of Azerbaijan.",
             },
         ],

@@ -15,9 +15,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from claims import provenance
 from claims.interop.claimreview import MAX_IMPORT_BYTES, claim_review, claim_review_queryset, claimreview_import
 from claims.interop.prov import claim_prov
 from claims.models import Claim
+from core.access import viewer_for
 from core.parsers import SafeJSONParser
 from core.permissions import RolePermission
 
@@ -42,8 +44,9 @@ class ClaimReviewView(APIView):
         tags=["claims"],
     )
     def get(self, request: Request, id: int) -> Response:
-        claim = get_object_or_404(claim_review_queryset().readable_by(request.user), pk=id)
-        return Response(claim_review(claim))
+        viewer = viewer_for(request.user)
+        claim = get_object_or_404(claim_review_queryset().visible_to(viewer), pk=id)
+        return Response(claim_review(claim, provenance.trace_for(claim.pk, viewer, chain_limit=0), viewer))
 
 
 class ClaimProvView(APIView):
@@ -57,8 +60,10 @@ class ClaimProvView(APIView):
         tags=["claims"],
     )
     def get(self, request: Request, id: int) -> Response:
-        claim = get_object_or_404(Claim.objects.only("id", "text").readable_by(request.user), pk=id)
-        return Response(json.loads(claim_prov(claim).serialize(format="json")))
+        viewer = viewer_for(request.user)
+        claim = get_object_or_404(Claim.objects.only("id", "text").visible_to(viewer), pk=id)
+        graph = provenance.trace_for(claim.pk, viewer, chain_limit=0)
+        return Response(json.loads(claim_prov(claim, graph).serialize(format="json")))
 
 
 _ImportResult = inline_serializer(

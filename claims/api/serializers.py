@@ -7,9 +7,12 @@ from typing import Any
 from rest_framework import serializers
 
 from claims import services
+from claims.history import ClaimAsOf
 from claims.models import Appearance, Claim, Relation, Topic
+from claims.provenance import CHAIN_LIMIT, MAX_CHAIN_LIMIT, Trace
+from claims.provenance.flags import FLAG_CODES
 from claims.services import MAX_HOPS, HopInput
-from sources.filters import MAX_ID
+from core.validators import MAX_ID
 from sources.models import Document, Source, SourceKind
 
 
@@ -205,30 +208,97 @@ def flatten_errors(errors: Any, prefix: str = "") -> dict[str, list[str]]:
     return flat
 
 
-# --- the trace, described for the schema (provenance.Trace.as_dict builds the data) ----------
+# --- a claim as it stood ------------------------------------------------------------------
+
+
+class ClaimAsOfSerializer(ClaimDetailSerializer):
+    """A claim rebuilt from its history (``claims.history.ClaimAsOf``), in the same
+    shape as ``ClaimDetailSerializer``: its fields, topics and appearances as they stood."""
+
+    topics = serializers.ListField(child=serializers.SlugField(), source="topic_slugs", read_only=True)
+    appearances = AppearanceSerializer(many=True, read_only=True, source="appearance_list")
+
+    def to_representation(self, state: ClaimAsOf) -> dict[str, Any]:
+        claim = state.claim
+        slugs = dict(Topic.objects.filter(pk__in=state.topic_ids).values_list("pk", "slug"))
+        claim.topic_slugs = [slugs[pk] for pk in state.topic_ids if pk in slugs]
+        documents = Document.objects.only("id", "title", "url").in_bulk({doc for doc, _ in state.appearances})
+        claim.appearance_list = [
+            Appearance(document=documents[doc], quote=quote) for doc, quote in state.appearances if doc in documents
+        ]
+        return super().to_representation(claim)
+
+
+# --- the trace: described here for the schema, built by provenance.Trace.as_dict ----------
 
 
 class TraceQuerySerializer(serializers.Serializer):
     as_of = serializers.DateTimeField(
-        required=False, help_text="ISO 8601 time: the trace as the record stood then, rebuilt from the history."
+        required=False,
+        help_text="ISO 8601 time: the claim and its graph as they stood then, rebuilt from the history. "
+        "404 if the claim did not exist yet, or (for clients without a role) was not published then.",
+    )
+    chain_limit = serializers.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=MAX_CHAIN_LIMIT,
+        default=CHAIN_LIMIT,
+        help_text=f"How many chains to list (0 to {MAX_CHAIN_LIMIT}, default {CHAIN_LIMIT}). "
+        "The graph, origins and flags always cover everything.",
     )
 
 
 class TraceSourceSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    name = serializers.CharField()
+    name = serializers.CharField(
+        help_text="For a confidential source seen without clearance: its public description and a stable number."
+    )
     kind = serializers.ChoiceField(choices=SourceKind.choices)
+    confidential = serializers.BooleanField(help_text="Its identity is kept to editors and auditors.")
+
+
+class TraceNodeSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="The statement's id: edges refer to it.")
+    source = TraceSourceSerializer()
+    origin = serializers.BooleanField(help_text="Cites nobody: the claim starts here.")
+    reporting_end = serializers.BooleanField(help_text="Cited by nobody: the claim reaches the public here.")
+
+
+class EvidenceSerializer(serializers.Serializer):
+    document = DocumentRefSerializer(allow_null=True, help_text="The document asserting the hop.")
+    quote = serializers.CharField(allow_blank=True, help_text="The words that evidence it.")
+
+
+class TraceEdgeSerializer(serializers.Serializer):
+    """An edge: the statement ``from`` states the claim on the authority of the statement ``to``."""
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        # "from" is a Python keyword, so the fields are listed here rather than as attributes.
+        return {
+            "id": serializers.IntegerField(),
+            "from": serializers.IntegerField(help_text="The statement that relies on the other (downstream)."),
+            "to": serializers.IntegerField(help_text="The statement relied on (upstream)."),
+            "relation": serializers.ChoiceField(choices=Relation.choices),
+            "verified": serializers.BooleanField(
+                help_text="The upstream statement was itself located and checked, not only asserted."
+            ),
+            "evidence": EvidenceSerializer(many=True),
+            "evidence_withheld": serializers.BooleanField(
+                help_text="The evidence would identify a confidential source, so it is not shown to you."
+            ),
+        }
 
 
 class TraceHopSerializer(serializers.Serializer):
+    statement = serializers.IntegerField()
     source = TraceSourceSerializer()
     relation = serializers.ChoiceField(
         choices=Relation.choices, allow_null=True, help_text="How this source got the claim from the next hop."
     )
     document = DocumentRefSerializer(allow_null=True, help_text="The document asserting the hop.")
-    quote = serializers.CharField(allow_null=True)
+    quote = serializers.CharField(allow_null=True, allow_blank=True)
     verified = serializers.BooleanField(allow_null=True)
-    closes_loop = serializers.BooleanField(help_text="This source already appeared earlier in the chain.")
+    closes_loop = serializers.BooleanField(help_text="This statement already appeared earlier in the chain.")
 
 
 class OrganisationSerializer(serializers.Serializer):
@@ -242,26 +312,36 @@ class OriginGroupSerializer(serializers.Serializer):
 
 
 class FlagDetailSerializer(serializers.Serializer):
-    flag = serializers.CharField()
+    flag = serializers.ChoiceField(choices=FLAG_CODES)
     message = serializers.CharField()
 
 
 class TraceSerializer(serializers.Serializer):
+    """The claim and its attribution graph. ``instance`` is ``(claim data, Trace)``."""
+
     claim = ClaimDetailSerializer()
     as_of = serializers.DateTimeField(allow_null=True)
+    nodes = TraceNodeSerializer(many=True, help_text="Statements: each source that states the claim.")
+    edges = TraceEdgeSerializer(many=True, help_text="Who states it on whose authority.")
     chains = serializers.ListField(
         child=serializers.ListField(child=TraceHopSerializer()),
-        help_text="Every chain, each from its reporting end to its origin (or the source that closes a loop).",
+        help_text="A readable view of the graph: chains from a reporting end to an origin (or to the statement "
+        "that closes a loop), listed up to chain_limit.",
     )
+    chains_total = serializers.IntegerField(help_text="How many chains the graph holds.")
+    chains_total_exact = serializers.BooleanField(
+        help_text="False when the graph has loops and too many chains to count: chains_total is then a lower bound."
+    )
+    chains_truncated = serializers.BooleanField(help_text="Not every chain is listed.")
     origins = TraceSourceSerializer(many=True)
     independent_origins = serializers.IntegerField(
         help_text="Distinct origins, counting sources that share a parent organisation once; anonymous ones not."
     )
     origin_groups = OriginGroupSerializer(many=True)
     unknown_origins = TraceSourceSerializer(many=True, help_text="Anonymous origins: their independence is unknown.")
-    flags = serializers.ListField(
-        child=serializers.CharField(),
-        help_text="Codes: single_origin, common_intermediary, circular_reporting, no_origin, "
-        "unverified_hop, anonymous_origin.",
-    )
+    flags = serializers.ListField(child=serializers.ChoiceField(choices=FLAG_CODES))
     flag_details = FlagDetailSerializer(many=True)
+
+    def to_representation(self, instance: tuple[dict[str, Any], Trace]) -> dict[str, Any]:
+        claim, trace = instance
+        return {"claim": claim, **trace.as_dict()}

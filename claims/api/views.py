@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from django.db.models import Prefetch, QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from claims import provenance
 from claims.filters import ClaimFilter
+from claims.history import claim_as_of
 from claims.models import Appearance, Claim
+from claims.provenance import CHAIN_LIMIT
 from claims.services import chain_record
+from core.access import viewer_for
 from core.concurrency import VersionedViewSetMixin
 from core.pagination import KeysetPagination
+from core.validators import parse_id
 
 from .serializers import (
     ChainSerializer,
+    ClaimAsOfSerializer,
     ClaimDetailSerializer,
     ClaimSerializer,
     TraceQuerySerializer,
@@ -63,12 +67,16 @@ class ClaimViewSet(VersionedViewSetMixin, viewsets.ModelViewSet):
         # Answer with what was saved, read with the same prefetches as a GET.
         serializer.instance = self._claims(detail=True).get(pk=serializer.instance.pk)
 
-    def _trace_body(self, claim: Claim, as_of: datetime | None = None) -> dict:
-        claim_data = ClaimDetailSerializer(claim, context=self.get_serializer_context()).data
-        return {"claim": claim_data, **provenance.trace(claim, as_of=as_of).as_dict()}
+    def _trace_response(self, claim_data: dict, claim_id: int, *, as_of=None, chain_limit=CHAIN_LIMIT, **kwargs):
+        viewer = viewer_for(self.request.user)
+        trace = provenance.trace_for(claim_id, viewer, as_of=as_of, chain_limit=chain_limit)
+        return Response(TraceSerializer((claim_data, trace)).data, **kwargs)
 
     @extend_schema(
         summary="Trace a claim to its origins",
+        description="The claim's attribution graph (nodes and edges), its origins and how independent they are, "
+        "flags in plain words, and the chains from each reporting end to an origin, listed up to chain_limit. "
+        "With as_of, the claim and its graph as they stood at that moment.",
         parameters=[TraceQuerySerializer],
         responses=TraceSerializer,
     )
@@ -76,8 +84,19 @@ class ClaimViewSet(VersionedViewSetMixin, viewsets.ModelViewSet):
     def trace(self, request: Request, pk: str | None = None) -> Response:
         params = TraceQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
-        claim = self.get_object()
-        return Response(self._trace_body(claim, params.validated_data.get("as_of")))
+        as_of, chain_limit = params.validated_data.get("as_of"), params.validated_data["chain_limit"]
+        if as_of is None:
+            claim = self.get_object()
+            claim_data = ClaimDetailSerializer(claim, context=self.get_serializer_context()).data
+            return self._trace_response(claim_data, claim.pk, chain_limit=chain_limit)
+        # The past as it was: the claim must have existed then, and been visible to
+        # this viewer then (a claim published today was a draft yesterday).
+        claim_id = parse_id(pk)
+        state = claim_as_of(claim_id, as_of) if claim_id is not None else None
+        if state is None or not viewer_for(request.user).may_read_claim(state.claim.status):
+            raise NotFound("No claim with this id existed, visible to you, at that moment.")
+        claim_data = ClaimAsOfSerializer(state, context=self.get_serializer_context()).data
+        return self._trace_response(claim_data, claim_id, as_of=as_of, chain_limit=chain_limit)
 
     @extend_schema(
         summary="Record one chain of attribution",
@@ -95,4 +114,5 @@ class ClaimViewSet(VersionedViewSetMixin, viewsets.ModelViewSet):
         chain_record(claim=claim, **chain.validated_data)
         # Read again: recording may have added an appearance.
         claim = self._claims(detail=True).get(pk=claim.pk)
-        return Response(self._trace_body(claim), status=status.HTTP_201_CREATED)
+        claim_data = ClaimDetailSerializer(claim, context=self.get_serializer_context()).data
+        return self._trace_response(claim_data, claim.pk, status=status.HTTP_201_CREATED)

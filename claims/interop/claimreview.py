@@ -39,8 +39,9 @@ from django.db.models import Prefetch
 from django.utils.dateparse import parse_date, parse_datetime
 
 from claims.models import BEST_RATING, RATING_VALUES, WORST_RATING, Appearance, Claim, ClaimStatus, Rating, Statement
-from claims.provenance import trace
+from claims.provenance import SourceRef, Trace
 from claims.services import HopInput, appearance_record, chain_record, claim_create, claim_update
+from core.access import Viewer
 from core.validators import validate_language_tag
 from sources.models import Document, DocumentKind, Source, SourceKind
 from sources.services import document_create, source_create
@@ -70,25 +71,27 @@ def claim_review_queryset():
     )
 
 
-def claim_review(claim: Claim) -> dict[str, Any]:
-    """The ClaimReview markup of ``claim`` (fetch it with ``claim_review_queryset``)."""
+def claim_review(claim: Claim, claim_trace: Trace, viewer: Viewer) -> dict[str, Any]:
+    """The ClaimReview markup of ``claim`` (fetch it with ``claim_review_queryset``) for
+    ``viewer``; ``claim_trace`` is its trace, redacted for the same viewer."""
     appearances = sorted(
         claim.appearances.all(),
         key=lambda a: (a.document.published_at is None, a.document.published_at or datetime.min, a.id),
     )
     item: dict[str, Any] = {"@type": "Claim"}
-    origins = trace(claim).origins
+    origins = claim_trace.origins
     if origins:
-        by_id = Source.objects.in_bulk([o.id for o in origins])
-        authors = [_person_or_organization(by_id[o.id]) for o in origins]
+        # Links only for sources the reader may know; a placeholder is a name and no more.
+        by_id = Source.objects.in_bulk([o.id for o in origins if not o.redacted])
+        authors = [_origin_author(o, by_id.get(o.id)) for o in origins]
         item["author"] = authors[0] if len(authors) == 1 else authors
     dated = [a for a in appearances if a.document.published_at is not None]
     if dated:
         item["datePublished"] = dated[0].document.published_at.isoformat()
     if appearances:
-        item["appearance"] = [_creative_work(a.document) for a in appearances]
+        item["appearance"] = [_creative_work(a.document, viewer) for a in appearances]
     if dated:
-        item["firstAppearance"] = _creative_work(dated[0].document)
+        item["firstAppearance"] = _creative_work(dated[0].document, viewer)
 
     review: dict[str, Any] = {
         "@context": SCHEMA_CONTEXT,
@@ -123,7 +126,7 @@ def _organization() -> dict[str, Any]:
 
 
 def _person_or_organization(source: Source) -> dict[str, Any]:
-    node: dict[str, Any] = {"@type": "Person" if source.kind in _PEOPLE else "Organization", "name": source.name}
+    node: dict[str, Any] = {"@type": _party_type(source.kind), "name": source.name}
     if source.url:
         node["url"] = source.url
     if source.wikidata_qid:
@@ -131,14 +134,28 @@ def _person_or_organization(source: Source) -> dict[str, Any]:
     return node
 
 
-def _creative_work(document: Document) -> dict[str, Any]:
+def _party_type(kind: str) -> str:
+    return "Person" if kind in _PEOPLE else "Organization"
+
+
+def _origin_author(origin: SourceRef, source: Source | None) -> dict[str, Any]:
+    if source is None:
+        return {"@type": _party_type(origin.kind), "name": origin.name}
+    return _person_or_organization(source)
+
+
+def _creative_work(document: Document, viewer: Viewer) -> dict[str, Any]:
     work: dict[str, Any] = {"@type": "CreativeWork", "headline": document.title}
     if document.url:
         work["url"] = document.url
     if document.published_at is not None:
         work["datePublished"] = document.published_at.isoformat()
     if document.publisher is not None:
-        work["author"] = _person_or_organization(document.publisher)
+        publisher = document.publisher
+        if publisher.hidden_from(viewer):
+            work["author"] = {"@type": _party_type(publisher.kind), "name": publisher.name_for(viewer)}
+        else:
+            work["author"] = _person_or_organization(publisher)
     return work
 
 

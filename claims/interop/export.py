@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from claims.models import Claim
-from claims.provenance import Trace, trace
+from claims.provenance import Trace
 
 from .claimreview import claim_url
 
@@ -21,6 +21,7 @@ CSV_COLUMNS = [
     "origins",
     "independent_origins",
     "flags",
+    "chains_total",
     "chains",
 ]
 
@@ -28,9 +29,9 @@ CSV_COLUMNS = [
 CLAIM_FIELDS = ["id", "text", "status", "rating", "language", "published_at"]
 
 
-def claim_record(claim: Claim, claim_trace: Trace | None = None) -> dict[str, Any]:
-    """The claim and its trace as plain data (one JSON Lines line). Pass the trace
-    when it was computed with others (``provenance.traces``); else it is traced here."""
+def claim_record(claim: Claim, claim_trace: Trace) -> dict[str, Any]:
+    """The claim and its trace as plain data (one JSON Lines line). The trace comes
+    redacted for the export's reader (``provenance.traces_for``)."""
     return {
         "id": claim.pk,
         "url": claim_url(claim.pk),
@@ -40,7 +41,7 @@ def claim_record(claim: Claim, claim_trace: Trace | None = None) -> dict[str, An
         "rating_value": claim.rating_value,
         "language": claim.language,
         "published_at": claim.published_at.isoformat() if claim.published_at else None,
-        "trace": (claim_trace or trace(claim)).as_dict(),
+        "trace": claim_trace.as_dict(),
     }
 
 
@@ -59,15 +60,19 @@ def csv_row(record: dict[str, Any]) -> list[Any]:
         "; ".join(origin["name"] for origin in graph["origins"]),
         graph["independent_origins"],
         " ".join(graph["flags"]),
-        render_chains(graph["chains"]),
+        graph["chains_total"],
+        render_chains(graph["chains"], total=graph["chains_total"]),
     ]
 
 
-def render_chains(chains: list[list[dict]]) -> str:
-    """``"A → B → C | D → C"``: each chain from the reporting end to the origin; a
-    chain that runs into a loop ends with the repeated source and "(loop)"."""
+def render_chains(chains: list[list[dict]], *, total: int | None = None) -> str:
+    """``"A → B → C | D → C"``: each listed chain from the reporting end to the origin;
+    a chain that runs into a loop ends with the repeated source and "(loop)"; chains
+    not listed are counted at the end ("| … and 12 more")."""
     rendered = []
     for chain in chains:
         names = " → ".join(hop["source"]["name"] for hop in chain)
         rendered.append(names + " (loop)" if chain and chain[-1]["closes_loop"] else names)
+    if total is not None and total > len(chains):
+        rendered.append(f"… and {total - len(chains):,} more")
     return " | ".join(rendered)

@@ -18,11 +18,12 @@ Built with the ``prov`` package, so the output is valid PROV by construction.
 from __future__ import annotations
 
 from django.conf import settings
+from django.utils.text import Truncator
 from prov.constants import PROV
 from prov.model import Namespace, ProvDocument
 
 from claims.models import Claim, Relation
-from claims.provenance import SourceRef, Trace, trace
+from claims.provenance import SourceRef, Trace
 from sources.models import SourceKind
 
 PREFIX = "fc"
@@ -34,40 +35,44 @@ def namespace() -> Namespace:
     return Namespace(PREFIX, settings.FACTCHECK_PUBLIC_URL + "/api/v1/")
 
 
-def claim_prov(claim: Claim, graph: Trace | None = None) -> ProvDocument:
-    """The attribution graph of ``claim`` (from ``graph``, or traced now)."""
-    graph = graph if graph is not None else trace(claim)
+def claim_prov(claim: Claim, graph: Trace) -> ProvDocument:
+    """The attribution graph of ``claim``: ``graph`` is its trace, already redacted
+    for whoever will read the document (``provenance.trace_for``)."""
     fc = namespace()
     doc = ProvDocument()
     doc.add_namespace(fc)
 
     claim_entity = doc.entity(
         fc[f"claims/{claim.pk}"],
-        {PROV["type"]: fc["Claim"], PROV["value"]: claim.text, PROV["label"]: _short(claim.text)},
+        {PROV["type"]: fc["Claim"], PROV["value"]: claim.text, PROV["label"]: Truncator(claim.text).chars(80)},
     )
 
     agents: dict[int, object] = {}
 
-    def agent(ref: SourceRef, *, name: str, kind: str | None):
+    def agent(ref: SourceRef, *, typed: bool):
         if ref.id not in agents:
-            attributes = {PROV["label"]: name}
-            if kind is not None:
-                attributes[PROV["type"]] = PROV["Person"] if kind in _PEOPLE else PROV["Organization"]
-                attributes[fc["kind"]] = kind
+            attributes = {PROV["label"]: ref.name}
+            if typed:
+                attributes[PROV["type"]] = PROV["Person"] if ref.kind in _PEOPLE else PROV["Organization"]
+                attributes[fc["kind"]] = ref.kind
+            if ref.confidential:
+                attributes[fc["confidential"]] = True
             agents[ref.id] = doc.agent(fc[f"sources/{ref.id}"], attributes)
         return agents[ref.id]
 
     # Sources first, then their organisations (whose kind the trace does not carry).
-    for ref in graph.statements.values():
-        agent(ref, name=ref.name, kind=ref.kind)
-    for ref in graph.statements.values():
+    involved = sorted({graph.statements[s] for s in graph.statements})
+    for source_id in involved:
+        agent(graph.sources[source_id], typed=True)
+    for source_id in involved:
+        ref = graph.sources[source_id]
         if ref.group_id != ref.id:
-            group = SourceRef(id=ref.group_id, name=ref.group_name, kind="", group_id=ref.group_id, group_name="")
-            organisation = agent(group, name=ref.group_name, kind=None)
+            organisation = agent(graph.sources[ref.group_id], typed=False)
             doc.delegation(agents[ref.id], organisation)
 
     statements = {}
-    for statement_id, ref in sorted(graph.statements.items()):
+    for statement_id in sorted(graph.statements):
+        ref = graph.source_of(statement_id)
         entity = doc.entity(
             _statement_id(fc, claim.pk, statement_id),
             {PROV["type"]: fc["Statement"], PROV["label"]: f"{ref.name} states claim {claim.pk}"},
@@ -90,6 +95,8 @@ def claim_prov(claim: Claim, graph: Trace | None = None) -> ProvDocument:
             attributes[fc["document"]] = fc[f"documents/{edge.document.id}"]
         if edge.quote:
             attributes[fc["quote"]] = edge.quote
+        if edge.withheld:
+            attributes[fc["evidenceWithheld"]] = True
         relate = doc.quotation if edge.relation == Relation.QUOTING else doc.derivation
         relate(
             statements[edge.statement_id],
@@ -102,7 +109,3 @@ def claim_prov(claim: Claim, graph: Trace | None = None) -> ProvDocument:
 
 def _statement_id(fc: Namespace, claim_id: int, statement_id: int):
     return fc[f"claims/{claim_id}/statements/{statement_id}"]
-
-
-def _short(text: str) -> str:
-    return text if len(text) <= 80 else text[:79] + "…"

@@ -221,6 +221,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "SourceKindEnum": "sources.models.SourceKind",
         "DocumentKindEnum": "sources.models.DocumentKind",
+        "FlagEnum": "claims.provenance.flags.FLAG_CODES",
     },
 }
 

@@ -67,8 +67,12 @@ class SourceViewSet(VersionedViewSetMixin, viewsets.ModelViewSet):
     )
     def dependents(self, request: Request, pk: str | None = None) -> Response:
         source = get_object_or_404(Source.objects.only("id"), pk=pk)
-        claims = provenance.dependents(self.get_queryset(), source.pk)
+        claims = self.get_queryset().readable_by(request.user).with_role_of(source.pk)
         page = self.paginate_queryset(self.filter_queryset(claims))
+        # Distances are walked on the page's graphs only: linear in what is returned.
+        distances = provenance.distances_to([claim.pk for claim in page], source.pk)
+        for claim in page:
+            claim.distance = distances[claim.pk]
         return self.get_paginated_response(DependentSerializer(page, many=True).data)
 
 

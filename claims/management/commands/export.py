@@ -13,7 +13,8 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from claims.interop.export import CLAIM_FIELDS, CSV_COLUMNS, claim_record, csv_row
 from claims.models import Claim, ClaimStatus
-from claims.provenance import traces
+from claims.provenance import traces_for
+from core.access import EVERYTHING, PUBLIC
 
 CHUNK_SIZE = 500
 
@@ -51,8 +52,17 @@ class Command(BaseCommand):
         parser.add_argument(
             "--status", choices=ClaimStatus.values, default=ClaimStatus.PUBLISHED, help="Claims in this status."
         )
+        parser.add_argument(
+            "--include-confidential",
+            action="store_true",
+            help="Name confidential sources and show the evidence of their hops. Without it the export is "
+            "what the public may see: confidential sources appear as placeholders.",
+        )
 
-    def handle(self, *args: Any, format: str, output: str | None, status: str, **options: Any) -> None:
+    def handle(
+        self, *args: Any, format: str, output: str | None, status: str, include_confidential: bool, **options: Any
+    ) -> None:
+        self.viewer = EVERYTHING if include_confidential else PUBLIC
         claims = Claim.objects.filter(status=status).only(*CLAIM_FIELDS).order_by("id")
         total = claims.count()
         if output:
@@ -77,7 +87,7 @@ class Command(BaseCommand):
         # A server-side cursor: claims arrive in chunks, each chunk is traced in one
         # query and written before the next is read, so nothing accumulates.
         for chunk in _chunks(claims.iterator(chunk_size=CHUNK_SIZE), CHUNK_SIZE):
-            chunk_traces = traces([claim.pk for claim in chunk])
+            chunk_traces = traces_for([claim.pk for claim in chunk], self.viewer)
             for claim in chunk:
                 record = claim_record(claim, chunk_traces[claim.pk])
                 if writer is not None:

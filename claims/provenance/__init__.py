@@ -1,0 +1,59 @@
+"""The attribution graph: trace, origins, independence, cycles.
+
+One home for the graph logic; the API, the admin and the exports all call it.
+
+- ``load``: reads claims' graphs (as they stand, or as they stood at a moment);
+- ``graph``: judges a graph (chains counted and listed up to a limit, origins,
+  independence, loops), in time linear in its size;
+- ``flags``: words what was found, in messages that are true of the graph;
+- ``redaction``: the trace as a given viewer may see it.
+
+Callers outside this package use ``trace_for`` / ``traces_for``, which always
+redact for the viewer, so no renderer can forget to.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from core.access import Viewer
+
+from .graph import CHAIN_LIMIT, MAX_CHAIN_LIMIT, DocumentRef, Edge, Flag, Hop, SourceRef, Trace, distance
+from .load import trace, traces
+from .redaction import redact, redact_source
+
+__all__ = [
+    "CHAIN_LIMIT",
+    "MAX_CHAIN_LIMIT",
+    "DocumentRef",
+    "Edge",
+    "Flag",
+    "Hop",
+    "SourceRef",
+    "Trace",
+    "distance",
+    "distances_to",
+    "redact",
+    "redact_source",
+    "trace",
+    "trace_for",
+    "traces",
+    "traces_for",
+]
+
+
+def trace_for(claim_id: int, viewer: Viewer, *, as_of: datetime | None = None, chain_limit: int = CHAIN_LIMIT) -> Trace:
+    return redact(trace(claim_id, as_of=as_of, chain_limit=chain_limit), viewer)
+
+
+def traces_for(
+    claim_ids: list[int], viewer: Viewer, *, as_of: datetime | None = None, chain_limit: int = CHAIN_LIMIT
+) -> dict[int, Trace]:
+    return {
+        claim_id: redact(t, viewer) for claim_id, t in traces(claim_ids, as_of=as_of, chain_limit=chain_limit).items()
+    }
+
+
+def distances_to(claim_ids: list[int], source_id: int) -> dict[int, int | None]:
+    """For each claim, hops from its nearest reporting end down to the source's statement."""
+    return {claim_id: distance(t, source_id) for claim_id, t in traces(claim_ids, chain_limit=0).items()}

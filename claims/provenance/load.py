@@ -1,0 +1,156 @@
+"""Reading claims' graphs from the database: as they stand, or as they stood.
+
+One query, however many claims: statements, edges (with their documents) and
+every source involved, each with its top-level organisation. Its cost is linear
+in the size of the graphs; the judging is done by ``graph.build``.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from django.db import connection
+
+from .graph import CHAIN_LIMIT, DocumentRef, Edge, SourceRef, Trace, build
+
+# The graph as it stands now.
+_LIVE_GRAPH = """
+    stmt AS (SELECT id, claim_id, source_id FROM claims_statement WHERE claim_id = ANY(%(claims)s)),
+    edge AS (
+        SELECT id, claim_id, statement_id, upstream_id, relation, document_id, quote, verified
+        FROM claims_attribution WHERE claim_id = ANY(%(claims)s)
+    ),
+    gone AS (
+        SELECT NULL::bigint AS id, NULL::text AS name, NULL::text AS kind, NULL::boolean AS confidential,
+               NULL::text AS public_description
+        WHERE false
+    )"""
+
+# The graph as it stood at %(as_of)s, rebuilt from the append-only history: the
+# last event of each row up to that moment, unless that event was its deletion or
+# moved the row to another claim. "Last" is by pgh_id, the order the events were
+# written in: pgh_created_at is the transaction's start, and a transaction that
+# started first may write a row last (it waited for the other's lock).
+# Sources are read live; one deleted since is named from its last event (``gone``),
+# and counts as confidential if it ever was.
+_HISTORIC_GRAPH = """
+    stmt AS (
+        SELECT id, claim_id, source_id FROM (
+            SELECT DISTINCT ON (pgh_obj_id) pgh_obj_id AS id, claim_id, source_id, pgh_label
+            FROM claims_statementevent
+            WHERE pgh_obj_id IN (SELECT pgh_obj_id FROM claims_statementevent WHERE claim_id = ANY(%(claims)s))
+              AND pgh_created_at <= %(as_of)s
+            ORDER BY pgh_obj_id, pgh_id DESC
+        ) last WHERE pgh_label <> 'delete' AND claim_id = ANY(%(claims)s)
+    ),
+    edge AS (
+        SELECT id, claim_id, statement_id, upstream_id, relation, document_id, quote, verified FROM (
+            SELECT DISTINCT ON (pgh_obj_id) pgh_obj_id AS id, claim_id, statement_id, upstream_id,
+                   relation, document_id, quote, verified, pgh_label
+            FROM claims_attributionevent
+            WHERE pgh_obj_id IN (SELECT pgh_obj_id FROM claims_attributionevent WHERE claim_id = ANY(%(claims)s))
+              AND pgh_created_at <= %(as_of)s
+            ORDER BY pgh_obj_id, pgh_id DESC
+        ) last WHERE pgh_label <> 'delete' AND claim_id = ANY(%(claims)s)
+    ),
+    gone AS (
+        SELECT DISTINCT ON (pgh_obj_id) pgh_obj_id AS id, name, kind,
+               bool_or(confidential) OVER (PARTITION BY pgh_obj_id) AS confidential, public_description
+        FROM sources_sourceevent
+        WHERE pgh_obj_id IN (SELECT source_id FROM stmt)
+          AND NOT EXISTS (SELECT 1 FROM sources_source s WHERE s.id = pgh_obj_id)
+        ORDER BY pgh_obj_id, pgh_id DESC
+    )"""
+
+# Sources come with their top-level organisation (parents followed to the root),
+# which is what independence is judged by. The database refuses parent loops;
+# the walk is loop-safe all the same.
+_TRACE_SQL = """
+WITH RECURSIVE {graph},
+lineage(source_id, ancestor_id, depth, seen) AS (
+    SELECT s.id, s.id, 0, ARRAY[s.id] FROM sources_source s WHERE s.id IN (SELECT source_id FROM stmt)
+  UNION ALL
+    SELECT l.source_id, a.parent_id, l.depth + 1, l.seen || a.parent_id
+    FROM lineage l JOIN sources_source a ON a.id = l.ancestor_id
+    WHERE a.parent_id IS NOT NULL AND NOT a.parent_id = ANY(l.seen)
+),
+root AS (
+    SELECT DISTINCT ON (source_id) source_id, ancestor_id AS root_id FROM lineage ORDER BY source_id, depth DESC
+),
+involved AS (SELECT source_id AS id FROM stmt UNION SELECT root_id FROM root)
+SELECT
+    (SELECT coalesce(json_agg(json_build_array(claim_id, id, source_id)), '[]') FROM stmt),
+    (SELECT coalesce(json_agg(json_build_array(e.claim_id, e.id, e.statement_id, e.upstream_id, e.relation,
+                                               d.id, d.title, d.url, e.quote, e.verified)), '[]')
+     FROM edge e LEFT JOIN sources_document d ON d.id = e.document_id),
+    (SELECT coalesce(json_agg(json_build_array(i.id, coalesce(s.name, g.name), coalesce(s.kind, g.kind),
+                                               coalesce(r.root_id, i.id), coalesce(s.confidential, g.confidential),
+                                               coalesce(s.public_description, g.public_description))), '[]')
+     FROM involved i LEFT JOIN sources_source s ON s.id = i.id LEFT JOIN gone g ON g.id = i.id
+     LEFT JOIN root r ON r.source_id = i.id)
+"""
+
+
+def traces(claim_ids: list[int], *, as_of: datetime | None = None, chain_limit: int = CHAIN_LIMIT) -> dict[int, Trace]:
+    """The traces of many claims in one query (exports trace claims by the hundred).
+
+    Edges never join two claims' graphs (the database guarantees it), so one read
+    of all of them is the same as one read per claim. Traces are not redacted:
+    pass them through ``redaction.redact`` before showing them to anyone.
+    """
+    graph = _HISTORIC_GRAPH if as_of is not None else _LIVE_GRAPH
+    with connection.cursor() as cursor:
+        cursor.execute(_TRACE_SQL.format(graph=graph), {"claims": list(claim_ids), "as_of": as_of})
+        raw_statements, raw_edges, raw_sources = (_json(v) for v in cursor.fetchone())
+
+    sources = {
+        source_id: SourceRef(
+            id=source_id,
+            name=name or f"source {source_id}",
+            kind=kind or "other",
+            group_id=group_id,
+            confidential=bool(confidential),
+            public_description=public_description or "",
+        )
+        for source_id, name, kind, group_id, confidential, public_description in raw_sources
+    }
+    statements: dict[int, dict[int, int]] = {claim_id: {} for claim_id in claim_ids}
+    for claim_id, statement_id, source_id in raw_statements:
+        statements[claim_id][statement_id] = source_id
+    edges: dict[int, list[Edge]] = {claim_id: [] for claim_id in claim_ids}
+    for claim_id, edge_id, statement_id, upstream_id, relation, doc_id, title, url, quote, verified in raw_edges:
+        edges[claim_id].append(
+            Edge(
+                id=edge_id,
+                statement_id=statement_id,
+                upstream_id=upstream_id,
+                relation=relation,
+                document=DocumentRef(id=doc_id, title=title, url=url) if doc_id is not None else None,
+                quote=quote,
+                verified=verified,
+            )
+        )
+    results = {}
+    for claim_id in claim_ids:
+        involved = set(statements[claim_id].values())
+        involved |= {sources[s].group_id for s in involved}
+        results[claim_id] = build(
+            claim_id,
+            statements=statements[claim_id],
+            sources={s: sources[s] for s in involved},
+            edges=edges[claim_id],
+            as_of=as_of,
+            chain_limit=chain_limit,
+        )
+    return results
+
+
+def trace(claim, *, as_of: datetime | None = None, chain_limit: int = CHAIN_LIMIT) -> Trace:
+    """The trace of one claim (a Claim or its id), not redacted."""
+    claim_id = getattr(claim, "pk", claim)
+    return traces([claim_id], as_of=as_of, chain_limit=chain_limit)[claim_id]
+
+
+def _json(value):
+    return json.loads(value) if isinstance(value, str) else value
