@@ -22,12 +22,13 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from core.access import viewer_for
+from core.admin import HistoryAdmin, ServiceAdmin
 from core.paginators import EstimatedCountPaginator
-from sources.admin import HistoryAdmin, ServiceAdmin
 from sources.models import Source, SourceKind
 
 from . import provenance, services
 from .forms import ClaimAdminForm, add_chain_error, chain_forms
+from .history import history_for
 from .models import SEARCH_CONFIG, Appearance, Attribution, Claim, ClaimStatus, Relation, Statement, Topic
 
 
@@ -377,6 +378,9 @@ class ClaimAdmin(HistoryAdmin, ServiceAdmin):
         return False
 
     # --- saving through the services
+
+    def history_entries(self, obj: Claim) -> list:
+        return history_for(obj)
 
     def create_with(self, request, form, values):
         topics = form.cleaned_data.get("topic_list") or ()

@@ -19,8 +19,9 @@ from django.db.models.expressions import RawSQL
 
 from core.access import Viewer, viewer_for
 from core.fields import BoundedTextField
+from core.history import track_history
 from core.validators import validate_language_tag
-from sources.models import Document, Source, track_history
+from sources.models import Document, Source
 
 # The text search configuration for claim text and quotes.
 SEARCH_CONFIG = "english"

@@ -6,6 +6,7 @@ import django_filters as filters
 from django import forms
 from django.db.models import QuerySet
 
+from core.access import Viewer, viewer_for
 from core.validators import MAX_ID
 
 from .models import Document, Reliability, Source, SourceKind
@@ -25,16 +26,25 @@ class IdFilter(filters.NumberFilter):
 class SourceFilter(filters.FilterSet):
     search = filters.CharFilter(method="filter_search", max_length=300, help_text="Part of the name or an alias.")
     kind = filters.ChoiceFilter(choices=SourceKind.choices)
-    country = filters.CharFilter(lookup_expr="iexact", max_length=2, help_text="Two-letter ISO 3166-1 code, e.g. AZ.")
+    country = filters.CharFilter(method="filter_hidden", max_length=2, help_text="Two-letter ISO 3166-1 code, e.g. AZ.")
     parent = IdFilter(field_name="parent_id", help_text="Sources belonging to this organisation.")
-    reliability = filters.ChoiceFilter(choices=Reliability.choices)
+    reliability = filters.ChoiceFilter(choices=Reliability.choices, method="filter_hidden")
+    confidential = filters.BooleanFilter(help_text="Only confidential sources (true) or only the others (false).")
 
     class Meta:
         model = Source
-        fields = ["search", "kind", "country", "parent", "reliability"]
+        fields = ["search", "kind", "country", "parent", "reliability", "confidential"]
+
+    @property
+    def viewer(self) -> Viewer:
+        return viewer_for(getattr(self.request, "user", None))
 
     def filter_search(self, queryset: QuerySet[Source], name: str, value: str) -> QuerySet[Source]:
-        return queryset.search(value)
+        return queryset.search(value, self.viewer)
+
+    def filter_hidden(self, queryset: QuerySet[Source], name: str, value: str) -> QuerySet[Source]:
+        # What is hidden of a confidential source cannot be probed by filtering on it.
+        return queryset.without_hidden(self.viewer).filter(**{f"{name}__iexact": value})
 
 
 class DocumentFilter(filters.FilterSet):

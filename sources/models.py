@@ -4,31 +4,16 @@ from __future__ import annotations
 
 import hashlib
 
-import pghistory
 from django.contrib.postgres.fields import ArrayField
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, F, Q, When
 from django.db.models.expressions import RawSQL
 
-from core.access import Viewer, confidential_placeholder
+from core.access import EVERYTHING, Viewer, confidential_placeholder
 from core.fields import BoundedTextField
+from core.history import track_history
 from core.validators import validate_language_tag
-
-
-# Every change to these tables is written by database triggers into an
-# append-only event table, so bulk updates and raw SQL are recorded too.
-def track_history(model: type[models.Model]) -> type[models.Model]:
-    # Fresh trackers per model: pghistory binds each tracker to one model.
-    # Generated columns (search vectors) are derived, so not worth a copy.
-    generated = [f.name for f in model._meta.concrete_fields if isinstance(f, models.GeneratedField)]
-    return pghistory.track(
-        pghistory.InsertEvent(),
-        pghistory.UpdateEvent(),
-        pghistory.DeleteEvent(),
-        exclude=generated or None,
-        append_only=True,
-    )(model)
 
 
 class SourceKind(models.TextChoices):
@@ -53,21 +38,42 @@ class Reliability(models.TextChoices):
     F = "F", "F - reliability cannot be judged"
 
 
+def like_pattern(text: str) -> str:
+    """``%text%`` for LIKE, with LIKE's own wildcards in ``text`` taken literally."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
 class SourceQuerySet(models.QuerySet):
-    def search(self, text: str) -> SourceQuerySet:
-        """Sources whose name or any alias contains ``text`` (case-insensitive)."""
+    def search(self, text: str, viewer: Viewer = EVERYTHING) -> SourceQuerySet:
+        """Sources whose name or any alias contains ``text`` (case-insensitive). For a
+        viewer who may not know who a confidential source is, such a source matches
+        by its public description only: its name must not be guessable by searching."""
         text = text.strip()
         if not text:
             return self
-        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         # source_names() (migration 0002) joins name and aliases; a trigram index on it
         # serves this LIKE, so the search does not read every source.
         matches = RawSQL(
             'source_names("sources_source"."name", "sources_source"."aliases") LIKE upper(%s)',
-            (pattern,),
+            (like_pattern(text),),
             output_field=models.BooleanField(),
         )
-        return self.filter(matches)
+        if viewer.sees_confidential:
+            return self.filter(matches)
+        return self.filter(Q(matches, confidential=False) | Q(confidential=True, public_description__icontains=text))
+
+    def shown_to(self, viewer: Viewer) -> SourceQuerySet:
+        """In name order as ``viewer`` sees the names: a confidential source sorts by its
+        public description, so its place in the list does not hint at its name."""
+        if viewer.sees_confidential:
+            return self.order_by("name", "id")
+        shown = Case(When(confidential=True, then=F("public_description")), default=F("name"))
+        return self.alias(shown_name=shown).order_by("shown_name", "id")
+
+    def without_hidden(self, viewer: Viewer) -> SourceQuerySet:
+        """For filters on what ``viewer`` may not see of a confidential source (its country,
+        its reliability): such sources never match, whatever their real values."""
+        return self if viewer.sees_confidential else self.filter(confidential=False)
 
 
 @track_history

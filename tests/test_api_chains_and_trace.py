@@ -135,7 +135,10 @@ def test_recording_the_seed_chain_answers_with_its_exact_trace(editor_client, tr
                     "statement": s[1],
                     **hop(t["reuters"], "citing", doc, "Reuters said, citing Russia’s RIA news agency", False),
                 },
-                {"statement": s[2], **hop(t["ria"], "informed_by", doc, "which was informed about the exercise", False)},
+                {
+                    "statement": s[2],
+                    **hop(t["ria"], "informed_by", doc, "which was informed about the exercise", False),
+                },
                 {"statement": s[3], **hop(t["ministry"])},
             ]
         ],

@@ -47,6 +47,8 @@ def test_an_editor_creates_a_source_with_cleaned_aliases(editor_client):
         "wikidata_qid": "Q4291764",
         "parent": government.id,
         "reliability": "B",
+        "confidential": False,
+        "public_description": "",
         "created_at": iso(source.created_at),
         "updated_at": iso(source.updated_at),
     }

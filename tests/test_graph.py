@@ -3,6 +3,7 @@ checked against brute force, and flags whose messages are true of mixed graphs."
 
 from __future__ import annotations
 
+import itertools
 import json
 
 from hypothesis import HealthCheck, given, settings
@@ -100,7 +101,7 @@ def test_every_trace_ends_and_its_chains_are_real_walks(graph):
     for chain in trace.chains:
         path = [hop.statement_id for hop in chain]
         assert path[0] in trace.analysis.starts
-        assert all((a, b) in edge_set for a, b in zip(path, path[1:], strict=False))
+        assert all(pair in edge_set for pair in itertools.pairwise(path))
         if chain[-1].closes_loop:
             assert path[-1] in path[:-1]
             assert len(set(path[:-1])) == len(path) - 1
@@ -263,6 +264,4 @@ def test_a_ring_nobody_reports_has_no_origin_at_all():
 def test_long_lists_in_messages_are_cut_short_with_a_count():
     edges = [(i, i + 1) for i in range(1, 9)]
     message = messages(make(9, edges))["unverified_hop"]
-    assert message == (
-        "8 hops asserted but not checked: S1 → S2; S2 → S3; S3 → S4; S4 → S5; S5 → S6; and 3 more."
-    )
+    assert message == ("8 hops asserted but not checked: S1 → S2; S2 → S3; S3 → S4; S4 → S5; S5 → S6; and 3 more.")

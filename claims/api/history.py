@@ -1,102 +1,25 @@
-"""Change history over the API, for auditors: ``GET /claims|sources|documents/{id}/history/``."""
+"""A claim's change history over the API: ``GET /claims/{id}/history/`` (auditors)."""
 
 from __future__ import annotations
 
-from django.http import Http404
-from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
-from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from claims.history import ACTIONS, history_for
+from claims.history import history_for
 from claims.models import Claim
-from core.pagination import DefaultPagination
-from core.permissions import HistoryPermission
-from sources.models import Document, Source
+from core.history import ChangeEntry
+from core.history_api import HistoryView, history_schema
 
 
-class ChangeEntrySerializer(serializers.Serializer):
-    at = serializers.DateTimeField(read_only=True, help_text="When the change was made (its transaction's start).")
-    actor = serializers.CharField(
-        read_only=True, allow_null=True, help_text="Username of who made it; null when no user was known."
-    )
-    app = serializers.CharField(
-        read_only=True,
-        allow_null=True,
-        help_text='Where it came from: "admin", "api" or "command"; null for raw SQL or the shell.',
-    )
-    url = serializers.CharField(
-        read_only=True, allow_null=True, help_text="The request path, or the management command's name."
-    )
-    model = serializers.CharField(
-        read_only=True,
-        help_text='What changed: "claim", "claimtopic", "appearance", "statement", "attribution", "source" '
-        'or "document".',
-    )
-    object_id = serializers.IntegerField(read_only=True)
-    action = serializers.ChoiceField(choices=ACTIONS, read_only=True)
-    diff = serializers.DictField(
-        child=serializers.ListField(child=serializers.JSONField(), min_length=2, max_length=2),
-        read_only=True,
-        help_text="Field name to [before, after]. An insert lists every field with before null, a delete every "
-        "field with after null, an update only the fields it changed.",
-    )
-    summary = serializers.CharField(read_only=True)
-
-
-class _HistoryView(GenericAPIView):
-    permission_classes = [HistoryPermission]
-    serializer_class = ChangeEntrySerializer
-    pagination_class = DefaultPagination
-
-    def get(self, request: Request, pk: int) -> Response:
-        queryset = self.get_queryset()
-        entries = history_for(queryset.model(pk=pk))
-        # A deleted source or document keeps its history; an id that never existed has none.
-        if not entries and not queryset.filter(pk=pk).exists():
-            raise Http404
-        page = self.paginate_queryset(entries)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
-
-
-_ORDER = (
-    "Entries run oldest first, so pages stay stable while new changes are appended to the last page. "
-    "Readable by auditors only."
-)
-
-
-def _schema(description: str):
-    return extend_schema(
-        summary=description.split(":")[0],
-        description=f"{description} {_ORDER}",
-        responses=ChangeEntrySerializer(many=True),
-        tags=["history"],
-    )
-
-
-class ClaimHistoryView(_HistoryView):
+class ClaimHistoryView(HistoryView):
     queryset = Claim.objects.all()
 
-    @_schema(
+    @history_schema(
         "Change history of a claim: its own changes merged in time order with those of its topics, "
         "appearances, statements and attribution edges, each with actor, origin of the change and a field-level diff."
     )
     def get(self, request: Request, pk: int) -> Response:
         return super().get(request, pk)
 
-
-class SourceHistoryView(_HistoryView):
-    queryset = Source.objects.all()
-
-    @_schema("Change history of a source: who changed what and when, with a field-level diff.")
-    def get(self, request: Request, pk: int) -> Response:
-        return super().get(request, pk)
-
-
-class DocumentHistoryView(_HistoryView):
-    queryset = Document.objects.all()
-
-    @_schema("Change history of a document: who changed what and when, with a field-level diff.")
-    def get(self, request: Request, pk: int) -> Response:
-        return super().get(request, pk)
+    def history_entries(self, pk: int) -> list[ChangeEntry]:
+        return history_for(Claim(pk=pk))

@@ -7,25 +7,28 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
+from rest_framework.generics import ListAPIView, get_object_or_404
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from claims import provenance
-from claims.filters import ClaimFilter
+from claims.filters import ClaimFilter, DependentFilter
 from claims.history import claim_as_of
 from claims.models import Appearance, Claim
 from claims.provenance import CHAIN_LIMIT
 from claims.services import chain_record
 from core.access import viewer_for
 from core.concurrency import VersionedViewSetMixin
-from core.pagination import KeysetPagination
+from core.pagination import DefaultPagination, KeysetPagination
 from core.validators import parse_id
+from sources.models import Source
 
 from .serializers import (
     ChainSerializer,
     ClaimAsOfSerializer,
     ClaimDetailSerializer,
     ClaimSerializer,
+    DependentSerializer,
     TraceQuerySerializer,
     TraceSerializer,
     flatten_errors,
@@ -116,3 +119,30 @@ class ClaimViewSet(VersionedViewSetMixin, viewsets.ModelViewSet):
         claim = self._claims(detail=True).get(pk=claim.pk)
         claim_data = ClaimDetailSerializer(claim, context=self.get_serializer_context()).data
         return self._trace_response(claim_data, claim.pk, status=status.HTTP_201_CREATED)
+
+
+class SourceDependentsView(ListAPIView):
+    """``GET /sources/{id}/dependents/``: served by the claims app, which owns the graph."""
+
+    serializer_class = DependentSerializer
+    filterset_class = DependentFilter
+    pagination_class = DefaultPagination
+
+    def get_queryset(self) -> QuerySet[Claim]:
+        return Claim.objects.only("id", "text", "status", "rating").order_by("-id")
+
+    @extend_schema(
+        summary="Claims that rely on this source",
+        description="Claims whose chains pass through or originate at the source, with its role in each "
+        "and its distance from the nearest reporting end.",
+        tags=["sources"],
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        source = get_object_or_404(Source.objects.only("id"), pk=pk)
+        claims = self.get_queryset().readable_by(request.user).with_role_of(source.pk)
+        page = self.paginate_queryset(self.filter_queryset(claims))
+        # Distances are walked on the page's graphs only: linear in what is returned.
+        distances = provenance.distances_to([claim.pk for claim in page], source.pk)
+        for claim in page:
+            claim.distance = distances[claim.pk]
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from core.access import viewer_for
 from sources import services
 from sources.models import Document, Source
 
@@ -35,12 +36,32 @@ class SourceSerializer(serializers.ModelSerializer):
             "wikidata_qid",
             "parent",
             "reliability",
+            "confidential",
+            "public_description",
             "created_at",
             "updated_at",
         ]
         read_only_fields = ["id", "created_at", "updated_at"]
         # The service's full_clean checks the constraints (unique QID) with a clear message.
         validators = []
+
+    def to_representation(self, source: Source) -> dict:
+        data = super().to_representation(source)
+        viewer = viewer_for(getattr(self.context.get("request"), "user", None))
+        if source.hidden_from(viewer):
+            # Only what everyone may know of a confidential source. Its last change is
+            # not shown either: that would tell when something hidden changed.
+            data.update(
+                name=source.name_for(viewer),
+                description=source.public_description,
+                aliases=[],
+                country="",
+                url="",
+                wikidata_qid="",
+                reliability="",
+                updated_at=data["created_at"],
+            )
+        return data
 
     def create(self, validated_data: dict) -> Source:
         return services.source_create(**validated_data)
@@ -58,7 +79,9 @@ class DocumentSerializer(serializers.ModelSerializer):
         required=False,
         help_text="The source that published it; null when the text does not say.",
     )
-    publisher_name = serializers.CharField(source="publisher.name", read_only=True, allow_null=True, default=None)
+    publisher_name = serializers.SerializerMethodField(
+        help_text="The publisher's name (a placeholder for a confidential source, unless you are an editor or auditor)."
+    )
 
     class Meta:
         model = Document
@@ -79,6 +102,11 @@ class DocumentSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["id", "content_hash", "created_at", "updated_at"]
         validators = []
+
+    def get_publisher_name(self, document: Document) -> str | None:
+        if document.publisher is None:
+            return None
+        return document.publisher.name_for(viewer_for(getattr(self.context.get("request"), "user", None)))
 
     def create(self, validated_data: dict) -> Document:
         return services.document_create(**validated_data)

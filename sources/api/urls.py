@@ -1,11 +1,16 @@
 from __future__ import annotations
 
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from .views import DocumentViewSet, SourceViewSet
+from .views import DocumentHistoryView, DocumentViewSet, SourceHistoryView, SourceViewSet
 
 router = SimpleRouter()
 router.register("sources", SourceViewSet, basename="source")
 router.register("documents", DocumentViewSet, basename="document")
 
-urlpatterns = router.urls
+urlpatterns = [
+    *router.urls,
+    path("sources/<int:pk>/history/", SourceHistoryView.as_view(), name="source-history"),
+    path("documents/<int:pk>/history/", DocumentHistoryView.as_view(), name="document-history"),
+]

@@ -6,17 +6,13 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import F, QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
-from rest_framework.decorators import action
-from rest_framework.generics import get_object_or_404
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from claims import provenance
-from claims.api.serializers import DependentSerializer
-from claims.filters import DependentFilter
-from claims.models import Claim
+from core.access import viewer_for
 from core.concurrency import VersionedViewSetMixin
-from core.pagination import DefaultPagination
+from core.history import ChangeEntry, read_history
+from core.history_api import HistoryView, history_schema
 from sources import services
 from sources.filters import DocumentFilter, SourceFilter
 from sources.models import Document, Source
@@ -37,11 +33,8 @@ class SourceViewSet(VersionedViewSetMixin, viewsets.ModelViewSet):
     filterset_class = SourceFilter
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
-    def get_queryset(self) -> QuerySet[Source] | QuerySet[Claim]:
-        if self.action == "dependents":
-            # What the action lists (and filters); the source itself is looked up there.
-            return Claim.objects.only("id", "text", "status", "rating").order_by("-id")
-        return Source.objects.order_by("name", "id")
+    def get_queryset(self) -> QuerySet[Source]:
+        return Source.objects.shown_to(viewer_for(self.request.user))
 
     def perform_destroy(self, instance: Source) -> None:
         services.source_delete(source=instance)
@@ -52,28 +45,6 @@ class SourceViewSet(VersionedViewSetMixin, viewsets.ModelViewSet):
         except DjangoValidationError as exc:
             # Not bad input: the source is fine, it is just still in use.
             return Response({"detail": " ".join(exc.messages)}, status=status.HTTP_409_CONFLICT)
-
-    @extend_schema(
-        summary="Claims that rely on this source",
-        description="Claims whose chains pass through or originate at the source, with its role in each "
-        "and its distance from the nearest reporting end.",
-        responses=DependentSerializer(many=True),
-    )
-    @action(
-        detail=True,
-        serializer_class=DependentSerializer,
-        filterset_class=DependentFilter,
-        pagination_class=DefaultPagination,
-    )
-    def dependents(self, request: Request, pk: str | None = None) -> Response:
-        source = get_object_or_404(Source.objects.only("id"), pk=pk)
-        claims = self.get_queryset().readable_by(request.user).with_role_of(source.pk)
-        page = self.paginate_queryset(self.filter_queryset(claims))
-        # Distances are walked on the page's graphs only: linear in what is returned.
-        distances = provenance.distances_to([claim.pk for claim in page], source.pk)
-        for claim in page:
-            claim.distance = distances[claim.pk]
-        return self.get_paginated_response(DependentSerializer(page, many=True).data)
 
 
 class DocumentViewSet(VersionedViewSetMixin, viewsets.ModelViewSet):
@@ -91,3 +62,25 @@ class DocumentViewSet(VersionedViewSetMixin, viewsets.ModelViewSet):
 
     def get_serializer_class(self) -> type[DocumentSerializer]:
         return DocumentSerializer if self.action == "list" else DocumentDetailSerializer
+
+
+class SourceHistoryView(HistoryView):
+    queryset = Source.objects.all()
+
+    @history_schema("Change history of a source: who changed what and when, with a field-level diff.")
+    def get(self, request: Request, pk: int) -> Response:
+        return super().get(request, pk)
+
+    def history_entries(self, pk: int) -> list[ChangeEntry]:
+        return read_history([(Source, "own")], pk)
+
+
+class DocumentHistoryView(HistoryView):
+    queryset = Document.objects.all()
+
+    @history_schema("Change history of a document: who changed what and when, with a field-level diff.")
+    def get(self, request: Request, pk: int) -> Response:
+        return super().get(request, pk)
+
+    def history_entries(self, pk: int) -> list[ChangeEntry]:
+        return read_history([(Document, "own")], pk)

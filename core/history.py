@@ -1,0 +1,187 @@
+"""Change history: recorded by database triggers, read back as entries with diffs.
+
+Every change to a tracked table is copied by triggers (django-pghistory) into an
+append-only event table, with the context of the change (user, URL,
+admin/API/command) when the application set one, so bulk updates and raw SQL
+are recorded too. ``read_history`` reads those tables back as ``ChangeEntry``
+items, each with a field-level diff against the previous event of the same
+row, in one query however many events there are.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import pghistory
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.db import connection, models
+
+
+def track_history(model: type[models.Model]) -> type[models.Model]:
+    """Record every insert, update and delete of ``model`` in an append-only event table."""
+    # Fresh trackers per model: pghistory binds each tracker to one model.
+    # Generated columns (search vectors) are derived, so not worth a copy.
+    generated = [f.name for f in model._meta.concrete_fields if isinstance(f, models.GeneratedField)]
+    return pghistory.track(
+        pghistory.InsertEvent(),
+        pghistory.UpdateEvent(),
+        pghistory.DeleteEvent(),
+        exclude=generated or None,
+        append_only=True,
+    )(model)
+
+
+# Set on every save, so it says nothing a change's own time does not.
+_BOOKKEEPING = frozenset({"updated_at"})
+
+ACTIONS = ("insert", "update", "delete")
+
+
+@dataclass(frozen=True)
+class ChangeEntry:
+    at: datetime
+    actor: str | None  # username; None for changes made outside a request or command with a user
+    actor_id: int | None
+    app: str | None  # "admin", "api", "command"; None for raw SQL or the shell
+    url: str | None  # the request path, or the management command's name
+    model: str  # "claim", "claimtopic", "appearance", "statement", "attribution", "source", "document"
+    object_id: int
+    action: str  # "insert", "update" or "delete"
+    diff: dict[str, list[Any]]  # field -> [before, after]
+    summary: str
+    event_id: int  # pgh_id in the model's event table
+
+
+Describe = Callable[[type[models.Model], dict[str, Any]], str]
+
+
+def _event_model(model: type[models.Model]) -> type[models.Model]:
+    for rel in model._meta.related_objects:
+        related = rel.related_model
+        if getattr(related, "pgh_tracked_model", None) is model:
+            return related
+    raise LookupError(f"{model._meta.label} is not tracked.")
+
+
+def _select(rank: int, model: type[models.Model], link: str) -> str:
+    table = _event_model(model)._meta.db_table
+    # A row's whole history is read, not only the events that name this claim,
+    # so a row moved from one claim to another diffs against its real past.
+    if link == "own":
+        where = "pgh_obj_id = %(id)s"
+    else:
+        where = f'pgh_obj_id IN (SELECT pgh_obj_id FROM "{table}" WHERE "{link}" = %(id)s)'
+    return f"""
+        SELECT {rank} AS part, pgh_id, pgh_created_at, pgh_label, pgh_obj_id, pgh_context_id,
+               to_jsonb(e) AS data,
+               lag(to_jsonb(e)) OVER (PARTITION BY pgh_obj_id ORDER BY pgh_id) AS previous
+        FROM "{table}" e WHERE {where}"""
+
+
+def read_history(
+    parts: list[tuple[type[models.Model], str]], pk: int, *, describe: Describe | None = None
+) -> list[ChangeEntry]:
+    """The changes of the object ``pk``, oldest first. ``parts`` lists the tracked
+    models to read, each with ``"own"`` (the object's own rows) or the column that
+    links a row to the object (``"claim_id"``). ``describe`` names a row in summaries."""
+    describe = describe or describe_row
+    user = get_user_model()
+    user_table = user._meta.db_table
+    user_pk = user._meta.pk.column
+    username = user._meta.get_field(user.USERNAME_FIELD).column
+    context_table = apps.get_model("pghistory", "Context")._meta.db_table
+    events = " UNION ALL ".join(_select(rank, model, link) for rank, (model, link) in enumerate(parts))
+    # Events of one transaction share a time (NOW()); within it, a claim comes
+    # before its topics, appearances, statements and edges, each in the order written.
+    sql = f"""
+        WITH ev AS ({events})
+        SELECT ev.part, ev.pgh_id, ev.pgh_created_at, ev.pgh_label, ev.pgh_obj_id,
+               ev.data, ev.previous, c.metadata, u."{username}"
+        FROM ev
+        LEFT JOIN "{context_table}" c ON c.id = ev.pgh_context_id
+        LEFT JOIN "{user_table}" u ON u."{user_pk}" = CASE
+            WHEN c.metadata->>'user' ~ '^[0-9]{{1,18}}$' THEN (c.metadata->>'user')::bigint END
+        ORDER BY ev.pgh_created_at, ev.part, ev.pgh_id"""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"id": pk})
+        rows = cursor.fetchall()
+
+    columns = [{f.column: f.name for f in model._meta.concrete_fields} for model, _ in parts]
+    entries = []
+    for part, pgh_id, at, label, obj_id, data, previous, metadata, actor in rows:
+        model = parts[part][0]
+        fields = columns[part]
+        data, previous, metadata = _json(data), _json(previous), _json(metadata) or {}
+        after = _fields(data, fields)
+        before = _fields(previous, fields) if previous is not None else None
+        action = label if label in ACTIONS else "update"
+        diff = _diff(action, before, after)
+        name = model._meta.model_name
+        entries.append(
+            ChangeEntry(
+                at=at,
+                actor=actor,
+                actor_id=metadata.get("user"),
+                app=metadata.get("app"),
+                url=metadata.get("url") or metadata.get("command"),
+                model=name,
+                object_id=obj_id,
+                action=action,
+                diff=diff,
+                summary=_summary(model, obj_id, action, diff, after, describe),
+                event_id=pgh_id,
+            )
+        )
+    return entries
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _fields(row: dict[str, Any], fields: dict[str, str]) -> dict[str, Any]:
+    """Event columns (``document_id``) to model field names (``document``), in the model's order."""
+    return {name: row[column] for column, name in fields.items() if column in row}
+
+
+def _diff(action: str, before: dict[str, Any] | None, after: dict[str, Any]) -> dict[str, list[Any]]:
+    # A delete event holds the row as it was just before the delete.
+    if action == "delete":
+        return {k: [v, None] for k, v in after.items() if k not in _BOOKKEEPING}
+    if action == "insert" or before is None:
+        return {k: [None, v] for k, v in after.items() if k not in _BOOKKEEPING}
+    return {k: [before.get(k), v] for k, v in after.items() if k not in _BOOKKEEPING and before.get(k) != v}
+
+
+def short(value: Any, limit: int = 60) -> str:
+    text = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def describe_row(model: type[models.Model], row: dict[str, Any]) -> str:
+    """A few words naming a row from its event alone (no further queries)."""
+    for key in ("name", "title", "text"):
+        if row.get(key):
+            return short(row[key])
+    return ", ".join(f"{k} {v}" for k, v in row.items() if k != "id")
+
+
+def _summary(
+    model: type[models.Model], obj_id: int, action: str, diff: dict[str, list[Any]], row: dict, describe: Describe
+) -> str:
+    what = f"{model._meta.verbose_name} {obj_id}"
+    if action == "insert":
+        return f"Created {what}: {describe(model, row)}"
+    if action == "delete":
+        return f"Deleted {what}: {describe(model, row)}"
+    if not diff:
+        return f"Saved {what} without changing a field"
+    if len(diff) == 1:
+        (field, (old, new)), *_ = diff.items()
+        return f"Changed {field} of {what} from {short(old)} to {short(new)}"
+    return f"Changed {', '.join(diff)} of {what}"
