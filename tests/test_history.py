@@ -16,9 +16,9 @@ from django.core import serializers
 from django.db import ProgrammingError, connection, transaction
 
 from claims.history import history_for
-from core.history import read_history
 from claims.models import Claim, ClaimStatus
 from claims.services import HopInput, attribution_delete, chain_record, claim_update
+from core.history import read_history
 from core.history_context import command_context
 from tests.factories import ClaimFactory, DocumentFactory, SourceFactory, TopicFactory, UserFactory
 
