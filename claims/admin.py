@@ -8,26 +8,23 @@ whole chain of attribution without leaving the page. Writes go through
 from __future__ import annotations
 
 import re
-from copy import copy
 from dataclasses import dataclass
 
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
-from django.contrib.admin.utils import unquote
 from django.contrib.postgres.search import SearchQuery
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.urls import path, reverse
+from django.http import HttpRequest
 from django.utils.html import format_html
 
 from core.access import viewer_for
-from core.admin import HistoryAdmin, ServiceAdmin
+from core.admin import HistoryAdmin, ServiceAdmin, ServiceRejected
 from core.paginators import EstimatedCountPaginator
 from sources.models import Source, SourceKind
 
 from . import provenance, services
-from .forms import ClaimAdminForm, add_chain_error, chain_forms
+from .forms import ClaimAdminForm
 from .history import history_for
 from .models import SEARCH_CONFIG, Appearance, Attribution, Claim, ClaimStatus, Relation, Statement, Topic
 
@@ -416,60 +413,59 @@ class ClaimAdmin(HistoryAdmin, ServiceAdmin):
             noun = "claim" if moved == 1 else "claims"
             self.message_user(request, f"{moved} {noun} {status.label.lower()}.", messages.SUCCESS)
 
-    # --- the claim page: trace, graph and the chain form
+    # --- the claim page: trace, graph and the chain form (part of the claim's own form)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form_class = super().get_form(request, obj, change, **kwargs)
+        chain_error = getattr(request, "_chain_error", None)
+        if obj is not None:
+            records_chains = self.has_change_permission(request, obj)
+        else:
+            records_chains = self.has_add_permission(request)
+
+        class ClaimForm(form_class):
+            def __init__(self, *args, **kwargs) -> None:
+                super().__init__(*args, **kwargs)
+                if records_chains:
+                    self.attach_chain()
+                if chain_error is not None and self.chain_form is not None:
+                    self.add_chain_error(chain_error)
+
+        return ClaimForm
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        chain = form.chain_input()
+        if chain is None:
+            return
+        try:
+            services.chain_record(claim=form.instance, **chain)
+        except ValidationError as error:
+            # Rolls back the whole save (claim and chain) and shows both again as typed.
+            raise ServiceRejected(error, part="chain") from error
+        names = " → ".join(hop.source.name for hop in chain["hops"])
+        self.message_user(request, f"Chain recorded: {names}.", messages.SUCCESS)
+        request._chain_recorded = True
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        form = context["adminform"].form
+        context["chain_form"], context["hop_formset"] = form.chain_form, form.hop_formset
+        if getattr(request, "_chain_error", None) is not None:
+            self.message_user(request, "Nothing was saved: the chain has errors, shown below.", messages.ERROR)
         if obj is not None:
             trace = provenance.trace_for(obj.pk, viewer_for(request.user))
             context["trace"] = trace
             context["trace_data"] = trace.as_dict()
             context["trace_graph"] = trace_graph(trace)
             context["trace_tree"] = trace_tree(trace)
-            if self.has_change_permission(request, obj):
-                if "chain_form" not in context:
-                    context["chain_form"], context["hop_formset"] = chain_forms()
-                context["chain_url"] = reverse("admin:claims_claim_chain", args=[obj.pk])
-                context["media"] = context["media"] + context["chain_form"].media + context["hop_formset"].media
         return super().render_change_form(request, context, add, change, form_url, obj)
 
-    def get_urls(self):
-        chain = path("<path:object_id>/chain/", self.admin_site.admin_view(self.chain_view), name="claims_claim_chain")
-        return [chain, *super().get_urls()]
-
-    def chain_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        """Record one chain (document, quote, hops from the reporting end to the
-        origin) and go back to the claim; on a refusal, show the claim page again
-        with the errors next to what was typed."""
-        claim = self.get_object(request, unquote(object_id))
-        if claim is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
-        if not self.has_change_permission(request, claim):
-            raise PermissionDenied
-        change_url = reverse("admin:claims_claim_change", args=[claim.pk])
-        if request.method != "POST":
-            return HttpResponseRedirect(change_url)
-
-        chain_form, hops = chain_forms(request.POST)
-        if chain_form.is_valid() and hops.is_valid():
-            try:
-                services.chain_record(
-                    claim=claim,
-                    document=chain_form.cleaned_data["document"],
-                    quote=chain_form.cleaned_data["quote"],
-                    hops=hops.hop_inputs(),
-                )
-            except ValidationError as error:
-                add_chain_error(chain_form, hops, error)
-            else:
-                names = " → ".join(h.source.name for h in hops.hop_inputs())
-                self.message_user(request, f"Chain recorded: {names}.", messages.SUCCESS)
-                return HttpResponseRedirect(change_url + "#trace")
-
-        self.message_user(request, "The chain was not recorded: please correct the errors below.", messages.ERROR)
-        # Show the claim page as on a GET, with the chain form as the editor sent it.
-        page_request = copy(request)
-        page_request.method = "GET"
-        return self.change_view(page_request, object_id, extra_context={"chain_form": chain_form, "hop_formset": hops})
+    def response_change(self, request, obj):
+        # After recording a chain, land on the trace that now shows it.
+        response = super().response_change(request, obj)
+        if "_continue" in request.POST and getattr(request, "_chain_recorded", False):
+            response["Location"] += "#trace"
+        return response
 
 
 @admin.register(Topic)

@@ -46,6 +46,45 @@ class ClaimAdminForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk is not None:
             self.initial["topic_list"] = list(self.instance.topics.all())
+        # The chain to record lives on the claim's own form: one Save records both, and
+        # an error in either shows both again as typed (ClaimAdmin adds it for editors).
+        self.chain_form = self.hop_formset = None
+
+    def attach_chain(self) -> None:
+        self.chain_form, self.hop_formset = chain_forms(self.data if self.is_bound else None)
+
+    def chain_sent(self) -> bool:
+        """Whether this POST carries a chain to record (a document, a quote or a hop)."""
+        if self.chain_form is None or not self.is_bound or self.hop_formset.prefix + "-TOTAL_FORMS" not in self.data:
+            return False
+        return self.chain_form.has_changed() or any(form.has_changed() for form in self.hop_formset.forms)
+
+    def is_valid(self) -> bool:
+        claim_valid = super().is_valid()
+        if not self.chain_sent():
+            return claim_valid
+        chain_valid = self.chain_form.is_valid() & self.hop_formset.is_valid()
+        return claim_valid and chain_valid
+
+    def chain_input(self) -> dict | None:
+        """What ``chain_record`` needs, when a valid chain was sent."""
+        if not self.chain_sent():
+            return None
+        return {
+            "document": self.chain_form.cleaned_data["document"],
+            "quote": self.chain_form.cleaned_data["quote"],
+            "hops": self.hop_formset.hop_inputs(),
+        }
+
+    def add_chain_error(self, error: ValidationError) -> None:
+        add_chain_error(self.chain_form, self.hop_formset, error)
+
+    @property
+    def media(self):
+        media = super().media
+        if self.chain_form is not None:
+            media = media + self.chain_form.media + self.hop_formset.media
+        return media
 
 
 class ChainForm(forms.Form):

@@ -6,12 +6,15 @@ them holds business logic of its own.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
+from core.writes import copy_fields, lock, save_fields
+from sources import services as source_services
 from sources.models import Document, Source
 
 from .models import Appearance, Attribution, Claim, ClaimStatus, Relation, Statement
@@ -48,17 +51,21 @@ def claim_create(*, text: str, created_by=None, topics=(), **fields) -> Claim:
 
 @transaction.atomic
 def claim_update(*, claim: Claim, topics=None, **fields) -> Claim:
-    if "status" in fields and fields["status"] != claim.status:
-        _check_transition(claim, fields["status"])
-        if fields["status"] == ClaimStatus.PUBLISHED and claim.published_at is None:
-            claim.published_at = timezone.now()
-    for name, value in fields.items():
-        setattr(claim, name, value)
-    _clean(claim)
-    claim.save()
+    """Change the given fields (and topics, if given) and nothing else, on the claim as
+    stored now: another editor's concurrent change to other fields is kept."""
+    current = lock(claim)
+    also: tuple[str, ...] = ()
+    if "status" in fields and fields["status"] != current.status:
+        _check_transition(current, fields["status"])
+        if fields["status"] == ClaimStatus.PUBLISHED and current.published_at is None:
+            current.published_at = timezone.now()
+            also = ("published_at",)
+    save_fields(current, fields, also=also)
     if topics is not None:
-        claim.topics.set(topics)
-    return claim
+        current.topics.set(topics)
+        # The caller's prefetched topics are stale now.
+        getattr(claim, "_prefetched_objects_cache", {}).pop("topics", None)
+    return copy_fields(claim, current)
 
 
 # Which status may follow which. Retracted is final except for a return to review.
@@ -165,3 +172,123 @@ def chain_record(
 def attribution_delete(*, attribution: Attribution) -> None:
     """Remove one edge; statements it leaves unconnected stay (they are still said)."""
     attribution.delete()
+
+
+# --- merging ------------------------------------------------------------------------
+
+
+@dataclass
+class MergeReport:
+    """What a merge did, for the editor (and, with the history, for auditors)."""
+
+    kept: Source
+    merged_name: str
+    merged_id: int
+    statements_moved: int = 0
+    statements_joined: int = 0  # the claim already had a statement by the kept source
+    edges_moved: int = 0
+    edges_joined: int = 0  # the same hop was recorded through both sources
+    edges_dropped: list[str] = field(default_factory=list)  # hops between the two sources
+    documents_moved: int = 0
+    children_moved: int = 0
+    claims: list[int] = field(default_factory=list)  # whose traces changed
+
+    def lines(self) -> list[str]:
+        lines = [
+            f"{self.merged_name} (source {self.merged_id}) merged into {self.kept.name} (source {self.kept.pk}); "
+            f"its name is kept as an alias.",
+            f"{self.statements_moved} statements moved, {self.statements_joined} joined to an existing one; "
+            f"{self.edges_moved} hops moved, {self.edges_joined} joined to the same hop already recorded.",
+            f"{self.documents_moved} documents and {self.children_moved} member sources moved.",
+            f"{len(self.claims)} claims' traces changed.",
+        ]
+        lines += [f"Dropped a hop between the two (a source cannot cite itself): {e}" for e in self.edges_dropped]
+        return lines
+
+
+@transaction.atomic
+def source_merge(*, keep: Source, merge: Source) -> MergeReport:
+    """Fold ``merge`` into ``keep``: every statement, hop, document and member source
+    moves to ``keep``, ``merge``'s name and aliases become ``keep``'s aliases, and
+    ``merge`` is deleted. Each step is an ordinary write, so the history records it.
+
+    A claim stated by both sources ends up with one statement: the hops of the
+    merged statement move to the kept one, and a hop recorded through both is kept
+    once, its empty evidence filled in from the other. A hop *between* the two
+    would become a source citing itself; it is dropped and reported.
+    """
+    if keep.pk == merge.pk:
+        raise ValidationError({"source": "A source cannot be merged into itself."})
+    # Locked in id order, so two merges of the same pair cannot deadlock.
+    locked = {s.pk: lock(s) for s in sorted([keep, merge], key=lambda s: s.pk)}
+    keep, merge = locked[keep.pk], locked[merge.pk]
+    report = MergeReport(kept=keep, merged_name=merge.name, merged_id=merge.pk)
+    _statements_merge(keep=keep, merge=merge, report=report)
+    report.documents_moved = Document.objects.filter(publisher=merge).update(publisher=keep, updated_at=timezone.now())
+    children = Source.objects.filter(parent=merge).exclude(pk=keep.pk)
+    report.children_moved = children.count()
+    for child in children:
+        source_services.source_update(source=child, parent=keep)
+    aliases = [
+        a for a in dict.fromkeys([*keep.aliases, merge.name, *merge.aliases]) if a.casefold() != keep.name.casefold()
+    ]
+    # If the kept source was a member of the merged one, it takes over its parent.
+    new_parent = keep.parent if keep.parent_id != merge.pk else merge.parent
+    if keep.parent_id == merge.pk:
+        Source.objects.filter(pk=keep.pk).update(parent=None)
+    merge.delete()
+    source_services.source_update(source=keep, aliases=aliases, parent=new_parent, confirm_distinct=True)
+    return report
+
+
+def _statements_merge(*, keep: Source, merge: Source, report: MergeReport) -> None:
+    statements = list(Statement.objects.filter(source=merge).order_by("claim_id"))
+    # The claims whose graphs change, locked in id order as chain_record locks them.
+    claim_ids = sorted({s.claim_id for s in statements})
+    list(Claim.objects.select_for_update().filter(pk__in=claim_ids).order_by("pk").values_list("pk", flat=True))
+    report.claims = claim_ids
+    kept = {s.claim_id: s for s in Statement.objects.filter(source=keep, claim_id__in=claim_ids)}
+    for statement in statements:
+        target = kept.get(statement.claim_id)
+        if target is None:
+            statement.source = keep
+            statement.save(update_fields=["source"])
+            report.statements_moved += 1
+            continue
+        # Both sources state this claim: the merged statement's hops move to the kept one.
+        for edge in Attribution.objects.filter(Q(statement=statement) | Q(upstream=statement)).order_by("id"):
+            downstream = target if edge.statement_id == statement.pk else edge.statement
+            upstream = target if edge.upstream_id == statement.pk else edge.upstream
+            if downstream.pk == upstream.pk:
+                report.edges_dropped.append(
+                    f"claim {edge.claim_id}: {keep.name} {edge.get_relation_display()} {merge.name}"
+                )
+                edge.delete()
+                continue
+            same = Attribution.objects.filter(statement=downstream, upstream=upstream).first()
+            if same is None:
+                edge.statement, edge.upstream = downstream, upstream
+                edge.save(update_fields=["statement", "upstream"])
+                report.edges_moved += 1
+            else:
+                _fill_blanks(same, edge)
+                edge.delete()
+                report.edges_joined += 1
+        statement.delete()
+        report.statements_joined += 1
+
+
+def _fill_blanks(edge: Attribution, other: Attribution) -> None:
+    """The same hop recorded twice: keep one, with what the other adds."""
+    changed = []
+    if edge.document_id is None and other.document_id is not None:
+        edge.document_id = other.document_id
+        changed.append("document")
+    if not edge.quote and other.quote:
+        edge.quote = other.quote
+        changed.append("quote")
+    if other.verified and not edge.verified:
+        edge.verified = True
+        changed.append("verified")
+    if changed:
+        edge.save(update_fields=changed)

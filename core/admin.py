@@ -7,11 +7,13 @@ API; a rule the service enforces comes back as an error on the form.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import models
@@ -37,13 +39,31 @@ class FactcheckAdminSite(admin.AdminSite):
         user = request.user
         return bool(user.is_active and user.is_staff and viewer_for(user).sees_confidential)
 
+    def autocomplete_view(self, request: HttpRequest) -> HttpResponse:
+        return LabelledAutocompleteJsonView.as_view(admin_site=self)(request)
+
+
+class LabelledAutocompleteJsonView(AutocompleteJsonView):
+    """Autocomplete choices say more than a name where the model knows more
+    (``autocomplete_label``): two sources called "RIA" are told apart by kind,
+    country and aliases before one is picked."""
+
+    def serialize_result(self, obj, to_field_name):
+        result = super().serialize_result(obj, to_field_name)
+        label = getattr(obj, "autocomplete_label", None)
+        if callable(label):
+            result["text"] = label()
+        return result
+
 
 class ServiceRejected(Exception):
-    """A service refused the save; carries its ValidationError back to the form."""
+    """A service refused the save; carries its ValidationError back to the form
+    (``chain`` when it was the claim page's chain that was refused)."""
 
-    def __init__(self, error: ValidationError) -> None:
+    def __init__(self, error: ValidationError, *, part: str = "form") -> None:
         super().__init__(error)
         self.error = error
+        self.part = part
 
 
 def add_validation_error(form, error: ValidationError) -> None:
@@ -66,16 +86,31 @@ def model_field_values(form, names) -> dict[str, Any]:
     return {name: form.cleaned_data[name] for name in names if name in concrete and name in form.cleaned_data}
 
 
+@dataclass(frozen=True)
+class Conflict:
+    """A field two editors changed differently: what it was, what they saved, what you typed."""
+
+    label: str
+    opened: Any
+    theirs: Any
+    yours: Any
+
+
 class ServiceAdmin(admin.ModelAdmin):
-    """A ModelAdmin that saves through a service.
+    """A ModelAdmin that saves through a service, and never loses an editor's input.
 
-    ``save_model`` calls ``create_with`` / ``update_with``. A ValidationError from
-    the service rolls the whole save back (the admin wraps it in a transaction);
-    the form is then shown again, as typed, with the error on it.
+    ``save_model`` calls ``create_with`` / ``update_with`` with the fields the editor
+    changed, and only those. A ValidationError from the service rolls the whole
+    save back (the admin wraps it in a transaction); the form is then shown again,
+    as typed, with the error on it.
 
-    The form also carries the version the editor opened (a hidden field); a save
-    over someone else's later change is refused the same way, once: saving again
-    after reading the warning replaces their version deliberately.
+    Two editors on one record: every field carries, hidden, the value it had when
+    the page was opened (``show_hidden_initial``), so the save knows what *this*
+    editor changed and what someone else changed meanwhile. Different fields: both
+    changes are kept, no question asked. The same field, changed differently: the
+    save is refused once, showing the field's three versions side by side, with
+    the other editor's changes to other fields taken into the form; saving again
+    keeps what the editor then chose.
     """
 
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
@@ -89,11 +124,11 @@ class ServiceAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: models.Model, form, change: bool) -> None:
         try:
             if change:
-                # ``obj`` already carries the new values; the service must see the stored
-                # ones to judge the change (a status transition, a parent loop).
+                # The record as stored now, locked: the service judges the change against it
+                # (a status transition, a parent loop) and nobody can slip in between.
                 stored = type(obj)._default_manager.select_for_update().get(pk=obj.pk)
-                self._check_version(request, form, stored)
-                saved = self.update_with(request, stored, form, model_field_values(form, form.changed_data))
+                mine = self._merge(request, form, stored)
+                saved = self.update_with(request, stored, form, model_field_values(form, mine))
             else:
                 saved = self.create_with(request, form, model_field_values(form, form.fields))
         except ValidationError as error:
@@ -101,22 +136,45 @@ class ServiceAdmin(admin.ModelAdmin):
         # The admin goes on with ``obj`` (inlines, log entry, redirect).
         obj.__dict__.update(saved.__dict__)
 
-    def _check_version(self, request: HttpRequest, form, stored: models.Model) -> None:
-        loaded = form.cleaned_data.get("loaded_version")
-        current = version_of(stored)
-        if loaded and loaded != current:
-            request._current_version = current
-            when = stored.updated_at.strftime("%Y-%m-%d %H:%M:%S UTC")
-            raise ValidationError(
-                f"Someone else saved this {stored._meta.verbose_name} at {when}, after you opened it "
-                "(see its History). Your changes are below, not saved. Save again to replace their "
-                "version with yours, or reload the page to start from theirs."
-            )
+    def _merge(self, request: HttpRequest, form, stored: models.Model) -> list[str]:
+        """The fields to write: those this editor changed. Refuses (once) when someone
+        else changed one of them to something else since the page was opened."""
+        mine = list(form.changed_data)
+        if form.cleaned_data.get("loaded_version") in ("", None, version_of(stored)):
+            return mine
+        now = form.stored_values(stored)
+        theirs = [n for n in form.tracked_fields() if form.fields[n].has_changed(now[n], form.opened(n))]
+        clashes = [n for n in mine if n in theirs and form.fields[n].has_changed(now[n], form[n].data)]
+        if not clashes:
+            if theirs:
+                labels = ", ".join(str(form.fields[name].label or name) for name in theirs)
+                messages.info(request, f"Someone else changed {labels} while you edited; their changes are kept.")
+            return mine
+        request._conflict = {
+            "version": version_of(stored),
+            "theirs": {name: now[name] for name in theirs},
+            "clashes": [
+                Conflict(
+                    label=str(form.fields[name].label or name),
+                    opened=_shown(form, name, form.opened(name)),
+                    theirs=_shown(form, name, now[name]),
+                    yours=_shown(form, name, form[name].data),
+                )
+                for name in clashes
+            ],
+        }
+        when = stored.updated_at.strftime("%Y-%m-%d %H:%M:%S UTC")
+        raise ValidationError(
+            f"Someone else saved this {stored._meta.verbose_name} at {when}, after you opened it, and changed "
+            f"{', '.join(c.label for c in request._conflict['clashes'])} differently (compare below). Nothing "
+            "was saved. Their changes to other fields are now in the form; save again to keep what the form "
+            "shows."
+        )
 
     def get_form(self, request: HttpRequest, obj=None, change: bool = False, **kwargs):
         form_class = super().get_form(request, obj, change, **kwargs)
         error = getattr(request, "_service_error", None)
-        current_version = getattr(request, "_current_version", None)
+        conflict = getattr(request, "_conflict", None)
 
         class VersionedForm(form_class):
             # Rendered by templates/admin/factcheck/change_form.html (not in any fieldset).
@@ -124,12 +182,44 @@ class ServiceAdmin(admin.ModelAdmin):
 
             def __init__(self, *args, **kwargs) -> None:
                 super().__init__(*args, **kwargs)
+                for name in self.tracked_fields():
+                    self.fields[name].show_hidden_initial = True
                 if self.instance.pk is not None:
                     self.fields["loaded_version"].initial = version_of(self.instance)
-                if current_version and self.is_bound:
-                    # Warned once: the next save is a deliberate overwrite.
-                    self.data = self.data.copy()
-                    self.data["loaded_version"] = current_version
+                if conflict and self.is_bound:
+                    self._take_theirs(conflict)
+
+            def tracked_fields(self) -> list[str]:
+                return [n for n in self.fields if n != "loaded_version" and not self.fields[n].disabled]
+
+            def opened(self, name: str):
+                """The field's value when the page was opened (its hidden initial input)."""
+                field = self.fields[name]
+                return field.hidden_widget().value_from_datadict(self.data, self.files, self[name].html_initial_name)
+
+            def stored_values(self, stored: models.Model) -> dict[str, Any]:
+                """The record as stored, as this form's initial values."""
+                fresh = type(self)(instance=stored)
+                return {name: fresh.get_initial_for_field(fresh.fields[name], name) for name in self.tracked_fields()}
+
+            def _take_theirs(self, conflict: dict) -> None:
+                # Shown again after a refusal: the other editor's values replace what this
+                # editor left alone, and become the new "opened" values, so the next save
+                # neither reverts them nor stumbles on the same conflict again.
+                self.data = data = self.data.copy()
+                mine = set(self.changed_data)
+                for name, value in conflict["theirs"].items():
+                    widget_value = _widget_value(self.fields[name], value)
+                    keys = [self[name].html_initial_name] + ([] if name in mine else [self[name].html_name])
+                    for key in keys:
+                        if isinstance(widget_value, list):
+                            data.setlist(key, widget_value)
+                        elif widget_value is None:
+                            data.pop(key, None)
+                        else:
+                            data[key] = widget_value
+                data["loaded_version"] = conflict["version"]
+                self.__dict__.pop("changed_data", None)
 
             def clean(self):
                 cleaned_data = super().clean()
@@ -139,13 +229,45 @@ class ServiceAdmin(admin.ModelAdmin):
 
         return VersionedForm
 
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        conflict = getattr(request, "_conflict", None)
+        context["conflicts"] = conflict["clashes"] if conflict else []
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except ServiceRejected as rejected:
             # Second pass: the same POST, now failing validation with the service's words.
-            request._service_error = rejected.error
+            setattr(request, "_chain_error" if rejected.part == "chain" else "_service_error", rejected.error)
             return super().changeform_view(request, object_id, form_url, extra_context)
+
+
+def _widget_value(field: forms.Field, value: Any):
+    """A value as a browser would post it for ``field`` (None: not posted at all)."""
+    prepared = field.prepare_value(value)
+    if isinstance(field.widget, forms.CheckboxInput):
+        return "on" if prepared else None
+    if isinstance(prepared, (list, tuple)):
+        return [str(item) for item in prepared]
+    return "" if prepared is None else str(prepared)
+
+
+def _shown(form, name: str, value: Any) -> str:
+    """A field's value in words, for the side-by-side comparison."""
+    field = form.fields[name]
+    try:
+        value = field.to_python(value) if isinstance(value, (str, list)) else value
+    except ValidationError:
+        pass
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    choices = dict(getattr(field, "choices", []) or [])
+    if not isinstance(value, (list, tuple)) and value in choices:
+        return str(choices[value])
+    if hasattr(value, "__iter__") and not isinstance(value, str):
+        return ", ".join(str(item) for item in value) or "—"
+    return "—" if value in (None, "") else str(value)
 
 
 class HistoryAdmin(admin.ModelAdmin):

@@ -1,15 +1,23 @@
-"""Optimistic concurrency: two editors never overwrite each other silently.
+"""Concurrency: two editors never overwrite each other, silently or otherwise.
 
-A record's *version* is its ``updated_at`` (every save moves it). The API sends
-it as an ETag on every detail response; a PATCH or DELETE that sends it back in
-``If-Match`` is refused with 412 if the record changed in between. The admin
-carries it in a hidden field and refuses a save over someone else's change.
+Writes load the record with its row locked (``SELECT ... FOR UPDATE``) and the
+services save only the fields a request changes, so two PATCHes of different
+fields of one record both land, whatever the order.
+
+Optimistic checks on top: every detail response carries an ``ETag``, a hash of
+the representation the client received (so a change to what the client may not
+see, such as a confidential source's name, does not change it). A PATCH or
+DELETE that sends it back in ``If-Match`` is refused with 412 when the record,
+as that client would read it now, is no longer what they read. The admin
+carries the record's version (``version_of``) in a hidden field instead.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -18,15 +26,14 @@ from rest_framework.exceptions import APIException
 
 
 def version_of(obj: models.Model) -> str:
-    """An opaque version stamp of the record as stored."""
+    """An opaque version stamp of the record as stored (every save moves ``updated_at``)."""
     return hashlib.sha256(f"{obj.pk}:{obj.updated_at.isoformat()}".encode()).hexdigest()[:20]
 
 
-def stored_version(obj: models.Model) -> str:
-    """The version in the database, with the row locked until the transaction ends,
-    so that nobody can change it between this check and the save."""
-    current = type(obj)._default_manager.select_for_update().only("pk", "updated_at").get(pk=obj.pk)
-    return version_of(current)
+def etag_of(data) -> str:
+    """A strong ETag for a representation: the same data always gives the same tag."""
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), cls=DjangoJSONEncoder, ensure_ascii=False)
+    return '"' + hashlib.sha256(canonical.encode()).hexdigest()[:32] + '"'
 
 
 class PreconditionFailed(APIException):
@@ -48,17 +55,33 @@ IF_MATCH = OpenApiParameter(
 )
 
 
+def _matches(header: str, current: str) -> bool:
+    """If-Match: ``*`` or a comma-separated list of ETags (weak ones compare by their tag)."""
+    tags = [tag.strip().removeprefix("W/") for tag in header.split(",")]
+    return "*" in tags or current in tags
+
+
+_WRITES = ("PUT", "PATCH", "DELETE")
+
+
 class VersionedViewSetMixin:
-    """ETag on detail responses; If-Match honoured on PATCH and DELETE."""
+    """ETag on detail responses; writes lock the row; If-Match honoured on PATCH and DELETE."""
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        if self.request.method in _WRITES and self.detail:
+            # Loaded under a row lock held until the write's transaction ends: nobody can
+            # change the record between this read, the If-Match check and the save.
+            queryset = queryset.select_for_update(of=("self",))
+        return queryset
 
     def get_object(self):
         obj = super().get_object()
-        if self.request.method in ("PUT", "PATCH", "DELETE"):
-            expected = self.request.headers.get("If-Match", "").strip()
-            if expected and expected != "*" and expected.strip('"') != stored_version(obj):
-                raise PreconditionFailed()
-        # The services save this very instance, so after a PATCH it holds the new version.
-        self._detail_object = obj
+        if self.request.method not in _WRITES:
+            return obj
+        expected = self.request.headers.get("If-Match", "").strip()
+        if expected and not _matches(expected, etag_of(self.get_serializer(obj).data)):
+            raise PreconditionFailed()
         return obj
 
     def update(self, request, *args, **kwargs):
@@ -76,7 +99,6 @@ class VersionedViewSetMixin:
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
-        obj = getattr(self, "_detail_object", None)
-        if obj is not None and self.action in ("retrieve", "partial_update") and response.status_code == 200:
-            response["ETag"] = f'"{version_of(obj)}"'
+        if self.action in ("retrieve", "partial_update") and response.status_code == 200:
+            response["ETag"] = etag_of(response.data)
         return response

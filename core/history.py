@@ -22,18 +22,22 @@ from django.contrib.auth import get_user_model
 from django.db import connection, models
 
 
-def track_history(model: type[models.Model]) -> type[models.Model]:
-    """Record every insert, update and delete of ``model`` in an append-only event table."""
-    # Fresh trackers per model: pghistory binds each tracker to one model.
-    # Generated columns (search vectors) are derived, so not worth a copy.
-    generated = [f.name for f in model._meta.concrete_fields if isinstance(f, models.GeneratedField)]
-    return pghistory.track(
-        pghistory.InsertEvent(),
-        pghistory.UpdateEvent(),
-        pghistory.DeleteEvent(),
-        exclude=generated or None,
-        append_only=True,
-    )(model)
+def track_history(model: type[models.Model] | None = None, *, derived: tuple[str, ...] = ()):
+    """Record every insert, update and delete of ``model`` in an append-only event table.
+    ``derived`` fields (computed from others) are left out of the copy, like generated columns."""
+
+    def track(model: type[models.Model]) -> type[models.Model]:
+        # Fresh trackers per model: pghistory binds each tracker to one model.
+        generated = [f.name for f in model._meta.concrete_fields if isinstance(f, models.GeneratedField)]
+        return pghistory.track(
+            pghistory.InsertEvent(),
+            pghistory.UpdateEvent(),
+            pghistory.DeleteEvent(),
+            exclude=[*generated, *derived] or None,
+            append_only=True,
+        )(model)
+
+    return track(model) if model is not None else track
 
 
 # Set on every save, so it says nothing a change's own time does not.

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 from django.core.exceptions import ValidationError
 
@@ -26,3 +27,15 @@ def parse_id(value) -> int | None:
         return None
     number = int(text)
     return number if 1 <= number <= MAX_ID else None
+
+
+# Moments a record may carry. PostgreSQL stores years 4713 BC to 294276 AD, Python
+# reads 1 to 9999 only, and a time zone can push year 1 or 9999 over either edge:
+# such a value, once stored, breaks every page that reads it back.
+EARLIEST = datetime(1000, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+
+
+def validate_moment(value: datetime | None) -> None:
+    if value is not None and not (EARLIEST <= value < LATEST):
+        raise ValidationError(f"{value.isoformat()} is not a plausible date: use a year from 1000 to 8999.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.urls import reverse
 
@@ -13,8 +14,22 @@ from . import services
 from .models import Document, Source
 
 
+class SourceAdminForm(forms.ModelForm):
+    confirm_distinct = forms.BooleanField(
+        required=False,
+        label="This is a different source",
+        help_text="Tick when another source goes by the same name or alias but is not this one: "
+        "the two will count as two independent origins.",
+    )
+
+    class Meta:
+        model = Source
+        fields = "__all__"
+
+
 @admin.register(Source)
 class SourceAdmin(HistoryAdmin, ServiceAdmin):
+    form = SourceAdminForm
     change_form_template = "admin/sources/source/change_form.html"
     list_display = ["name", "kind", "country", "reliability", "parent"]
     list_filter = ["kind", "reliability", "country"]
@@ -25,8 +40,9 @@ class SourceAdmin(HistoryAdmin, ServiceAdmin):
     show_full_result_count = False
     paginator = EstimatedCountPaginator
     fieldsets = [
-        (None, {"fields": ["name", "kind", "aliases", "description"]}),
+        (None, {"fields": ["name", "kind", "aliases", "description", "confirm_distinct"]}),
         ("Where it stands", {"fields": ["parent", "country", "reliability", "url", "wikidata_qid"]}),
+        ("Confidentiality", {"fields": ["confidential", "public_description"]}),
     ]
 
     def get_search_results(self, request, queryset, search_term):
@@ -39,10 +55,11 @@ class SourceAdmin(HistoryAdmin, ServiceAdmin):
         return read_history([(Source, "own")], obj.pk)
 
     def create_with(self, request, form, values):
-        return services.source_create(**values)
+        return services.source_create(confirm_distinct=form.cleaned_data.get("confirm_distinct", False), **values)
 
     def update_with(self, request, obj, form, values):
-        return services.source_update(source=obj, **values)
+        confirm = form.cleaned_data.get("confirm_distinct", False)
+        return services.source_update(source=obj, confirm_distinct=confirm, **values)
 
     def delete_model(self, request, obj):
         services.source_delete(source=obj)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Case, F, Q, When
@@ -13,7 +15,7 @@ from django.db.models.expressions import RawSQL
 from core.access import EVERYTHING, Viewer, confidential_placeholder
 from core.fields import BoundedTextField
 from core.history import track_history
-from core.validators import validate_language_tag
+from core.validators import EARLIEST, LATEST, validate_language_tag, validate_moment
 
 
 class SourceKind(models.TextChoices):
@@ -36,6 +38,18 @@ class Reliability(models.TextChoices):
     D = "D", "D - not usually reliable"
     E = "E", "E - unreliable"
     F = "F", "F - reliability cannot be judged"
+
+
+def name_key(text: str) -> str:
+    """A name as compared for duplicates: case, accents, spaces and punctuation aside
+    ("R.I.A." and "ria", "Erdoğan" and "Erdogan" are the same key)."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if ch.isalnum())
+
+
+def name_keys(name: str, aliases: list[str]) -> list[str]:
+    """The keys of a source's name and aliases, each once, in order."""
+    return list(dict.fromkeys(key for key in map(name_key, [name, *aliases]) if key))
 
 
 def like_pattern(text: str) -> str:
@@ -76,7 +90,7 @@ class SourceQuerySet(models.QuerySet):
         return self if viewer.sees_confidential else self.filter(confidential=False)
 
 
-@track_history
+@track_history(derived=("name_keys",))
 class Source(models.Model):
     name = models.CharField(max_length=300)
     kind = models.CharField(max_length=20, choices=SourceKind.choices, default=SourceKind.OUTLET)
@@ -125,6 +139,9 @@ class Source(models.Model):
         help_text='What everyone may know of a confidential source: its described affiliation, e.g. "an official '
         'of the Ministry of Defence of Azerbaijan".',
     )
+    # Derived from the name and aliases on every save (see name_key): what duplicate
+    # checks compare, served by a GIN index.
+    name_keys = ArrayField(models.CharField(max_length=300), default=list, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -145,9 +162,30 @@ class Source(models.Model):
                 '(e.g. "an official of the Ministry of Defence of Azerbaijan").',
             ),
         ]
+        indexes = [GinIndex(fields=["name_keys"], name="source_name_keys")]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        # Derived here so no writer can forget it.
+        self.name_keys = name_keys(self.name, self.aliases or [])
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"name", "aliases"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "name_keys"}
+        super().save(*args, **kwargs)
+
+    def autocomplete_label(self) -> str:
+        """How the admin's autocomplete lists the source: enough to tell namesakes apart."""
+        details = [str(self.get_kind_display()).lower()]
+        if self.country:
+            details.append(self.country)
+        if self.confidential:
+            details.append("confidential")
+        label = f"{self.name} — {', '.join(details)}"
+        if self.aliases:
+            label += f" (also {', '.join(self.aliases[:5])})"
+        return label
 
     def hidden_from(self, viewer: Viewer) -> bool:
         """Whether ``viewer`` may not know who this source is (see ``core.access``)."""
@@ -179,8 +217,8 @@ class Document(models.Model):
         related_name="documents",
         help_text="Leave empty when the text does not say who published it.",
     )
-    published_at = models.DateTimeField(null=True, blank=True)
-    retrieved_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True, validators=[validate_moment])
+    retrieved_at = models.DateTimeField(null=True, blank=True, validators=[validate_moment])
     language = models.CharField(max_length=35, default="en", validators=[validate_language_tag])
     body = BoundedTextField(blank=True, max_length=500_000)
     content_hash = models.CharField(max_length=64, blank=True, editable=False, help_text="SHA-256 of the body.")
@@ -193,6 +231,15 @@ class Document(models.Model):
         constraints = [
             models.CheckConstraint(condition=~Q(title=""), name="document_title_not_blank"),
             models.UniqueConstraint(fields=["url"], condition=~Q(url=""), name="document_unique_url"),
+            # The same bounds as validate_moment, for writers that skip validation.
+            models.CheckConstraint(
+                condition=Q(published_at__isnull=True) | Q(published_at__gte=EARLIEST, published_at__lt=LATEST),
+                name="document_published_at_plausible",
+            ),
+            models.CheckConstraint(
+                condition=Q(retrieved_at__isnull=True) | Q(retrieved_at__gte=EARLIEST, retrieved_at__lt=LATEST),
+                name="document_retrieved_at_plausible",
+            ),
         ]
         indexes = [models.Index(fields=["publisher", "-published_at"], name="document_publisher_date")]
 

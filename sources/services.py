@@ -1,24 +1,20 @@
-"""Writes to sources and documents, with the checks the database cannot make."""
+"""Writes to sources and documents, with the checks the database alone cannot make.
+
+Races are closed where they would open: a name or a URL is locked before it is
+looked up (``core.locks``), and a parent that would close a loop is refused by a
+trigger that takes turns with every other change of parents (migration 0005).
+"""
 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Q
 
-from .models import Document, Source
+from core.locks import lock_keys
+from core.writes import copy_fields, lock, save_fields
 
-
-def _check_parent(source: Source) -> None:
-    # A parent chain that loops back would make "top-level organisation" undefined.
-    seen = {source.pk}
-    parent = source.parent
-    while parent is not None:
-        if parent.pk in seen:
-            raise ValidationError(
-                {"parent": f"{source.parent} is already below {source.name}: that would make a loop."}
-            )
-        seen.add(parent.pk)
-        parent = parent.parent
+from .models import Document, Source, SourceKind, name_keys
 
 
 def _clean_aliases(aliases: list[str]) -> list[str]:
@@ -31,25 +27,120 @@ def _clean_aliases(aliases: list[str]) -> list[str]:
     return result
 
 
+# --- duplicates -------------------------------------------------------------------------
+
+
+def describe(source: Source) -> str:
+    """A source in a few words, to tell it apart from a namesake."""
+    details = [str(SourceKind(source.kind).label).lower() if source.kind in SourceKind.values else source.kind]
+    if source.country:
+        details.append(source.country)
+    if source.aliases:
+        details.append("also known as " + ", ".join(source.aliases))
+    return f"{source.name} (source {source.pk}: {'; '.join(details)})"
+
+
+def _lock_names(keys: list[str]) -> None:
+    # Held to the end of the transaction: a concurrent source with one of these
+    # names waits, then sees this one.
+    lock_keys(*(f"source-name:{key}" for key in keys))
+
+
+def _clashes(source: Source) -> list[Source]:
+    keys = name_keys(source.name, source.aliases or [])
+    _lock_names(keys)
+    return list(Source.objects.filter(name_keys__overlap=keys).exclude(pk=source.pk).order_by("id")[:5])
+
+
+def _refuse_clashes(source: Source, clashes: list[Source]) -> None:
+    """Another source already goes by one of these names: counted apart, the two would
+    inflate "independent origins". Refused until the editor confirms they differ."""
+    own = set(name_keys(source.name, source.aliases or []))
+    lines = []
+    for other in clashes:
+        shared = [n for n in [other.name, *other.aliases] if name_keys(n, []) and name_keys(n, [])[0] in own]
+        lines.append(f"“{shared[0] if shared else other.name}” is already {describe(other)}.")
+    raise ValidationError(
+        {
+            "name": [
+                *lines,
+                "If this is the same source, use that one (or merge them); if it is a different source, "
+                "confirm that it is distinct.",
+            ]
+        },
+        code="duplicate_name",
+    )
+
+
+# --- sources ----------------------------------------------------------------------------
+
+
 @transaction.atomic
-def source_create(**fields) -> Source:
+def source_create(*, confirm_distinct: bool = False, **fields) -> Source:
+    """A new source. Refused when its name or an alias is already another source's,
+    unless ``confirm_distinct`` says they are different sources."""
     source = Source(**fields)
     source.aliases = _clean_aliases(source.aliases or [])
     source.full_clean()
+    clashes = _clashes(source)
+    if clashes and not confirm_distinct:
+        _refuse_clashes(source, clashes)
     source.save()
     return source
 
 
 @transaction.atomic
-def source_update(*, source: Source, **fields) -> Source:
+def source_update(*, source: Source, confirm_distinct: bool = False, **fields) -> Source:
+    """Change the given fields and nothing else, on the source as stored now. A new
+    name or alias is checked for clashes as on creation."""
+    current = lock(source)
+    if "aliases" in fields:
+        fields["aliases"] = _clean_aliases(fields["aliases"] or [])
+    renamed = any(name in fields and fields[name] != getattr(current, name) for name in ("name", "aliases"))
     for name, value in fields.items():
-        setattr(source, name, value)
-    source.aliases = _clean_aliases(source.aliases or [])
-    source.full_clean()
-    if source.pk is not None:
-        _check_parent(source)
-    source.save()
-    return source
+        setattr(current, name, value)
+    if renamed:
+        clashes = _clashes(current)
+        if clashes and not confirm_distinct:
+            _refuse_clashes(current, clashes)
+    try:
+        with transaction.atomic():
+            save_fields(current, fields)
+    except IntegrityError as error:
+        if _constraint(error) != "source_parent_no_loop":
+            raise
+        raise ValidationError(
+            {"parent": f"{current.parent} is already below {current.name}: that would make a loop."}
+        ) from None
+    return copy_fields(source, current)
+
+
+def _constraint(error: IntegrityError) -> str | None:
+    diag = getattr(error.__cause__, "diag", None)
+    return getattr(diag, "constraint_name", None)
+
+
+@transaction.atomic
+def source_find_or_create(
+    *, name: str, kind: str = SourceKind.ORGANISATION, url: str = "", wikidata_qid: str = ""
+) -> Source:
+    """The source an import names: found by Wikidata QID, then URL, then its name or an
+    alias; created when none matches. Locked by name (and QID), so twenty imports
+    naming the same new source create it once."""
+    keys = name_keys(name, [])
+    _lock_names(keys)
+    if wikidata_qid:
+        lock_keys(f"source-qid:{wikidata_qid}")
+    candidates = [
+        Q(wikidata_qid=wikidata_qid) if wikidata_qid else None,
+        Q(url=url) if url else None,
+        Q(name_keys__overlap=keys) if keys else None,
+    ]
+    for match in filter(None, candidates):
+        found = Source.objects.filter(match).order_by("id").first()
+        if found is not None:
+            return found
+    return source_create(name=name, kind=kind, url=url, wikidata_qid=wikidata_qid)
 
 
 @transaction.atomic
@@ -67,9 +158,20 @@ def source_delete(*, source: Source) -> None:
     source.delete()
 
 
+# --- documents ------------------------------------------------------------------------
+
+
+def _lock_url(url: str) -> None:
+    # Two requests creating the same URL take turns; the second is then told, by
+    # validation, which document already has it (not a bare database conflict).
+    if url:
+        lock_keys(f"document-url:{url}")
+
+
 @transaction.atomic
 def document_create(**fields) -> Document:
     document = Document(**fields)
+    _lock_url(document.url)
     document.full_clean()
     document.save()
     return document
@@ -77,8 +179,9 @@ def document_create(**fields) -> Document:
 
 @transaction.atomic
 def document_update(*, document: Document, **fields) -> Document:
-    for name, value in fields.items():
-        setattr(document, name, value)
-    document.full_clean()
-    document.save()
-    return document
+    """Change the given fields and nothing else, on the document as stored now."""
+    current = lock(document)
+    if "url" in fields:
+        _lock_url(fields["url"])
+    save_fields(current, fields, also=("content_hash",) if "body" in fields else ())
+    return copy_fields(document, current)

@@ -13,6 +13,7 @@ from claims.models import Appearance, Attribution, Claim, ClaimStatus, Statement
 from claims.services import HopInput, chain_record
 from sources.models import Source
 from tests.factories import ClaimFactory, DocumentFactory, SourceFactory, TopicFactory, UserFactory
+from tests.formdata import filled
 
 pytestmark = pytest.mark.django_db
 
@@ -124,15 +125,17 @@ def test_source_search_matches_an_alias(editor):
     assert list(response.context["cl"].result_list) == [ria]
 
 
-def test_source_autocomplete_matches_an_alias(editor):
-    ria = SourceFactory(name="RIA Novosti", aliases=["Russian news agency RIA"])
+def test_source_autocomplete_matches_an_alias_and_tells_namesakes_apart(editor):
+    ria = SourceFactory(name="RIA Novosti", kind="news_agency", country="RU", aliases=["Russian news agency RIA"])
     SourceFactory(name="Interfax")
     client = client_as(editor)
     response = client.get(
         reverse("admin:autocomplete"),
         {"term": "russian news", "app_label": "claims", "model_name": "statement", "field_name": "source"},
     )
-    assert response.json()["results"] == [{"id": str(ria.pk), "text": "RIA Novosti"}]
+    assert response.json()["results"] == [
+        {"id": str(ria.pk), "text": "RIA Novosti — news agency, RU (also Russian news agency RIA)"}
+    ]
 
 
 def test_claim_search_matches_word_prefixes_in_the_text(editor):
@@ -310,16 +313,20 @@ def test_recording_a_chain_from_the_claim_page_shows_it_in_the_trace(editor):
     ria = SourceFactory(name="RIA Novosti", kind="news_agency")
     client = client_as(editor)
     response = client.post(
-        reverse("admin:claims_claim_chain", args=[claim.pk]),
-        chain_post(
-            document=document,
-            quote="F-16s remained at Ganja",
-            hops=[(reuters, "citing", "Reuters said, citing RIA", True), (ria, "", "", False)],
-        ),
+        change_url(claim),
+        {
+            **claim_form_data(claim),
+            **chain_post(
+                document=document,
+                quote="F-16s remained at Ganja",
+                hops=[(reuters, "citing", "Reuters said, citing RIA", True), (ria, "", "", False)],
+            ),
+            "_continue": "Save and record chain",
+        },
         follow=True,
     )
     assert response.redirect_chain == [(change_url(claim) + "#trace", 302)]
-    assert messages_of(response) == ["Chain recorded: Reuters → RIA Novosti."]
+    assert "Chain recorded: Reuters → RIA Novosti." in messages_of(response)
     text = text_of(response)
     assert (
         "Reuters └ citing RIA Novosti origin verified Reuters said, citing RIA in Turkish troops in Azerbaijan" in text
@@ -341,12 +348,15 @@ def test_self_citation_in_the_chain_form_is_an_error_next_to_what_was_typed(edit
     reuters = SourceFactory(name="Reuters")
     document = DocumentFactory(title="Wire story")
     response = client_as(editor).post(
-        reverse("admin:claims_claim_chain", args=[claim.pk]),
-        chain_post(
-            document=document,
-            quote="Reuters said so",
-            hops=[(reuters, "citing", "Reuters said, citing Reuters", False), (reuters, "", "", False)],
-        ),
+        change_url(claim),
+        {
+            **claim_form_data(claim, text="Reworded while recording the chain."),
+            **chain_post(
+                document=document,
+                quote="Reuters said so",
+                hops=[(reuters, "citing", "Reuters said, citing Reuters", False), (reuters, "", "", False)],
+            ),
+        },
     )
     assert response.status_code == 200
     hops = response.context["hop_formset"]
@@ -355,16 +365,19 @@ def test_self_citation_in_the_chain_form_is_an_error_next_to_what_was_typed(edit
     assert 'value="Reuters said, citing Reuters"' in page
     assert ">\nReuters said so</textarea>" in page
     assert f'<option value="{document.pk}" selected>Wire story</option>' in page
-    assert messages_of(response) == ["The chain was not recorded: please correct the errors below."]
+    # The claim's own edit is still in the form, and nothing was saved: neither of them.
+    assert ">\nReworded while recording the chain.</textarea>" in page
+    assert messages_of(response) == ["Nothing was saved: the chain has errors, shown below."]
     assert not Statement.objects.filter(claim=claim).exists()
+    assert Claim.objects.get(pk=claim.pk).text == claim.text
 
 
 def test_chain_form_asks_for_the_relation_between_hops_and_refuses_one_on_the_origin(editor):
     claim = ClaimFactory()
     reuters, ria = SourceFactory(name="Reuters"), SourceFactory(name="RIA Novosti")
     response = client_as(editor).post(
-        reverse("admin:claims_claim_chain", args=[claim.pk]),
-        chain_post(hops=[(reuters, "", "", False), (ria, "citing", "", False)]),
+        change_url(claim),
+        {**claim_form_data(claim), **chain_post(hops=[(reuters, "", "", False), (ria, "citing", "", False)])},
     )
     hops = response.context["hop_formset"]
     assert hops.forms[0].errors == {"relation": ["Say how Reuters got the claim from RIA Novosti."]}
@@ -379,10 +392,37 @@ def test_chain_form_asks_for_the_relation_between_hops_and_refuses_one_on_the_or
 
 def test_chain_form_without_hops_says_what_is_missing(editor):
     claim = ClaimFactory()
-    response = client_as(editor).post(reverse("admin:claims_claim_chain", args=[claim.pk]), chain_post())
+    document = DocumentFactory()
+    response = client_as(editor).post(
+        change_url(claim), {**claim_form_data(claim), **chain_post(document=document, quote="The quote.")}
+    )
     assert response.context["hop_formset"].non_form_errors() == [
         "Give at least one hop: the source that states the claim."
     ]
+
+
+def test_an_empty_chain_form_saves_the_claim_alone(editor):
+    claim = ClaimFactory(text="Before.")
+    response = client_as(editor).post(change_url(claim), {**claim_form_data(claim, text="After."), **chain_post()})
+    assert response.status_code == 302
+    assert Claim.objects.get(pk=claim.pk).text == "After."
+    assert not Statement.objects.filter(claim=claim).exists()
+
+
+def test_one_save_records_the_claims_edits_and_its_chain_together(editor):
+    claim = ClaimFactory(text="Before.", rating="")
+    reuters, ria = SourceFactory(name="Reuters"), SourceFactory(name="RIA Novosti")
+    response = client_as(editor).post(
+        change_url(claim),
+        {
+            **claim_form_data(claim, text="After.", rating="false"),
+            **chain_post(hops=[(reuters, "citing", "", False), (ria, "", "", False)]),
+        },
+    )
+    assert response.status_code == 302
+    claim.refresh_from_db()
+    assert (claim.text, claim.rating) == ("After.", "false")
+    assert [s.source.name for s in Statement.objects.filter(claim=claim).order_by("id")] == ["Reuters", "RIA Novosti"]
 
 
 def test_auditor_reads_the_claim_page_without_the_chain_form_and_cannot_post_a_chain(auditor, seed_like_chain):
@@ -390,9 +430,7 @@ def test_auditor_reads_the_claim_page_without_the_chain_form_and_cannot_post_a_c
     reuters = seed_like_chain["reuters"]
     client = client_as(auditor)
     page = client.get(change_url(claim))
-    posted = client.post(
-        reverse("admin:claims_claim_chain", args=[claim.pk]), chain_post(hops=[(reuters, "", "", False)])
-    )
+    posted = client.post(change_url(claim), {**claim_form_data(claim), **chain_post(hops=[(reuters, "", "", False)])})
     assert page.status_code == 200
     assert "Record a chain" not in page.content.decode()
     assert 'name="_save"' not in page.content.decode()
@@ -575,3 +613,52 @@ def test_a_save_from_an_up_to_date_page_goes_through(editor):
     assert response.status_code == 302
     source.refresh_from_db()
     assert source.country == "RU"
+
+
+# --- two editors on one record ---------------------------------------------------------------
+
+
+def test_two_editors_changing_different_fields_both_keep_their_change(editor):
+    other = UserFactory(username="erin", roles=["editor"], is_staff=True)
+    claim = ClaimFactory(status=ClaimStatus.DRAFT, text="Drills began on Monday.", rating="")
+    alice, erin = client_as(editor), client_as(other)
+    alice_page = alice.get(change_url(claim)).content.decode()
+    erin_page = erin.get(change_url(claim)).content.decode()
+
+    assert erin.post(change_url(claim), filled(erin_page, "claim_form", rating="false")).status_code == 302
+    response = alice.post(change_url(claim), filled(alice_page, "claim_form", text="Drills began on Tuesday."))
+
+    assert response.status_code == 302
+    claim.refresh_from_db()
+    assert (claim.text, claim.rating) == ("Drills began on Tuesday.", "false")
+
+
+def test_the_same_field_changed_twice_is_shown_side_by_side_and_nothing_is_reverted(editor):
+    other = UserFactory(username="erin", roles=["editor"], is_staff=True)
+    claim = ClaimFactory(status=ClaimStatus.DRAFT, text="Drills began on Monday.", rating="", language="en")
+    alice, erin = client_as(editor), client_as(other)
+    alice_page = alice.get(change_url(claim)).content.decode()
+    erin_page = erin.get(change_url(claim)).content.decode()
+    erin.post(change_url(claim), filled(erin_page, "claim_form", text="Erin's wording.", rating="false"))
+
+    refused = alice.post(change_url(claim), filled(alice_page, "claim_form", text="Alice's wording.", language="az"))
+
+    assert refused.status_code == 200
+    [conflict] = refused.context["conflicts"]
+    assert (conflict.label, conflict.opened, conflict.theirs, conflict.yours) == (
+        "Text",
+        "Drills began on Monday.",
+        "Erin's wording.",
+        "Alice's wording.",
+    )
+    page = refused.content.decode()
+    assert 'id="save-conflict"' in page
+    claim.refresh_from_db()
+    assert (claim.text, claim.rating, claim.language) == ("Erin's wording.", "false", "en")
+    # Erin's rating is now in Alice's form; saving again keeps Alice's text and language
+    # (what her form shows) and Erin's rating.
+    assert refused.context["adminform"].form["rating"].value() == "false"
+    saved = alice.post(change_url(claim), filled(page, "claim_form"))
+    assert saved.status_code == 302
+    claim.refresh_from_db()
+    assert (claim.text, claim.rating, claim.language) == ("Alice's wording.", "false", "az")

@@ -22,6 +22,13 @@ class SourceSerializer(serializers.ModelSerializer):
         required=False,
         help_text="The organisation this source belongs to or speaks for.",
     )
+    confirm_distinct = serializers.BooleanField(
+        write_only=True,
+        required=False,
+        default=False,
+        help_text="A name or alias that another source already has is refused (the two would count as two "
+        "independent origins); send true to confirm this is a different source.",
+    )
 
     class Meta:
         model = Source
@@ -38,6 +45,7 @@ class SourceSerializer(serializers.ModelSerializer):
             "reliability",
             "confidential",
             "public_description",
+            "confirm_distinct",
             "created_at",
             "updated_at",
         ]
