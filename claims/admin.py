@@ -26,7 +26,17 @@ from sources.models import Source, SourceKind
 from . import provenance, services
 from .forms import ClaimAdminForm
 from .history import history_for
-from .models import SEARCH_CONFIG, Appearance, Attribution, Claim, ClaimStatus, Relation, Statement, Topic
+from .models import (
+    SEARCH_CONFIG,
+    Appearance,
+    Attribution,
+    Claim,
+    ClaimStatus,
+    ForeignReview,
+    Relation,
+    Statement,
+    Topic,
+)
 
 
 def relation_label(code: str | None) -> str:
@@ -312,6 +322,24 @@ class AttributionInline(admin.TabularInline):
         return f"{edge.statement.source} {edge.get_relation_display()} {edge.upstream.source}"
 
 
+class ForeignReviewInline(admin.TabularInline):
+    """Other organisations' reviews of the claim, beside ours: read here, never merged in."""
+
+    model = ForeignReview
+    fields = ["author", "rating_label", "rating", "date_published", "url"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name = "review elsewhere"
+    verbose_name_plural = "reviews elsewhere (imported; they never change this claim)"
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(Claim)
 class ClaimAdmin(HistoryAdmin, ServiceAdmin):
     change_form_template = "admin/claims/claim/change_form.html"
@@ -333,7 +361,7 @@ class ClaimAdmin(HistoryAdmin, ServiceAdmin):
     show_full_result_count = False
     paginator = EstimatedCountPaginator
     actions = ["publish", "retract"]
-    inlines = [AppearanceInline, AttributionInline]
+    inlines = [AppearanceInline, AttributionInline, ForeignReviewInline]
     readonly_fields = ["published_at", "created_by", "created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ["text", "language", "topic_list"]}),
@@ -544,3 +572,35 @@ class AttributionAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for edge in queryset:
             services.attribution_delete(attribution=edge)
+
+
+@admin.register(ForeignReview)
+class ForeignReviewAdmin(admin.ModelAdmin):
+    """Imported reviews by other organisations. Read-only but for deletion: they are
+    their words, not ours; our verdict lives on the claim."""
+
+    list_display = ["author", "rating_label", "rating", "date_published", "claim"]
+    list_filter = ["rating", "date_published"]
+    list_select_related = ["claim"]
+    search_fields = ["author", "claim_reviewed", "url"]
+    readonly_fields = [
+        "claim",
+        "url",
+        "author",
+        "author_url",
+        "claim_reviewed",
+        "rating",
+        "rating_label",
+        "review_body",
+        "date_published",
+        "language",
+        "appearances",
+        "imported_by",
+        "created_at",
+        "updated_at",
+    ]
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
+
+    def has_add_permission(self, request) -> bool:
+        return False

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pgtrigger
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchQuery, SearchVectorField
 from django.core.exceptions import ValidationError
@@ -20,7 +21,7 @@ from django.db.models.expressions import RawSQL
 from core.access import Viewer, viewer_for
 from core.fields import BoundedTextField
 from core.history import track_history
-from core.validators import validate_language_tag
+from core.validators import EARLIEST, LATEST, validate_language_tag, validate_moment
 from sources.models import Document, Source
 
 # The text search configuration for claim text and quotes.
@@ -295,3 +296,46 @@ class Attribution(models.Model):
 
     def __str__(self) -> str:
         return f"{self.statement_id} {self.get_relation_display()} {self.upstream_id}"
+
+
+@track_history
+class ForeignReview(models.Model):
+    """Another organisation's fact-check of a claim, as imported from its ClaimReview
+    markup: a record of its own, shown beside our claim. It never changes our claim;
+    only an editor does that."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="foreign_reviews")
+    url = models.URLField(blank=True, max_length=1000, help_text="The review's own address.")
+    author = models.CharField(max_length=300, blank=True, help_text="The organisation that published the review.")
+    author_url = models.URLField(blank=True, max_length=1000)
+    claim_reviewed = BoundedTextField(max_length=2000, help_text="The claim as they worded it.")
+    rating = models.CharField(
+        max_length=20, choices=Rating.choices, blank=True, help_text="Their verdict, read onto our scale."
+    )
+    rating_label = models.CharField(max_length=200, blank=True, help_text="Their verdict in their words.")
+    review_body = BoundedTextField(blank=True, max_length=10_000)
+    date_published = models.DateTimeField(null=True, blank=True, validators=[validate_moment])
+    language = models.CharField(max_length=35, blank=True)
+    appearances = ArrayField(
+        models.URLField(max_length=1000), blank=True, default=list, size=100, help_text="Where they saw the claim."
+    )
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-date_published", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["url"], condition=~Q(url=""), name="foreign_review_unique_url"),
+            models.CheckConstraint(condition=~Q(claim_reviewed=""), name="foreign_review_text_not_blank"),
+            models.CheckConstraint(
+                condition=Q(date_published__isnull=True) | Q(date_published__gte=EARLIEST, date_published__lt=LATEST),
+                name="foreign_review_date_plausible",
+            ),
+        ]
+        indexes = [models.Index(fields=["claim", "-date_published"], name="foreign_review_claim")]
+
+    def __str__(self) -> str:
+        return f"{self.author or 'Unknown reviewer'}: {self.rating_label or self.get_rating_display() or 'no verdict'}"

@@ -34,6 +34,7 @@ from django.db.models import Prefetch
 from django.utils.dateparse import parse_date, parse_datetime
 from rest_framework.authtoken.models import Token
 
+from core.locks import lock_keys
 from core.roles import AUDITOR, EDITOR, JOURNALIST
 from sources.models import Document, DocumentKind, Reliability, Source, SourceKind
 from sources.services import document_create, document_update, source_create, source_update
@@ -432,6 +433,8 @@ def load_seed_dir(directory: Path, *, update: bool = False) -> SeedReport:
     seeds = [parse_seed_file(path) for path in seed_files(directory)]
     report = SeedReport()
     with transaction.atomic():
+        # Loads take turns: a second load waits, then finds everything and changes nothing.
+        lock_keys("load-seeds")
         for seed in seeds:
             _load(seed, report, update=update)
             report.files.append(seed.path.name)
@@ -500,9 +503,17 @@ def _load(seed: SeedFile, report: SeedReport, *, update: bool) -> None:
                 claim = _service_call(where, claim_update, claim=claim, status=spec.status)
             report.claims.created += 1
         else:
-            values.update(text=spec.text, status=spec.status)
+            values.update(text=spec.text)
             changed = _differences(claim, values)
             topics_differ = {t.pk for t in claim.topics.all()} != {t.pk for t in wanted_topics}
+            if claim.status != spec.status:
+                # The workflow is the editors': a seed never publishes, retracts or reopens a
+                # claim that exists (not even with --update), so a claim moved back to review
+                # stays there and a retracted one neither blocks the load nor comes back.
+                report.notes.append(
+                    f"{where}: status kept as {claim.get_status_display().lower()} (the seed says "
+                    f"{ClaimStatus(spec.status).label.lower()}; statuses are for editors to change)"
+                )
             if not changed and not topics_differ:
                 report.claims.unchanged += 1
             elif update:

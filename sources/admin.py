@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.db import models
 from django.urls import reverse
 
 from core.admin import HistoryAdmin, ServiceAdmin
@@ -24,7 +25,25 @@ class SourceAdminForm(forms.ModelForm):
 
     class Meta:
         model = Source
-        fields = "__all__"
+        fields = [
+            "name",
+            "kind",
+            "aliases",
+            "description",
+            "parent",
+            "country",
+            "reliability",
+            "url",
+            "wikidata_qid",
+            "confidential",
+            "public_description",
+        ]
+        # As ServiceAdmin's formfield_overrides: a URL typed without a scheme is https.
+        formfield_callback = staticmethod(
+            lambda field, **kwargs: field.formfield(
+                **({"assume_scheme": "https"} if isinstance(field, models.URLField) else {}), **kwargs
+            )
+        )
 
 
 @admin.register(Source)

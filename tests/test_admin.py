@@ -218,6 +218,8 @@ def claim_form_data(claim: Claim, **changes) -> dict[str, str]:
         "appearances-INITIAL_FORMS": "0",
         "attributions-TOTAL_FORMS": "0",
         "attributions-INITIAL_FORMS": "0",
+        "foreign_reviews-TOTAL_FORMS": "0",
+        "foreign_reviews-INITIAL_FORMS": "0",
     }
     return {**data, **changes}
 

@@ -115,6 +115,7 @@ def test_recording_the_seed_chain_answers_with_its_exact_trace(editor_client, tr
             "created_at": iso(claim.created_at),
             "updated_at": iso(claim.updated_at),
             "appearances": [{"document": doc_ref(doc), "quote": TROOPS_QUOTE}],
+            "reviews_elsewhere": [],
         },
         "as_of": None,
         "nodes": [
@@ -335,8 +336,8 @@ def test_the_trace_is_a_fixed_number_of_queries(editor_client, seed_like_chain, 
         claim.topics.create(name=f"Topic {i}", slug=f"topic-{i}")
         claim.appearances.create(document=DocumentFactory(), quote=f"Quote {i}")
 
-    # roles, claim, topics, appearances with documents, the trace itself
-    with django_assert_num_queries(5):
+    # roles, claim, topics, appearances with documents, reviews elsewhere, the trace itself
+    with django_assert_num_queries(6):
         response = editor_client.get(f"/api/v1/claims/{claim.id}/trace/")
 
     assert response.status_code == 200

@@ -55,6 +55,7 @@ def test_an_editor_creates_a_claim_and_becomes_its_author(editor_client, editor)
         "created_at": iso(claim.created_at),
         "updated_at": iso(claim.updated_at),
         "appearances": [],
+        "reviews_elsewhere": [],
     }
 
 
@@ -271,8 +272,8 @@ def test_the_claim_detail_is_a_fixed_number_of_queries(journalist_client, django
     for _ in range(3):
         claim.appearances.create(document=DocumentFactory(), quote="quote")
 
-    # roles, claim, topics, appearances with their documents
-    with django_assert_num_queries(4):
+    # roles, claim, topics, appearances with their documents, reviews elsewhere
+    with django_assert_num_queries(5):
         response = journalist_client.get(f"/api/v1/claims/{claim.id}/")
 
     assert len(response.json()["appearances"]) == 3

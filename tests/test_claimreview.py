@@ -14,8 +14,9 @@ from django.core.management.base import CommandError
 from django.db import transaction
 from pyld import jsonld
 
-from claims.interop.claimreview import MAX_IMPORT_BYTES, claimreview_import, rating_from_review, read_markup
-from claims.models import Appearance, Claim, ClaimStatus, Rating, Statement
+from claims.interop.claimreview import rating_from_review
+from claims.interop.claimreview_import import MAX_IMPORT_BYTES, claimreview_import, read_markup
+from claims.models import Appearance, Claim, ClaimStatus, ForeignReview, Rating, Statement
 from claims.services import HopInput, appearance_record, chain_record
 from sources.models import Document, Source
 from tests.factories import ClaimFactory, DocumentFactory, SourceFactory, UserFactory
@@ -401,22 +402,59 @@ def test_our_own_exported_review_imported_back_leaves_the_claim_untouched(api_cl
     assert (row_counts(), event_counts()) == (rows, events)
 
 
-def test_a_revised_review_updates_the_rating_and_adds_the_new_appearance(db):
+def test_a_revised_review_updates_their_record_and_leaves_our_claim_alone(db):
     [first] = claimreview_import(page_review())
     revised = page_review()
     revised["reviewRating"] = {"@type": "Rating", "alternateName": "Half true"}
     revised["itemReviewed"]["appearance"].append({"@type": "CreativeWork", "url": "https://other.example.net/a"})
+    claim_before = Claim.objects.get(pk=first.claim.pk)
 
     [second] = claimreview_import(revised)
 
-    assert second.claim.pk == first.claim.pk
+    assert (second.claim.pk, second.review.pk) == (first.claim.pk, first.review.pk)
     assert second.action == "updated"
-    assert second.changes == ["rating", "appearance https://other.example.net/a"]
-    assert Claim.objects.get(pk=first.claim.pk).rating == Rating.MIXED
-    assert Document.objects.get(url="https://other.example.net/a").title == "https://other.example.net/a"
+    assert second.changes == ["review rating", "review rating_label", "review appearances"]
+    review = ForeignReview.objects.get()
+    assert (review.rating, review.rating_label) == (Rating.MIXED, "Half true")
+    assert review.appearances == ["https://blog.example.com/bridge", "https://other.example.net/a"]
+    # Our claim (a draft the first import created) is as it was: no new appearance, no rating.
+    claim = Claim.objects.get(pk=first.claim.pk)
+    assert (claim.rating, claim.updated_at) == ("", claim_before.updated_at)
+    assert not Document.objects.filter(url="https://other.example.net/a").exists()
 
 
-def test_a_review_of_one_of_our_claims_rewords_it_when_the_text_differs(reviewed):
+def test_an_import_never_changes_one_of_our_published_claims(reviewed):
+    claim = reviewed["claim"]
+    before = Claim.objects.get(pk=claim.pk)
+    review = {
+        "@context": "https://schema.org",
+        "@type": "ClaimReview",
+        "url": f"https://factcheck.example.org/api/v1/claims/{claim.pk}/",
+        "author": {"@type": "Organization", "name": "Another Checker"},
+        "claimReviewed": "Turkish troops are in Azerbaijan for joint drills.",
+        "reviewRating": {"@type": "Rating", "alternateName": "False"},
+        "reviewBody": "We think otherwise.",
+    }
+    [theirs] = claimreview_import(review)
+    # The same text as our claim, from someone else: linked to it, never applied to it.
+    [same_text] = claimreview_import({**review, "url": "https://other.example.org/check", "claimReviewed": claim.text})
+
+    after = Claim.objects.get(pk=claim.pk)
+    assert (after.text, after.rating, after.rating_explanation, after.status, after.updated_at) == (
+        before.text,
+        before.rating,
+        before.rating_explanation,
+        before.status,
+        before.updated_at,
+    )
+    assert (theirs.claim.pk, same_text.claim.pk) == (claim.pk, claim.pk)
+    assert sorted(ForeignReview.objects.filter(claim=claim).values_list("author", "rating")) == [
+        ("Another Checker", "false"),
+        ("Another Checker", "false"),
+    ]
+
+
+def test_our_own_review_coming_back_different_changes_nothing_and_says_so(reviewed):
     claim = reviewed["claim"]
     review = {
         "@context": "https://schema.org",
@@ -426,9 +464,14 @@ def test_a_review_of_one_of_our_claims_rewords_it_when_the_text_differs(reviewed
         "reviewRating": {"@type": "Rating", "alternateName": "True"},
     }
     [result] = claimreview_import(review)
-    assert (result.claim.pk, result.action, result.changes) == (claim.pk, "updated", ["text"])
+    assert (result.claim.pk, result.action, result.changes, result.review) == (
+        claim.pk,
+        "unchanged",
+        ["kept ours: text"],
+        None,
+    )
     claim.refresh_from_db()
-    assert claim.text == "Turkish troops are in Azerbaijan for joint drills."
+    assert claim.text == "Turkish troops are in Azerbaijan for a joint training exercise."
 
 
 def test_html_page_markup_is_imported_from_its_json_ld_script(db):
@@ -436,11 +479,30 @@ def test_html_page_markup_is_imported_from_its_json_ld_script(db):
 
     claim = result.claim
     assert result.action == "created"
+    # A new draft claim, unrated: the verdict is theirs, on their review.
     assert (claim.text, claim.rating, claim.rating_explanation, claim.status) == (
         "The city sold the old bridge to a private company.",
-        Rating.FALSE,
-        "The bridge is still owned by the city; the sale was a rumour.",
+        "",
+        "",
         ClaimStatus.DRAFT,
+    )
+    review = result.review
+    assert (
+        review.author,
+        review.author_url,
+        review.url,
+        review.rating,
+        review.rating_label,
+        review.review_body,
+        review.date_published,
+    ) == (
+        "Example Fact Checkers",
+        "https://factchecker.example.org/",
+        "https://factchecker.example.org/checks/bridge-sold",
+        Rating.FALSE,
+        "Pants on Fire!",
+        "The bridge is still owned by the city; the sale was a rumour.",
+        datetime(2024, 3, 2, tzinfo=UTC),
     )
     [statement] = claim.statements.select_related("source")
     assert (statement.source.name, statement.source.kind, statement.source.wikidata_qid) == (
@@ -483,7 +545,7 @@ def test_prefixed_and_graph_wrapped_markup_is_understood(db):
         ],
     }
     [result] = claimreview_import(markup)
-    assert (result.claim.text, result.claim.rating) == ("Water boils at 50 degrees at sea level.", Rating.FALSE)
+    assert (result.claim.text, result.review.rating) == ("Water boils at 50 degrees at sea level.", Rating.FALSE)
 
 
 # --- the API and the command ------------------------------------------------------------------------
@@ -496,9 +558,19 @@ def test_editors_import_a_json_body_and_a_second_post_changes_nothing(client_for
     first = client.post("/api/v1/claimreview/import/", review, format="json")
     claim = Claim.objects.get(text="The moon is made of cheese.")
     assert first.status_code == 201
+    record = ForeignReview.objects.get(claim=claim)
     assert first.json() == {
-        "results": [{"claim": claim.pk, "text": "The moon is made of cheese.", "action": "created", "changes": []}]
+        "results": [
+            {
+                "claim": claim.pk,
+                "text": "The moon is made of cheese.",
+                "review": record.pk,
+                "action": "created",
+                "changes": [],
+            }
+        ]
     }
+    assert record.imported_by == editor
     assert claim.created_by == editor
 
     second = client.post("/api/v1/claimreview/import/", review, format="json")

@@ -216,8 +216,8 @@ class TestTheLoadedSeeds:
 def test_a_second_load_changes_nothing(seeded, django_assert_num_queries):
     rows, events = row_counts(), event_count()
     updated_at = dict(Claim.objects.values_list("id", "updated_at"))
-    # Lookups in bulk: the count does not grow with the number of claims.
-    with django_assert_num_queries(10):
+    # Lookups in bulk: the count does not grow with the number of claims (one more: the load's lock).
+    with django_assert_num_queries(11):
         output = load_seeds()
     assert output.splitlines()[1:] == [
         "  sources: 0 created, 5 unchanged",
@@ -246,12 +246,24 @@ def test_a_claim_edited_after_loading_is_kept_as_edited_unless_asked_to_update(s
     assert claim.event_approximate is True
 
 
-def test_a_retracted_seed_claim_stays_retracted_on_the_next_load(seeded):
+@pytest.mark.parametrize("update", [[], ["--update"]])
+def test_a_retracted_seed_claim_stays_retracted_and_does_not_block_the_load(seeded, update):
     claim = Claim.objects.get(text=TROOPS)
     claim_update(claim=claim, status=ClaimStatus.RETRACTED)
-    assert "1 kept as edited" in load_seeds()
+    output = load_seeds(*update)
+    assert "status kept as retracted (the seed says published" in output
     claim.refresh_from_db()
     assert claim.status == ClaimStatus.RETRACTED
+
+
+def test_update_never_republishes_a_claim_an_editor_moved_back_to_review(seeded):
+    claim = Claim.objects.get(text=TROOPS)
+    claim_update(claim=claim, status=ClaimStatus.IN_REVIEW, rating="false")
+    output = load_seeds("--update")
+    claim.refresh_from_db()
+    # The rating is the seed's again (--update), the status stays the editor's.
+    assert (claim.status, claim.rating) == (ClaimStatus.IN_REVIEW, "")
+    assert "status kept as in review" in output
 
 
 def test_a_reworded_claim_is_found_again_by_its_quote(seeded):

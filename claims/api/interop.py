@@ -16,7 +16,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from claims import provenance
-from claims.interop.claimreview import MAX_IMPORT_BYTES, claim_review, claim_review_queryset, claimreview_import
+from claims.interop.claimreview import claim_review, claim_review_queryset
+from claims.interop.claimreview_import import MAX_IMPORT_BYTES, claimreview_import
 from claims.interop.prov import claim_prov
 from claims.models import Claim
 from core.access import viewer_for
@@ -75,6 +76,9 @@ _ImportResult = inline_serializer(
                 fields={
                     "claim": serializers.IntegerField(),
                     "text": serializers.CharField(),
+                    "review": serializers.IntegerField(
+                        allow_null=True, help_text="The other organisation's review as recorded; null for our own."
+                    ),
                     "action": serializers.ChoiceField(choices=["created", "updated", "unchanged"]),
                     "changes": serializers.ListField(child=serializers.CharField()),
                 },

@@ -8,7 +8,7 @@ from rest_framework import serializers
 
 from claims import services
 from claims.history import ClaimAsOf
-from claims.models import Appearance, Claim, Relation, Topic
+from claims.models import Appearance, Claim, ForeignReview, Relation, Topic
 from claims.provenance import CHAIN_LIMIT, MAX_CHAIN_LIMIT, Trace
 from claims.provenance.flags import FLAG_CODES
 from claims.services import MAX_HOPS, HopInput
@@ -86,11 +86,23 @@ class ClaimSerializer(serializers.ModelSerializer):
         return services.claim_update(claim=instance, **validated_data)
 
 
+class ForeignReviewSerializer(serializers.ModelSerializer):
+    """Another organisation's review of the claim, shown beside ours (never merged into it)."""
+
+    class Meta:
+        model = ForeignReview
+        fields = ["id", "author", "author_url", "url", "rating", "rating_label", "date_published", "claim_reviewed"]
+        read_only_fields = fields
+
+
 class ClaimDetailSerializer(ClaimSerializer):
     appearances = AppearanceSerializer(many=True, read_only=True)
+    reviews_elsewhere = ForeignReviewSerializer(
+        many=True, read_only=True, source="foreign_reviews", help_text="Other organisations' reviews of this claim."
+    )
 
     class Meta(ClaimSerializer.Meta):
-        fields = [*ClaimSerializer.Meta.fields, "appearances"]
+        fields = [*ClaimSerializer.Meta.fields, "appearances", "reviews_elsewhere"]
 
 
 class DependentSerializer(serializers.ModelSerializer):

@@ -56,7 +56,9 @@ class ClaimViewSet(VersionedViewSetMixin, viewsets.ModelViewSet):
         claims = Claim.objects.defer("search_vector").prefetch_related("topics").order_by("-id")
         if detail:
             appearances = Appearance.objects.defer("search_vector", "document__body").select_related("document")
-            claims = claims.prefetch_related(Prefetch("appearances", queryset=appearances.order_by("id")))
+            claims = claims.prefetch_related(
+                Prefetch("appearances", queryset=appearances.order_by("id")), "foreign_reviews"
+            )
         return claims.readable_by(self.request.user)
 
     def get_serializer_class(self) -> type[ClaimSerializer]:

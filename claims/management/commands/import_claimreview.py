@@ -8,7 +8,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from claims.interop.claimreview import MAX_IMPORT_BYTES, claimreview_import
+from claims.interop.claimreview_import import MAX_IMPORT_BYTES, claimreview_import
 
 
 class Command(BaseCommand):
