@@ -193,6 +193,8 @@ def test_editor_creates_a_claim_through_the_add_form(editor):
             "appearances-INITIAL_FORMS": "0",
             "attributions-TOTAL_FORMS": "0",
             "attributions-INITIAL_FORMS": "0",
+            "foreign_reviews-TOTAL_FORMS": "0",
+            "foreign_reviews-INITIAL_FORMS": "0",
         },
     )
     assert response.status_code == 302
