@@ -6,9 +6,14 @@ The API, the admin forms, the imports and the commands all turn a service's
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 
 from django.core.exceptions import ValidationError
+from django.db import InterfaceError, OperationalError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import Resolver404, resolve
+from django.views import defaults
 from rest_framework.serializers import as_serializer_error
 
 
@@ -22,3 +27,68 @@ def as_validation_error(error: ValidationError, *, key: Callable[[str], str]) ->
     if hasattr(error, "error_dict"):
         return ValidationError({key(name): messages for name, messages in error.message_dict.items()})
     return ValidationError({key("__all__"): error.messages})
+
+
+# --- errors outside the views: one JSON shape for the API, whatever went wrong ------------
+
+API_PREFIX = "/api/"
+# How long a client should wait before trying again after a 503.
+RETRY_AFTER_SECONDS = 5
+
+
+def is_api(request: HttpRequest) -> bool:
+    return request.path.startswith(API_PREFIX)
+
+
+def error_response(request: HttpRequest, status: int, detail: str, code: str) -> HttpResponse:
+    """JSON for API paths (``{"detail", "code"}``, as every API error), plain text elsewhere."""
+    if is_api(request):
+        response: HttpResponse = JsonResponse({"detail": detail, "code": code}, status=status)
+    else:
+        response = HttpResponse(detail, status=status, content_type="text/plain; charset=utf-8")
+    if status == 503:
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """The database is away (down, restarting, connection lost) or a statement ran out of time."""
+    return isinstance(exc, (OperationalError, InterfaceError))
+
+
+UNAVAILABLE_DETAIL = (
+    "The database is unavailable or the request took too long. Nothing was changed; try again in a few seconds."
+)
+
+
+def page_not_found(request: HttpRequest, exception: BaseException | None = None) -> HttpResponse:
+    if is_api(request):
+        return error_response(request, 404, "Not found. The API's paths are listed at /api/v1/docs/.", "not_found")
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """The last resort (DEBUG off): a database that went away is a 503 to retry, not a crash."""
+    exc = sys.exc_info()[1]
+    if exc is not None and database_unavailable(exc):
+        return error_response(request, 503, UNAVAILABLE_DETAIL, "unavailable")
+    if is_api(request):
+        return error_response(request, 500, "Something went wrong on our side; it has been logged.", "error")
+    return defaults.server_error(request)
+
+
+def api_not_found(request: HttpRequest) -> HttpResponse:
+    """Every path under /api/ that names nothing. A path that only lacks its trailing
+    slash is sent on to it (308 keeps the method and body)."""
+    if not request.path.endswith("/"):
+        with_slash = request.path + "/"
+        try:
+            match = resolve(with_slash)
+        except Resolver404:
+            match = None
+        if match is not None and match.func is not api_not_found:
+            query = request.META.get("QUERY_STRING", "")
+            response = HttpResponse(status=308)
+            response["Location"] = with_slash + (f"?{query}" if query else "")
+            return response
+    return page_not_found(request)

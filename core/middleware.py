@@ -1,8 +1,17 @@
+"""Middleware: who made a change (for the history), and requests refused at the door."""
+
 from __future__ import annotations
 
 from typing import Any
 
+from django.http import HttpRequest, HttpResponse
 from pghistory.middleware import HistoryMiddleware
+
+from core.errors import error_response
+from core.text import unstorable
+
+# Longer request targets are refused (414) before anything else reads them.
+MAX_URL_LENGTH = 4096
 
 
 class ChangeContextMiddleware(HistoryMiddleware):
@@ -17,3 +26,33 @@ class ChangeContextMiddleware(HistoryMiddleware):
         else:
             context["app"] = "web"
         return context
+
+
+class RequestSanityMiddleware:
+    """Refuses, with a message, what no view should have to handle: a request target
+    over 4 KiB (414) and, anywhere in the path or query string, characters
+    PostgreSQL cannot store (a NUL, half a surrogate pair), which would otherwise
+    fail a filter's query with a 500. JSON for the API, plain text elsewhere."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        target = request.META.get("PATH_INFO", "") + "?" + request.META.get("QUERY_STRING", "")
+        if len(target) > MAX_URL_LENGTH:
+            return error_response(
+                request,
+                414,
+                f"The address is {len(target)} characters long; the limit is {MAX_URL_LENGTH}.",
+                "uri_too_long",
+            )
+        problem = unstorable(request.path)
+        if problem is None:
+            for key, values in request.GET.lists():
+                problem = unstorable(key) or next(filter(None, map(unstorable, values)), None)
+                if problem:
+                    problem = f"{problem} in the query parameter {key!r}"
+                    break
+        if problem:
+            return error_response(request, 400, f"The address contains {problem}, which is not allowed.", "invalid")
+        return self.get_response(request)

@@ -1,7 +1,9 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from core.errors import api_not_found
 
 api_v1 = [
     path("", include("sources.api.urls")),
@@ -17,4 +19,9 @@ urlpatterns = [
     path("", RedirectView.as_view(url="/api/v1/docs/", permanent=False)),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
+    # Anything else under /api/ answers JSON, with DEBUG on or off.
+    re_path(r"^api/", api_not_found),
 ]
+
+handler404 = "core.errors.page_not_found"
+handler500 = "core.errors.server_error"

@@ -715,7 +715,7 @@ def test_json_nested_too_deeply_is_refused_with_400_not_a_crash(client_for, edit
     body = '{"@type": "ClaimReview", "x": ' + "[" * 5000 + "]" * 5000 + "}"
     response = client_for(editor).post("/api/v1/claimreview/import/", body, content_type="application/json")
     assert response.status_code == 400
-    assert response.json() == {"detail": "JSON parse error - nested too deeply."}
+    assert response.json() == {"detail": "JSON parse error - nested too deeply.", "code": "parse_error"}
 
 
 def test_an_uploaded_file_nested_too_deeply_is_refused_with_400(client_for, editor, tmp_path):
