@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint format migrations-check schema-check browser bench clean
+.PHONY: install run serve test lint format migrations-check schema-check browser bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,14 @@ run: install
 	$(BIN)/python manage.py load_seeds
 	$(BIN)/python manage.py demo_users --base-url http://$(HOST):$(PORT)
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# Production: gunicorn with the production settings (SECRET_KEY, DATABASE_URL,
+# ALLOWED_HOSTS and REDIS_URL must be set; see README). Static files are served by
+# the app (WhiteNoise) from staticfiles/, collected here first.
+serve: install
+	DJANGO_SETTINGS_MODULE=factcheck.settings.production $(BIN)/python manage.py collectstatic --no-input -v 0
+	DJANGO_SETTINGS_MODULE=factcheck.settings.production $(BIN)/python manage.py migrate --no-input
+	DJANGO_SETTINGS_MODULE=factcheck.settings.production $(BIN)/gunicorn -c factcheck/gunicorn.conf.py
 
 # Chromium from the system's packages drives the admin tests; install it if missing.
 browser:

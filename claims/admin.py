@@ -21,6 +21,7 @@ from django.utils.html import format_html
 from core.access import viewer_for
 from core.admin import HistoryAdmin, ServiceAdmin, ServiceRejected
 from core.paginators import EstimatedCountPaginator
+from core.validators import parse_id
 from sources.models import Source, SourceKind
 
 from . import provenance, services
@@ -54,7 +55,8 @@ class _SourceIdFilter(admin.SimpleListFilter):
         value = self.value()
         if not value:
             return []
-        name = Source.objects.filter(pk=value).values_list("name", flat=True).first() if value.isdigit() else None
+        source_id = parse_id(value)
+        name = Source.objects.filter(pk=source_id).values_list("name", flat=True).first() if source_id else None
         # Listing an unknown id too keeps the filter applied (and the result empty).
         return [(value, name or f"unknown source #{value}")]
 
@@ -62,9 +64,10 @@ class _SourceIdFilter(admin.SimpleListFilter):
         value = self.value()
         if not value:
             return queryset
-        if not value.isdigit():
+        source_id = parse_id(value)
+        if source_id is None:
             raise IncorrectLookupParameters(f"{self.parameter_name} must be a source id")
-        return self.filter_claims(queryset, int(value))
+        return self.filter_claims(queryset, source_id)
 
     def filter_claims(self, queryset: QuerySet[Claim], source_id: int) -> QuerySet[Claim]:
         raise NotImplementedError
@@ -381,8 +384,9 @@ class ClaimAdmin(HistoryAdmin, ServiceAdmin):
         # while an editor is still typing (autocomplete uses this too).
         query = SearchQuery(" & ".join(f"{w}:*" for w in words), config=SEARCH_CONFIG, search_type="raw")
         condition = Q(search_vector=query)
-        if search_term.strip().isdigit():
-            condition |= Q(pk=int(search_term.strip()))
+        claim_id = parse_id(search_term.strip())
+        if claim_id is not None:
+            condition |= Q(pk=claim_id)
         return queryset.filter(condition), False
 
     @admin.display(description="claim", ordering="text")

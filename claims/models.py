@@ -85,8 +85,11 @@ class ClaimQuerySet(models.QuerySet):
         """Full text over claim texts and the quotes of their appearances (web search
         syntax). Both sides match their stored, indexed ``search_vector``; the union
         lets PostgreSQL use each GIN index instead of testing every claim."""
-        if not text.strip():
-            return self
+        from .search import web_search_text  # the search module builds on these models
+
+        text = web_search_text(text)
+        if not text:
+            return self.none()
         query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
         by_text = Claim.objects.filter(search_vector=query).order_by().values("id")
         by_quote = Appearance.objects.filter(search_vector=query).order_by().values("claim_id")

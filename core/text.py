@@ -26,17 +26,19 @@ def unstorable(text: str) -> str | None:
     return f"{what} at position {match.start()}"
 
 
-def check_storable(value: Any, *, where: str = "input") -> None:
+def check_storable(value: Any, *, where: str = "") -> None:
     """Raise a ValidationError if any text in ``value`` (nested lists and dicts, keys
-    included) could not be stored."""
+    included) could not be stored, keyed by where it is (``hops[0].quote``)."""
     if isinstance(value, str):
         problem = unstorable(value)
         if problem:
-            raise ValidationError({where: [f"The text contains {problem}, which cannot be stored."]})
+            raise ValidationError(
+                {where or "non_field_errors": [f"The text contains {problem}, which cannot be stored."]}
+            )
     elif isinstance(value, dict):
         for key, item in value.items():
             check_storable(key, where=where)
-            check_storable(item, where=f"{where}.{key}")
+            check_storable(item, where=f"{where}.{key}" if where else str(key))
     elif isinstance(value, list):
         for i, item in enumerate(value):
             check_storable(item, where=f"{where}[{i}]")

@@ -80,7 +80,7 @@ CHAIN_CASES = {
         lambda w: chain(
             w, {"document": w["doc"].id, "quote": "a\x00", "hops": [{"source": w["a"].id, "quote": "\x00"}]}
         ),
-        {"quote": ["Null characters are not allowed."], "hops[0].quote": ["Null characters are not allowed."]},
+        {"quote": ["The text contains a NUL character at position 1, which cannot be stored."]},
     ),
 }
 
@@ -109,7 +109,7 @@ WRITE_CASES = {
         "post",
         "/api/v1/claims/",
         {"text": "a\x00b"},
-        {"text": ["Null characters are not allowed."]},
+        {"text": ["The text contains a NUL character at position 1, which cannot be stored."]},
     ),
     "claim text of the wrong type": ("post", "/api/v1/claims/", {"text": ["a"]}, {"text": ["Not a valid string."]}),
     "blank claim text": ("post", "/api/v1/claims/", {"text": "   "}, {"text": ["This field may not be blank."]}),
@@ -146,7 +146,13 @@ WRITE_CASES = {
         "post",
         "/api/v1/sources/",
         {"name": "ok", "aliases": ["a\x00"]},
-        {"aliases": {"0": ["Null characters are not allowed."]}},
+        {"aliases[0]": ["The text contains a NUL character at position 1, which cannot be stored."]},
+    ),
+    "lone surrogate in claim text": (
+        "post",
+        "/api/v1/claims/",
+        {"text": "a\ud800b"},
+        {"text": ["The text contains a lone surrogate (U+D800) at position 1, which cannot be stored."]},
     ),
     "too many aliases": (
         "post",
@@ -196,7 +202,8 @@ WRITE_CASES = {
 def test_a_bad_write_is_a_400_naming_the_field(case, editor_client):
     method, url, body, expected = WRITE_CASES[case]
 
-    response = getattr(editor_client, method)(url, body, format="json")
+    # As a client sends it: ASCII JSON, with \u escapes (a lone surrogate can only travel so).
+    response = getattr(editor_client, method)(url, json.dumps(body), content_type="application/json")
 
     assert response.status_code == 400
     assert response.json() == expected

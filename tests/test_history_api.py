@@ -136,7 +136,10 @@ def test_users_without_the_auditor_role_get_403(client_for, request, who, kind):
 
     response = client_for(user).get(f"/api/v1/{kind}/{obj.pk}/history/")
 
-    assert (response.status_code, response.json()) == (403, {"detail": "Change history is for auditors.", "code": "permission_denied"})
+    assert (response.status_code, response.json()) == (
+        403,
+        {"detail": "Change history is for auditors.", "code": "permission_denied"},
+    )
 
 
 def test_anonymous_client_gets_401(api_client):

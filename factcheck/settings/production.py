@@ -33,6 +33,11 @@ SESSION_COOKIE_HTTPONLY = True
 
 # Static files are served by the app itself (WhiteNoise), compressed and with
 # hashed names that can be cached forever; `make serve` runs collectstatic first.
+# A bare deployment needs no web server for them.
+MIDDLEWARE = [*MIDDLEWARE]  # noqa: F405
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "whitenoise.middleware.WhiteNoiseMiddleware"
+)
 STORAGES = {
     **STORAGES,  # noqa: F405
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
