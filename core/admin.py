@@ -12,6 +12,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -24,6 +25,7 @@ from django.utils.text import capfirst
 from core.access import viewer_for
 from core.concurrency import version_of
 from core.roles import can_read_history
+from core.throttling import LOCKED_OUT, client_ip, login_blocked, login_failed, login_succeeded
 
 
 class FactcheckAdminSite(admin.AdminSite):
@@ -38,6 +40,33 @@ class FactcheckAdminSite(admin.AdminSite):
     def has_permission(self, request: HttpRequest) -> bool:
         user = request.user
         return bool(user.is_active and user.is_staff and viewer_for(user).sees_confidential)
+
+    def login(self, request: HttpRequest, extra_context=None) -> HttpResponse:
+        """The admin's login page, with the same lockout as the API's token endpoint."""
+        if request.method != "POST":
+            return super().login(request, extra_context)
+        username, ip = request.POST.get("username", ""), client_ip(request)
+        wait = login_blocked(username, ip)
+        if wait:
+            response = TemplateResponse(
+                request,
+                self.login_template or "admin/login.html",
+                {
+                    **self.each_context(request),
+                    "title": "Log in",
+                    "form": self.login_form(request) if self.login_form else AdminAuthenticationForm(request),
+                    "lockout": LOCKED_OUT.format(minutes=max(1, wait // 60)),
+                },
+                status=429,
+            )
+            response["Retry-After"] = str(wait)
+            return response
+        response = super().login(request, extra_context)
+        if request.user.is_authenticated and response.status_code == 302:
+            login_succeeded(username, ip)
+        else:
+            login_failed(username, ip)
+        return response
 
     def autocomplete_view(self, request: HttpRequest) -> HttpResponse:
         return LabelledAutocompleteJsonView.as_view(admin_site=self)(request)

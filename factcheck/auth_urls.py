@@ -1,4 +1,5 @@
 from django.urls import path
-from rest_framework.authtoken.views import ObtainAuthToken
 
-urlpatterns = [path("token/", ObtainAuthToken.as_view(), name="token")]
+from core.auth_views import TokenView
+
+urlpatterns = [path("token/", TokenView.as_view(), name="token")]

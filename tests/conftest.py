@@ -105,9 +105,11 @@ def committed_db(_restore_migrated_data, transactional_db) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _fast_password_hashing(settings) -> None:
-    # The default hasher is slow on purpose (about a second a user here); tests create many users.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def _fresh_cache() -> None:
+    # Throttle counters and login lockouts live in the cache: each test starts with none.
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 def iso(value) -> str | None:

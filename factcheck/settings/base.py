@@ -179,18 +179,23 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.exceptions.exception_handler",
-    "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
-    ],
+    "DEFAULT_THROTTLE_CLASSES": ["core.throttling.AnonRateThrottle", "core.throttling.UserRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "anon": os.environ.get("THROTTLE_ANON", "600/minute"),
         "user": os.environ.get("THROTTLE_USER", "6000/minute"),
+        "login": os.environ.get("THROTTLE_LOGIN", "30/minute"),
     },
     # How many proxies in front of the app append to X-Forwarded-For. The client's
     # address is read that many entries from the right; with 0 the header is ignored,
     # so a client cannot pick its own address (and its own throttle bucket).
     "NUM_PROXIES": envint("NUM_PROXIES", 0),
+}
+
+# Failed logins (API token or admin) before a username, or an address, is locked out for the window.
+LOGIN_LOCKOUT = {
+    "per_username": envint("LOGIN_FAILURES_PER_USERNAME", 5),
+    "per_address": envint("LOGIN_FAILURES_PER_ADDRESS", 30),
+    "window_seconds": envint("LOGIN_LOCKOUT_SECONDS", 900),
 }
 
 # Throttle counters and login lockouts live in the cache, so it must be shared by
