@@ -189,3 +189,60 @@ def _summary(
         (field, (old, new)), *_ = diff.items()
         return f"Changed {field} of {what} from {short(old)} to {short(new)}"
     return f"Changed {', '.join(diff)} of {what}"
+
+
+# --- protection: nobody rewrites the history ------------------------------------------------
+#
+# Event tables refuse UPDATE and DELETE (pghistory's append-only triggers). Added
+# here: the context table (who made a change) may only grow, never be rewritten
+# or deleted; and TRUNCATE, which skips row triggers, is refused on every
+# tracked table, event table and the context table, unless the session says
+# ``SET LOCAL factcheck.allow_truncate = 'on'`` (``manage.py flush`` does, on
+# purpose). A database role that owns nothing cannot TRUNCATE, ALTER or disable
+# triggers at all (``manage.py grant_app_role``); these triggers guard against
+# the owner's own mistakes.
+
+TRUNCATE_GUARD = "history_no_truncate"
+
+PROTECT_CONTEXT_SQL = """
+CREATE FUNCTION pgh_context_only_grows() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        RAISE EXCEPTION 'the change history''s context (who made a change) cannot be deleted'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    -- pghistory adds to a context within a request; what it already says stays.
+    IF NEW.id <> OLD.id OR NEW.created_at <> OLD.created_at OR NOT (OLD.metadata <@ NEW.metadata) THEN
+        RAISE EXCEPTION 'the change history''s context (who made a change) cannot be rewritten'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER pgh_context_only_grows BEFORE UPDATE OR DELETE ON pghistory_context
+    FOR EACH ROW EXECUTE FUNCTION pgh_context_only_grows();
+
+CREATE FUNCTION history_no_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF coalesce(current_setting('factcheck.allow_truncate', true), '') <> 'on' THEN
+        RAISE EXCEPTION 'TRUNCATE of % is refused: it would erase records and their history without a trace',
+            TG_TABLE_NAME USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN NULL;
+END $$;
+"""
+
+UNPROTECT_CONTEXT_SQL = """
+DROP TRIGGER pgh_context_only_grows ON pghistory_context;
+DROP FUNCTION pgh_context_only_grows();
+"""
+
+
+def truncate_guard_sql(table: str) -> str:
+    return (
+        f'CREATE TRIGGER {TRUNCATE_GUARD} BEFORE TRUNCATE ON "{table}" '
+        f"FOR EACH STATEMENT EXECUTE FUNCTION history_no_truncate();"
+    )
+
+
+def drop_truncate_guard_sql(table: str) -> str:
+    return f'DROP TRIGGER {TRUNCATE_GUARD} ON "{table}";'

@@ -39,3 +39,11 @@ LATEST = datetime(9000, 1, 1, tzinfo=UTC)
 def validate_moment(value: datetime | None) -> None:
     if value is not None and not (EARLIEST <= value < LATEST):
         raise ValidationError(f"{value.isoformat()} is not a plausible date: use a year from 1000 to 8999.")
+
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
+
+
+def is_identifier(name: str) -> bool:
+    """A plain SQL identifier (a role's name, say): safe to quote into a statement."""
+    return bool(_IDENTIFIER.fullmatch(name))
