@@ -11,7 +11,8 @@ The rules:
   clients, users without a role) reads published claims only, and of the past
   only what was published at that moment.
 - Confidential sources keep their identity to editors and auditors; everyone
-  else sees a placeholder with the source's public description.
+  else sees a placeholder with the source's public description, and the
+  documents such a source published as "a document from" that placeholder.
 - The change history is for auditors.
 """
 
@@ -58,6 +59,12 @@ EVERYTHING = Viewer(roles=frozenset(ROLES))
 
 def viewer_for(user) -> Viewer:
     return Viewer(roles=user_roles(user)) if user is not None else PUBLIC
+
+
+def confidential_document_title(publisher_placeholder: str) -> str:
+    """A document published by a confidential source is that source's own: its title
+    and address would name them, so those without clearance see this instead."""
+    return f"A document from {publisher_placeholder[0].lower()}{publisher_placeholder[1:]}"
 
 
 def confidential_placeholder(source_id: int, public_description: str) -> str:

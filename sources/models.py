@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Case, F, Q, When
 from django.db.models.expressions import RawSQL
 
-from core.access import EVERYTHING, Viewer, confidential_placeholder
+from core.access import EVERYTHING, Viewer, confidential_document_title, confidential_placeholder
 from core.fields import BoundedTextField
 from core.history import track_history
 from core.validators import EARLIEST, LATEST, validate_language_tag, validate_moment
@@ -250,6 +250,15 @@ class Document(models.Model):
         # The hash is derived from the body; keeping it here means no writer can forget it.
         self.content_hash = self.hash_body(self.body)
         super().save(*args, **kwargs)
+
+    def hidden_from(self, viewer: Viewer) -> bool:
+        """Published by a confidential source ``viewer`` may not know (see ``core.access``)."""
+        return self.publisher is not None and self.publisher.hidden_from(viewer)
+
+    def title_for(self, viewer: Viewer) -> str:
+        if self.hidden_from(viewer):
+            return confidential_document_title(self.publisher.name_for(viewer))
+        return self.title
 
     @staticmethod
     def hash_body(body: str) -> str:

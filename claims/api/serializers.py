@@ -12,6 +12,7 @@ from claims.models import Appearance, Claim, ForeignReview, Relation, Topic
 from claims.provenance import CHAIN_LIMIT, MAX_CHAIN_LIMIT, Trace
 from claims.provenance.flags import FLAG_CODES
 from claims.services import MAX_HOPS, HopInput
+from core.access import viewer_for
 from core.validators import MAX_ID
 from sources.models import Document, Source, SourceKind
 
@@ -41,6 +42,13 @@ class DocumentRefSerializer(serializers.ModelSerializer):
     class Meta:
         model = Document
         fields = ["id", "title", "url"]
+
+    def to_representation(self, document: Document) -> dict[str, Any]:
+        data = super().to_representation(document)
+        viewer = viewer_for(getattr(self.context.get("request"), "user", None))
+        if document.hidden_from(viewer):
+            data.update(title=document.title_for(viewer), url="")
+        return data
 
 
 class AppearanceSerializer(serializers.ModelSerializer):
@@ -234,7 +242,9 @@ class ClaimAsOfSerializer(ClaimDetailSerializer):
         claim = state.claim
         slugs = dict(Topic.objects.filter(pk__in=state.topic_ids).values_list("pk", "slug"))
         claim.topic_slugs = [slugs[pk] for pk in state.topic_ids if pk in slugs]
-        documents = Document.objects.only("id", "title", "url").in_bulk({doc for doc, _ in state.appearances})
+        documents = (
+            Document.objects.defer("body").select_related("publisher").in_bulk({doc for doc, _ in state.appearances})
+        )
         claim.appearance_list = [
             Appearance(document=documents[doc], quote=quote) for doc, quote in state.appearances if doc in documents
         ]

@@ -55,7 +55,9 @@ class ClaimViewSet(VersionedViewSetMixin, viewsets.ModelViewSet):
         # The stored search vectors are for the database to match, not for clients.
         claims = Claim.objects.defer("search_vector").prefetch_related("topics").order_by("-id")
         if detail:
-            appearances = Appearance.objects.defer("search_vector", "document__body").select_related("document")
+            appearances = Appearance.objects.defer("search_vector", "document__body").select_related(
+                "document__publisher"
+            )
             claims = claims.prefetch_related(
                 Prefetch("appearances", queryset=appearances.order_by("id")), "foreign_reviews"
             )

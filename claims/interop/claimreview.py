@@ -125,8 +125,8 @@ def _origin_author(origin: SourceRef, source: Source | None) -> dict[str, Any]:
 
 
 def _creative_work(document: Document, viewer: Viewer) -> dict[str, Any]:
-    work: dict[str, Any] = {"@type": "CreativeWork", "headline": document.title}
-    if document.url:
+    work: dict[str, Any] = {"@type": "CreativeWork", "headline": document.title_for(viewer)}
+    if document.url and not document.hidden_from(viewer):
         work["url"] = document.url
     if document.published_at is not None:
         work["datePublished"] = document.published_at.isoformat()

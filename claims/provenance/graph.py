@@ -48,6 +48,10 @@ class DocumentRef:
     id: int
     title: str
     url: str
+    # Published by a confidential source: the title and address would name it.
+    publisher_id: int | None = None
+    confidential: bool = False
+    publisher_description: str = ""
 
 
 @dataclass(frozen=True)

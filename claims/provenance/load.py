@@ -82,8 +82,10 @@ involved AS (SELECT source_id AS id FROM stmt UNION SELECT root_id FROM root)
 SELECT
     (SELECT coalesce(json_agg(json_build_array(claim_id, id, source_id)), '[]') FROM stmt),
     (SELECT coalesce(json_agg(json_build_array(e.claim_id, e.id, e.statement_id, e.upstream_id, e.relation,
-                                               d.id, d.title, d.url, e.quote, e.verified)), '[]')
-     FROM edge e LEFT JOIN sources_document d ON d.id = e.document_id),
+                                               d.id, d.title, d.url, e.quote, e.verified,
+                                               p.id, coalesce(p.confidential, false), p.public_description)), '[]')
+     FROM edge e LEFT JOIN sources_document d ON d.id = e.document_id
+     LEFT JOIN sources_source p ON p.id = d.publisher_id),
     (SELECT coalesce(json_agg(json_build_array(i.id, coalesce(s.name, g.name), coalesce(s.kind, g.kind),
                                                coalesce(r.root_id, i.id), coalesce(s.confidential, g.confidential),
                                                coalesce(s.public_description, g.public_description))), '[]')
@@ -119,14 +121,26 @@ def traces(claim_ids: list[int], *, as_of: datetime | None = None, chain_limit: 
     for claim_id, statement_id, source_id in raw_statements:
         statements[claim_id][statement_id] = source_id
     edges: dict[int, list[Edge]] = {claim_id: [] for claim_id in claim_ids}
-    for claim_id, edge_id, statement_id, upstream_id, relation, doc_id, title, url, quote, verified in raw_edges:
+    for row in raw_edges:
+        claim_id, edge_id, statement_id, upstream_id, relation, doc_id, title, url, quote, verified = row[:10]
+        publisher_id, confidential, description = row[10:]
+        document = None
+        if doc_id is not None:
+            document = DocumentRef(
+                id=doc_id,
+                title=title,
+                url=url,
+                publisher_id=publisher_id,
+                confidential=confidential,
+                publisher_description=description or "",
+            )
         edges[claim_id].append(
             Edge(
                 id=edge_id,
                 statement_id=statement_id,
                 upstream_id=upstream_id,
                 relation=relation,
-                document=DocumentRef(id=doc_id, title=title, url=url) if doc_id is not None else None,
+                document=document,
                 quote=quote,
                 verified=verified,
             )

@@ -111,6 +111,17 @@ class DocumentSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "content_hash", "created_at", "updated_at"]
         validators = []
 
+    def to_representation(self, document: Document) -> dict:
+        data = super().to_representation(document)
+        viewer = viewer_for(getattr(self.context.get("request"), "user", None))
+        if document.hidden_from(viewer):
+            # A confidential source's own document: nothing that would name them.
+            data.update(title=document.title_for(viewer), url="", archive_url="", content_hash="")
+            data["updated_at"] = data["created_at"]
+            if "body" in data:
+                data["body"] = ""
+        return data
+
     def get_publisher_name(self, document: Document) -> str | None:
         if document.publisher is None:
             return None

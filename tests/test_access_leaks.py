@@ -1,0 +1,266 @@
+"""Nobody sees, through any path, what their role could not have seen at that moment.
+
+A world with a confidential source (named, with aliases, a URL, a QID, a country
+and a description that would identify the person), a draft claim, and a claim
+whose chain ran through an informant before it was published. Every role reads
+every endpoint; what comes back (body and headers) is searched for every secret.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from claims.models import Attribution, ClaimStatus, Statement
+from claims.services import HopInput, attribution_delete, chain_record, claim_update
+from sources.services import source_update
+from tests.factories import ClaimFactory, DocumentFactory, SourceFactory, UserFactory
+
+# Strings that identify the confidential source, or belong to drafts.
+SECRETS = {
+    "name": "Colonel Ivan Secretov",
+    "alias": "Ivanushka",
+    "url": "https://secretov.example.org/",
+    "qid": "Q98765",
+    "description": "Deputy head of the ministry's press office, met in Baku",
+    "quote": "Secretov told us on the phone",
+    "document": "Notes of the call with Secretov",
+    "draft text": "A draft the public must not read.",
+    "draft source": "Draft-only Source",
+    "informant": "CONFIDENTIAL informant Petrov",
+}
+PLACEHOLDER = "an official of the Ministry of Defence of Azerbaijan (confidential source {id})"
+
+ROLES = ["anonymous", "outsider", "inactive editor", "journalist", "editor", "auditor", "superuser", "staff no role"]
+CLEARED = {"editor", "auditor", "superuser"}  # may know who a confidential source is
+READERS = CLEARED | {"journalist"}  # may read drafts
+
+
+@pytest.fixture
+def world(db):
+    government = SourceFactory(name="Government of Azerbaijan", kind="government")
+    ministry = SourceFactory(name="Ministry of Defence of Azerbaijan", kind="government", parent=government)
+    secret = SourceFactory(
+        name=SECRETS["name"],
+        kind="person",
+        aliases=[SECRETS["alias"]],
+        url=SECRETS["url"],
+        wikidata_qid=SECRETS["qid"],
+        country="AZ",
+        reliability="B",
+        description=SECRETS["description"],
+        confidential=True,
+        public_description="an official of the Ministry of Defence of Azerbaijan",
+        parent=ministry,
+    )
+    agency = SourceFactory(name="RIA Novosti", kind="news_agency")
+    outlet = SourceFactory(name="Daily Example")
+    notes = DocumentFactory(title=SECRETS["document"], publisher=secret)
+    published = ClaimFactory(text="Turkish troops are in Azerbaijan.")
+    chain_record(
+        claim=published,
+        hops=[
+            HopInput(source=outlet, relation="citing", quote="RIA said"),
+            HopInput(source=agency, relation="informed_by", quote=SECRETS["quote"], document=notes),
+            HopInput(source=secret),
+        ],
+    )
+    draft = ClaimFactory(text=SECRETS["draft text"], status=ClaimStatus.DRAFT)
+    draft_source = SourceFactory(name=SECRETS["draft source"])
+    chain_record(claim=draft, hops=[HopInput(source=draft_source)])
+    return {
+        "published": published,
+        "draft": draft,
+        "secret": secret,
+        "notes": notes,
+        "agency": agency,
+        "draft_source": draft_source,
+    }
+
+
+def client_for(role: str) -> APIClient:
+    client = APIClient()
+    users = {
+        "outsider": lambda: UserFactory(),
+        "inactive editor": lambda: UserFactory(roles=["editor"], is_active=False),
+        "journalist": lambda: UserFactory(roles=["journalist"]),
+        "editor": lambda: UserFactory(roles=["editor"], is_staff=True),
+        "auditor": lambda: UserFactory(roles=["auditor"], is_staff=True),
+        "superuser": lambda: UserFactory(is_superuser=True, is_staff=True),
+        "staff no role": lambda: UserFactory(is_staff=True),
+    }
+    if role in users:
+        user = users[role]()
+        # Token auth, as real clients (an inactive user's token is refused: 401).
+        client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    return client
+
+
+def endpoints(w) -> dict[str, str]:
+    p, d, s = w["published"].pk, w["draft"].pk, w["secret"].pk
+    return {
+        "claims list": "/api/v1/claims/",
+        "claims search": "/api/v1/claims/?search=Secretov",
+        "claims by source": f"/api/v1/claims/?source={s}",
+        "claim": f"/api/v1/claims/{p}/",
+        "trace": f"/api/v1/claims/{p}/trace/",
+        "trace, chains off": f"/api/v1/claims/{p}/trace/?chain_limit=0",
+        "prov": f"/api/v1/claims/{p}/prov/",
+        "claimreview": f"/api/v1/claims/{p}/claimreview/",
+        "history": f"/api/v1/claims/{p}/history/",
+        "draft": f"/api/v1/claims/{d}/",
+        "draft trace": f"/api/v1/claims/{d}/trace/",
+        "draft prov": f"/api/v1/claims/{d}/prov/",
+        "draft claimreview": f"/api/v1/claims/{d}/claimreview/",
+        "sources": "/api/v1/sources/",
+        "sources search name": "/api/v1/sources/?search=Secretov",
+        "sources search alias": "/api/v1/sources/?search=Ivanushka",
+        "sources by country": "/api/v1/sources/?country=AZ",
+        "sources by reliability": "/api/v1/sources/?reliability=B",
+        "source": f"/api/v1/sources/{s}/",
+        "source history": f"/api/v1/sources/{s}/history/",
+        "dependents": f"/api/v1/sources/{s}/dependents/",
+        "draft source dependents": f"/api/v1/sources/{w['draft_source'].pk}/dependents/",
+        "documents": "/api/v1/documents/",
+        "document": f"/api/v1/documents/{w['notes'].pk}/",
+    }
+
+
+def expected_status(role: str, name: str) -> set[int]:
+    public = {"claims list", "claims search", "claims by source", "claim", "trace", "trace, chains off"}
+    public |= {"prov", "claimreview"}
+    drafts = {"draft", "draft trace", "draft prov", "draft claimreview"}
+    history = {"history", "source history"}
+    if role == "inactive editor":
+        return {401}  # its token is refused, whatever it asks
+    if role == "anonymous":
+        if name in public:
+            return {200}
+        return {404} if name in drafts else {401}
+    if role in ("outsider", "staff no role"):
+        if name in public:
+            return {200}
+        return {404} if name in drafts else {403}
+    if name in history:
+        return {200} if role in ("auditor", "superuser") else {403}
+    return {200}
+
+
+def leaked(role: str, text: str) -> list[str]:
+    """The secrets ``role`` may not see that ``text`` holds."""
+    found = []
+    for key, secret in SECRETS.items():
+        if key in ("draft text", "draft source", "informant"):
+            if role in READERS:
+                continue
+        elif role in CLEARED:
+            continue
+        if secret.lower() in text.lower():
+            found.append(key)
+    return found
+
+
+def test_no_role_sees_through_any_endpoint_what_it_may_not(world):
+    checked = 0
+    for role in ROLES:
+        client = client_for(role)
+        for name, url in endpoints(world).items():
+            response = client.get(url)
+            assert response.status_code in expected_status(role, name), (role, name, response.status_code)
+            seen = response.content.decode() + json.dumps(dict(response.headers))
+            assert not leaked(role, seen), (role, name, leaked(role, seen))
+            checked += 1
+    # The size of the matrix, for the record: 8 roles x 24 paths.
+    assert checked == len(ROLES) * len(endpoints(world)) == 192
+
+
+def test_a_confidential_source_is_a_placeholder_and_still_counts_once(world):
+    placeholder = PLACEHOLDER.format(id=world["secret"].pk)
+    body = client_for("journalist").get(f"/api/v1/claims/{world['published'].pk}/trace/").json()
+    assert body["origins"] == [{"id": world["secret"].pk, "name": placeholder, "kind": "person", "confidential": True}]
+    assert body["independent_origins"] == 1
+    assert body["origin_groups"][0]["organisation"]["name"] == "Government of Azerbaijan"
+    assert f"The only chain leads to {placeholder}." in [f["message"] for f in body["flag_details"]]
+    # The hop the source's words came through keeps no quote or document for the public.
+    withheld = [e for e in body["edges"] if e["evidence_withheld"]]
+    assert len(withheld) == 1 and withheld[0]["evidence"] == []
+    # Editors see who it is.
+    named = client_for("editor").get(f"/api/v1/claims/{world['published'].pk}/trace/").json()
+    assert named["origins"][0]["name"] == SECRETS["name"]
+
+
+def test_etags_do_not_change_when_only_hidden_fields_do(world):
+    journalist, editor = client_for("journalist"), client_for("editor")
+    url = f"/api/v1/sources/{world['secret'].pk}/"
+    before = (journalist.get(url)["ETag"], editor.get(url)["ETag"])
+    source_update(source=world["secret"], name="Colonel Ivan Secretov-Petrov", country="RU")
+    after = (journalist.get(url)["ETag"], editor.get(url)["ETag"])
+    assert before[0] == after[0]  # nothing the journalist may see changed
+    assert before[1] != after[1]
+
+
+def test_the_public_export_names_no_confidential_source_and_the_full_one_does(world):
+    public, full = io.StringIO(), io.StringIO()
+    call_command("export", stdout=public, stderr=io.StringIO())
+    call_command("export", "--include-confidential", stdout=full, stderr=io.StringIO())
+    assert not leaked("anonymous", public.getvalue())
+    assert PLACEHOLDER.format(id=world["secret"].pk) in public.getvalue()
+    assert SECRETS["name"] in full.getvalue()
+
+
+def db_now():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT clock_timestamp()")
+        return cursor.fetchone()[0]
+
+
+# Time travel reads history stamped with each transaction's start: commit each step.
+def test_a_hop_deleted_before_publishing_never_shows_to_the_public_through_time_travel(committed_db):
+    informant = SourceFactory(name=SECRETS["informant"], kind="person")
+    agency = SourceFactory(name="Wire Agency", kind="news_agency")
+    claim = ClaimFactory(text="Drills began on Monday.", status=ClaimStatus.DRAFT)
+    chain_record(claim=claim, hops=[HopInput(source=agency, relation="citing"), HopInput(source=informant)])
+    with_informant = db_now()
+    # The editor takes the informant out again (the hop, then the statement it left behind).
+    attribution_delete(attribution=Attribution.objects.get(claim=claim))
+    Statement.objects.get(claim=claim, source=informant).delete()
+    claim_update(claim=claim, status=ClaimStatus.PUBLISHED)
+    published = db_now()
+
+    anonymous = APIClient()
+    before = anonymous.get(f"/api/v1/claims/{claim.pk}/trace/", {"as_of": with_informant.isoformat()})
+    after = anonymous.get(f"/api/v1/claims/{claim.pk}/trace/", {"as_of": published.isoformat()})
+    superuser = APIClient()
+    superuser.force_authenticate(UserFactory(is_superuser=True))
+    editor_view = superuser.get(f"/api/v1/claims/{claim.pk}/trace/", {"as_of": with_informant.isoformat()})
+
+    # It was a draft then: for the public there was nothing to see, and nothing is said.
+    assert before.status_code == 404
+    assert SECRETS["informant"] not in before.content.decode()
+    assert after.status_code == 200
+    assert SECRETS["informant"] not in after.content.decode()
+    # Those who could read the draft then can see it as it was.
+    assert editor_view.status_code == 200
+    assert SECRETS["informant"] in editor_view.content.decode()
+    assert editor_view.json()["claim"]["status"] == "draft"
+
+
+def test_time_travel_shows_the_claim_as_it_stood_not_as_it_is(committed_db):
+    claim = ClaimFactory(text="The published wording.", status=ClaimStatus.PUBLISHED)
+    then = db_now()
+    claim_update(claim=claim, status=ClaimStatus.IN_REVIEW)
+    claim_update(claim=claim, text=SECRETS["draft text"])
+
+    old = APIClient().get(f"/api/v1/claims/{claim.pk}/trace/", {"as_of": then.isoformat()})
+    now = APIClient().get(f"/api/v1/claims/{claim.pk}/trace/")
+
+    assert old.status_code == 200
+    assert old.json()["claim"]["text"] == "The published wording."
+    assert SECRETS["draft text"] not in old.content.decode()
+    assert now.status_code == 404
