@@ -133,7 +133,7 @@ def chain_record(
         raise ValidationError({"quote": ["A quote needs the document it is quoted from."]})
     # Serialise chain writes per claim so two concurrent recordings of the same
     # hop cannot both insert it.
-    Claim.objects.select_for_update().filter(pk=claim.pk).first()
+    Claim.objects.select_for_update(no_key=True).filter(pk=claim.pk).first()
 
     if document is not None and quote:
         appearance_record(claim=claim, document=document, quote=quote)
@@ -245,7 +245,12 @@ def _statements_merge(*, keep: Source, merge: Source, report: MergeReport) -> No
     statements = list(Statement.objects.filter(source=merge).order_by("claim_id"))
     # The claims whose graphs change, locked in id order as chain_record locks them.
     claim_ids = sorted({s.claim_id for s in statements})
-    list(Claim.objects.select_for_update().filter(pk__in=claim_ids).order_by("pk").values_list("pk", flat=True))
+    list(
+        Claim.objects.select_for_update(no_key=True)
+        .filter(pk__in=claim_ids)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
     report.claims = claim_ids
     kept = {s.claim_id: s for s in Statement.objects.filter(source=keep, claim_id__in=claim_ids)}
     for statement in statements:

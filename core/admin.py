@@ -155,7 +155,7 @@ class ServiceAdmin(admin.ModelAdmin):
             if change:
                 # The record as stored now, locked: the service judges the change against it
                 # (a status transition, a parent loop) and nobody can slip in between.
-                stored = type(obj)._default_manager.select_for_update().get(pk=obj.pk)
+                stored = type(obj)._default_manager.select_for_update(no_key=True).get(pk=obj.pk)
                 mine = self._merge(request, form, stored)
                 saved = self.update_with(request, stored, form, model_field_values(form, mine))
             else:

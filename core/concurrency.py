@@ -72,7 +72,7 @@ class VersionedViewSetMixin:
         if self.request.method in _WRITES and self.detail:
             # Loaded under a row lock held until the write's transaction ends: nobody can
             # change the record between this read, the If-Match check and the save.
-            queryset = queryset.select_for_update(of=("self",))
+            queryset = queryset.select_for_update(of=("self",), no_key=True)
         return queryset
 
     def get_object(self):

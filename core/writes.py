@@ -19,7 +19,9 @@ M = TypeVar("M", bound=models.Model)
 
 def lock(obj: M) -> M:
     """The record as stored now, its row locked until the transaction ends."""
-    return type(obj)._default_manager.select_for_update().get(pk=obj.pk)
+    # FOR NO KEY UPDATE: it keeps writers out but lets foreign-key checks of other
+    # rows referring to this one through (FOR UPDATE would make them wait, and deadlock).
+    return type(obj)._default_manager.select_for_update(no_key=True).get(pk=obj.pk)
 
 
 def save_fields(current: M, fields: dict[str, Any], *, also: tuple[str, ...] = ()) -> M:

@@ -161,17 +161,24 @@ def source_delete(*, source: Source) -> None:
 # --- documents ------------------------------------------------------------------------
 
 
-def _lock_url(url: str) -> None:
-    # Two requests creating the same URL take turns; the second is then told, by
-    # validation, which document already has it (not a bare database conflict).
-    if url:
-        lock_keys(f"document-url:{url}")
+def _claim_url(document: Document) -> None:
+    """Two requests creating the same URL take turns; the second is then told which
+    document already has it (not a bare database conflict)."""
+    if not document.url:
+        return
+    lock_keys(f"document-url:{document.url}")
+    other = Document.objects.filter(url=document.url).exclude(pk=document.pk).only("id", "title").first()
+    if other is not None:
+        raise ValidationError(
+            {"url": f"Document {other.pk} (“{other.title}”) already has this address; use that one."},
+            code="unique",
+        )
 
 
 @transaction.atomic
 def document_create(**fields) -> Document:
     document = Document(**fields)
-    _lock_url(document.url)
+    _claim_url(document)
     document.full_clean()
     document.save()
     return document
@@ -181,7 +188,8 @@ def document_create(**fields) -> Document:
 def document_update(*, document: Document, **fields) -> Document:
     """Change the given fields and nothing else, on the document as stored now."""
     current = lock(document)
-    if "url" in fields:
-        _lock_url(fields["url"])
+    if "url" in fields and fields["url"] != current.url:
+        current.url = fields["url"]
+        _claim_url(current)
     save_fields(current, fields, also=("content_hash",) if "body" in fields else ())
     return copy_fields(document, current)
