@@ -154,7 +154,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -217,7 +217,11 @@ else:
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "factcheck API",
-    "DESCRIPTION": "Claims, sources, documents and the attribution chains between them.",
+    "DESCRIPTION": "Claims, sources, documents and the attribution chains between them.\n\n"
+    'Errors are JSON: `{"detail": "...", "code": "..."}` about the request as a whole (`Error`), '
+    '`{"field": ["message", ...]}` for input that failed validation (`ValidationError`). Each operation '
+    "lists the error statuses it can answer; any other path under `/api/` answers 404, and a method an "
+    "operation does not offer 405, both as an `Error`. 429 and 503 come with `Retry-After`.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
@@ -230,6 +234,12 @@ SPECTACULAR_SETTINGS = {
         "DocumentKindEnum": "sources.models.DocumentKind",
         "FlagEnum": "claims.provenance.flags.FLAG_CODES",
     },
+    # Every operation lists the errors it can answer, declares anonymous access where the
+    # permissions allow it, and the schema names its server (core/openapi.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.openapi.document_errors",
+    ],
 }
 
 # Who publishes the fact-checks (the ClaimReview author) and where claims live.
