@@ -3,6 +3,7 @@
 
     .venv/bin/python scripts/benchmark.py [--claims 100000] [--runs 30]
     .venv/bin/python scripts/benchmark.py --seeds
+    .venv/bin/python scripts/benchmark.py --lattice
 
 Builds (once, and reuses) the database ``factcheck_bench`` on the server of
 DATABASE_URL (or on the embedded server when it is unset), with the given
@@ -15,6 +16,12 @@ and counts its queries, and measures the memory of a streaming export.
 With --seeds it measures the seed article instead (database
 ``factcheck_bench_seeds``): the troops claim's trace and history, what relies
 on RIA Novosti, and the search for Ganja.
+
+With --lattice it measures traces whose chains cannot be listed (database
+``factcheck_bench_lattice``): lattices of 40 layers, 2 wide (2^41 chains) and 3
+wide, 100 layers, and one with a loop, traced in-process and over HTTP under
+gunicorn (2 workers), beside the floor: the same graph read by one raw SQL
+query.
 """
 
 from __future__ import annotations
@@ -32,6 +39,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 BENCH_DB = "factcheck_bench"
 SEEDS_DB = "factcheck_bench_seeds"
+LATTICE_DB = "factcheck_bench_lattice"
+LATTICES = [  # (label, layers, width, with a loop)
+    ("lattice 40 x 2", 40, 2, False),
+    ("lattice 40 x 3", 40, 3, False),
+    ("lattice 100 x 2", 100, 2, False),
+    ("lattice 40 x 2, looped", 40, 2, True),
+]
 
 
 def bench_database_url(name: str) -> str:
@@ -251,14 +265,128 @@ def seed_endpoints() -> list[tuple[str, str]]:
     ]
 
 
+def build_lattices() -> list[tuple[str, int]]:
+    """The lattice claims, built through the services once and reused: each layer's
+    sources all cite each source of the next layer."""
+    from claims.models import Claim
+    from claims.services import HopInput, chain_record
+    from sources.services import source_create
+
+    result = []
+    for label, layers, width, looped in LATTICES:
+        claim = Claim.objects.filter(text=f"Benchmark {label}.").first()
+        if claim is None:
+            claim = Claim.objects.create(text=f"Benchmark {label}.", status="published")
+            nodes = [
+                [source_create(name=f"{label} node {layer}.{w}", confirm_distinct=True) for w in range(width)]
+                for layer in range(layers + 1)
+            ]
+            for layer in range(layers):
+                for a in nodes[layer]:
+                    for b in nodes[layer + 1]:
+                        chain_record(claim=claim, hops=[HopInput(source=a, relation="citing"), HopInput(source=b)])
+            if looped:
+                chain_record(
+                    claim=claim, hops=[HopInput(source=nodes[-1][0], relation="citing"), HopInput(source=nodes[0][1])]
+                )
+        result.append((label, claim.pk))
+    return result
+
+
+_FLOOR_SQL = """
+SELECT json_build_object(
+    'nodes', (SELECT json_agg(json_build_array(s.id, s.source_id, src.name)) FROM claims_statement s
+              JOIN sources_source src ON src.id = s.source_id WHERE s.claim_id = %(id)s),
+    'edges', (SELECT json_agg(json_build_array(e.id, e.statement_id, e.upstream_id, e.relation, e.quote, e.verified))
+              FROM claims_attribution e WHERE e.claim_id = %(id)s))::text
+"""
+
+
+def floor_ms(claim_id: int, runs: int) -> float:
+    """The same graph as one JSON document straight from SQL: the least any trace can cost."""
+    from django.db import connection
+
+    timings = []
+    with connection.cursor() as cursor:
+        for _ in range(runs):
+            started = time.perf_counter()
+            cursor.execute(_FLOOR_SQL, {"id": claim_id})
+            cursor.fetchone()
+            timings.append((time.perf_counter() - started) * 1000)
+    return statistics.median(timings)
+
+
+def over_http(claims: list[tuple[str, int]], runs: int) -> dict[str, tuple[float, float, int]]:
+    """p50 and p95 of each trace over HTTP, anonymously, under gunicorn with 2 workers; and its size."""
+    import subprocess
+    import urllib.request
+
+    port = 8765 + os.getpid() % 1000
+    env = {
+        **os.environ,
+        "BIND": f"127.0.0.1:{port}",
+        "WEB_CONCURRENCY": "2",
+        "DEBUG": "0",
+        "SECRET_KEY": "benchmark-only-" + "x" * 50,
+        "THROTTLE_ANON": "1000000/minute",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "factcheck/gunicorn.conf.py"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(base + "/api/v1/claims/?page_size=1", timeout=2)  # noqa: S310
+                break
+            except OSError:
+                time.sleep(0.2)
+        results = {}
+        for label, claim_id in claims:
+            url = f"{base}/api/v1/claims/{claim_id}/trace/"
+            size = len(urllib.request.urlopen(url).read())  # noqa: S310
+            timings = []
+            for _ in range(runs):
+                started = time.perf_counter()
+                urllib.request.urlopen(url).read()  # noqa: S310
+                timings.append((time.perf_counter() - started) * 1000)
+            timings.sort()
+            results[label] = (statistics.median(timings), timings[max(0, int(len(timings) * 0.95) - 1)], size)
+        return results
+    finally:
+        server.terminate()
+        server.wait(15)
+
+
+def lattice_report(client, runs: int) -> None:
+    claims = build_lattices()
+    print(f"\nlattices; {runs} runs each; times in ms (trace: default chain_limit 50)")
+    columns = ["queries", "p50", "p95", "http p50", "http p95", "KiB", "floor"]
+    print(f"{'trace of':26} {'chains':>16} " + " ".join(f"{c:>9}" for c in columns))
+    http = over_http(claims, runs)
+    for label, claim_id in claims:
+        row = measure(client, label, f"/api/v1/claims/{claim_id}/trace/", runs)
+        total = client.get(f"/api/v1/claims/{claim_id}/trace/").json()
+        chains = f"{total['chains_total']:,}{'' if total['chains_total_exact'] else '+'}"
+        p50, p95, size = http[label]
+        values = [row["queries"], row["p50_ms"], row["p95_ms"], p50, p95, size / 1024, floor_ms(claim_id, runs)]
+        print(f"{label:26} {chains:>16} " + " ".join(f"{v:>9.1f}" for v in values), flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--claims", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--seeds", action="store_true", help="measure the seed article instead")
+    parser.add_argument("--lattice", action="store_true", help="measure traces of lattice-shaped graphs instead")
     args = parser.parse_args()
 
-    os.environ["DATABASE_URL"] = bench_database_url(SEEDS_DB if args.seeds else BENCH_DB)
+    database = SEEDS_DB if args.seeds else LATTICE_DB if args.lattice else BENCH_DB
+    os.environ["DATABASE_URL"] = bench_database_url(database)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "factcheck.settings.local")
     os.environ.setdefault("THROTTLE_USER", "1000000/minute")
     os.environ.setdefault("STATEMENT_TIMEOUT_MS", "0")  # building the data takes longer than a request may
@@ -271,6 +399,13 @@ def main() -> None:
     from django.test.utils import setup_test_environment
 
     call_command("migrate", verbosity=0)
+    setup_test_environment()
+    user, _ = User.objects.get_or_create(username="bench", defaults={"is_superuser": True, "is_staff": True})
+    client = Client()
+    client.force_login(user)
+    if args.lattice:
+        lattice_report(client, args.runs)
+        return
     if args.seeds:
         call_command("load_seeds", verbosity=0)
         endpoints = seed_endpoints()
@@ -279,10 +414,6 @@ def main() -> None:
         populate(args.claims)
         endpoints = synthetic_endpoints()
         what = f"{args.claims} claims"
-    setup_test_environment()
-    user, _ = User.objects.get_or_create(username="bench", defaults={"is_superuser": True, "is_staff": True})
-    client = Client()
-    client.force_login(user)
 
     print(f"\n{what}; {args.runs} runs each, in-process (Django test client, logged in), times in ms")
     print(f"{'endpoint':32} {'queries':>7} {'p50':>8} {'p95':>8}")
