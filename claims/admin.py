@@ -11,17 +11,20 @@ import re
 from dataclasses import dataclass
 
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.postgres.search import SearchQuery
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
 from django.utils.html import format_html
 
 from core.access import viewer_for
 from core.admin import HistoryAdmin, ServiceAdmin, ServiceRejected
 from core.paginators import EstimatedCountPaginator
 from core.validators import parse_id
+from sources import admin as sources_admin
 from sources.models import Source, SourceKind
 
 from . import provenance, services
@@ -608,3 +611,43 @@ class ForeignReviewAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+
+# --- sources, with merging (the claims app owns the statements and hops a merge moves) -------
+
+admin.site.unregister(Source)
+
+
+@admin.register(Source)
+class SourceAdmin(sources_admin.SourceAdmin):
+    actions = ["merge_sources"]
+
+    @admin.action(description="Merge selected sources into one", permissions=["change"])
+    def merge_sources(self, request: HttpRequest, queryset: QuerySet[Source]):
+        sources = list(queryset.order_by("id"))
+        if len(sources) < 2:
+            self.message_user(request, "Select the duplicates and the source to keep: two or more.", messages.WARNING)
+            return None
+        keep_id = parse_id(request.POST.get("keep", ""))
+        if "confirm" not in request.POST or keep_id not in {s.pk for s in sources}:
+            # First pass: show what would be merged and ask which source to keep.
+            context = {
+                **self.admin_site.each_context(request),
+                "title": "Merge sources",
+                "sources": sources,
+                "opts": self.opts,
+                "action_checkbox_name": ACTION_CHECKBOX_NAME,
+            }
+            return TemplateResponse(request, "admin/sources/source/merge.html", context)
+        keep = next(s for s in sources if s.pk == keep_id)
+        for duplicate in sources:
+            if duplicate.pk == keep.pk:
+                continue
+            try:
+                report = services.source_merge(keep=keep, merge=duplicate)
+            except ValidationError as error:
+                self.message_user(request, f"{duplicate}: {' '.join(error.messages)}", messages.ERROR)
+                continue
+            for line in report.lines():
+                self.message_user(request, line, messages.SUCCESS)
+        return None

@@ -232,8 +232,11 @@ def source_merge(*, keep: Source, merge: Source) -> MergeReport:
     aliases = [
         a for a in dict.fromkeys([*keep.aliases, merge.name, *merge.aliases]) if a.casefold() != keep.name.casefold()
     ]
-    # If the kept source was a member of the merged one, it takes over its parent.
-    new_parent = keep.parent if keep.parent_id != merge.pk else merge.parent
+    # The kept source keeps its parent; without one (or when that was the duplicate)
+    # it takes the duplicate's, which would otherwise be lost.
+    new_parent = keep.parent if keep.parent_id not in (None, merge.pk) else merge.parent
+    if new_parent is not None and new_parent.pk == keep.pk:
+        new_parent = None
     if keep.parent_id == merge.pk:
         Source.objects.filter(pk=keep.pk).update(parent=None)
     merge.delete()
