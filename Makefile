@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run serve test lint format migrations-check schema-check browser bench clean
+.PHONY: install run serve test coverage mutants lint format migrations-check schema-check browser bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,16 @@ browser:
 test: install browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Line and branch coverage of the whole suite (htmlcov/ for the details).
+coverage: install browser
+	$(BIN)/python -m pytest --cov --cov-branch --cov-report=term:skip-covered --cov-report=html $(PYTEST_ARGS)
+
+# Mutation testing (mutmut) of the graph, the services, the access policy and search:
+# each mutant is run against the tests that cover it. Slow: run it by hand, not in CI.
+mutants: install
+	$(BIN)/mutmut run --max-children 2
+	$(BIN)/mutmut results
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -55,4 +65,4 @@ bench: install
 	$(BIN)/python scripts/benchmark.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache mutants htmlcov .coverage
