@@ -123,3 +123,100 @@ def test_editor_records_a_two_hop_chain_from_the_claim_page_and_sees_the_trace(
     expect(page.locator("#attributions-group")).to_contain_text("Reuters citing RIA Novosti")
     trace.scroll_into_view_if_needed()
     page.screenshot(path=SCREENSHOT, full_page=True)
+
+
+@pytest.fixture
+def chromium_browser():
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+            connections.close_all()
+
+
+def logged_in(browser, live_server, username: str) -> Page:
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.set_default_timeout(15_000)
+    page.goto(f"{live_server.url}/admin/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", "correct horse battery staple")
+    page.click("input[type=submit]")
+    expect(page.locator("#user-tools")).to_contain_text(username)
+    return page
+
+
+def test_one_save_records_the_claim_and_its_chain_and_an_error_loses_neither(
+    committed_db, live_server, chromium_browser
+):
+    from claims.models import Claim, Statement
+
+    UserFactory(username="erin", is_superuser=True, is_staff=True)  # roles are flushed between these tests
+    reuters = SourceFactory(name="Reuters", kind="news_agency")
+    SourceFactory(name="RIA Novosti", kind="news_agency")
+    claim = Claim.objects.create(text="Drills began on Monday.", status="draft")
+    page = logged_in(chromium_browser, live_server, "erin")
+    page.goto(f"{live_server.url}/admin/claims/claim/{claim.pk}/change/")
+
+    page.fill("#id_text", "Drills began on Tuesday.")
+    choose(page, "id_hop-0-source", "Reuters", "Reuters")
+    page.select_option("#id_hop-0-relation", "citing")
+    page.fill("#id_hop-0-quote", "Reuters said so")
+    choose(page, "id_hop-1-source", "Reuters", "Reuters")  # a source citing itself: refused
+    page.click("input[name=_save]")
+
+    # Refused, and nothing typed in either form is lost; nothing was saved.
+    expect(page.locator(".messagelist")).to_contain_text("Nothing was saved: the chain has errors")
+    expect(page.locator("#id_text")).to_have_value("Drills began on Tuesday.")
+    expect(page.locator("#id_hop-0-quote")).to_have_value("Reuters said so")
+    expect(page.locator("#chain_form tr.hop-row.errors")).to_contain_text("Reuters cannot cite itself.")
+    assert Claim.objects.get(pk=claim.pk).text == "Drills began on Monday."
+
+    # Mended on the same page, the same Save records both.
+    choose(page, "id_hop-1-source", "RIA", "RIA Novosti")
+    page.click("#chain_form input[type=submit]")
+    expect(page.locator(".messagelist")).to_contain_text("Chain recorded: Reuters → RIA Novosti.")
+    assert Claim.objects.get(pk=claim.pk).text == "Drills began on Tuesday."
+    assert Statement.objects.filter(claim=claim).order_by("id").first().source == reuters
+
+
+def test_two_editors_in_two_browsers_keep_both_changes_and_see_a_clash_side_by_side(
+    committed_db, live_server, chromium_browser
+):
+    from claims.models import Claim
+
+    UserFactory(username="erin", is_superuser=True, is_staff=True)  # roles are flushed between these tests
+    UserFactory(username="frank", is_superuser=True, is_staff=True)
+    claim = Claim.objects.create(text="Drills began on Monday.", status="draft")
+    url = f"{live_server.url}/admin/claims/claim/{claim.pk}/change/"
+    erin, frank = logged_in(chromium_browser, live_server, "erin"), logged_in(chromium_browser, live_server, "frank")
+
+    # Different fields: both land.
+    erin.goto(url)
+    frank.goto(url)
+    frank.select_option("#id_rating", "false")
+    frank.click("input[name=_continue]")
+    expect(frank.locator(".messagelist")).to_contain_text("was changed successfully")
+    erin.fill("#id_text", "Drills began on Tuesday.")
+    erin.click("input[name=_continue]")
+    expect(erin.locator(".messagelist")).to_contain_text("their changes are kept")
+    claim.refresh_from_db()
+    assert (claim.text, claim.rating) == ("Drills began on Tuesday.", "false")
+
+    # The same field: the second save is refused once, with the three versions shown.
+    erin.goto(url)
+    frank.goto(url)
+    frank.fill("#id_text", "Frank's wording.")
+    frank.click("input[name=_continue]")
+    erin.fill("#id_text", "Erin's wording.")
+    erin.click("input[name=_continue]")
+    conflict = erin.locator("#save-conflict")
+    expect(conflict).to_contain_text("Drills began on Tuesday.")
+    expect(conflict.locator("td.theirs")).to_have_text("Frank's wording.")
+    expect(conflict.locator("td.yours")).to_have_text("Erin's wording.")
+    assert Claim.objects.get(pk=claim.pk).text == "Frank's wording."
+    erin.click("input[name=_continue]")
+    expect(erin.locator(".messagelist")).to_contain_text("was changed successfully")
+    claim.refresh_from_db()
+    assert (claim.text, claim.rating) == ("Erin's wording.", "false")
