@@ -54,6 +54,7 @@ mutants: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 migrations-check: install
 	$(BIN)/python manage.py makemigrations --check --dry-run
