@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,10 +12,15 @@ from playwright.sync_api import Page, expect, sync_playwright
 
 from tests.factories import DocumentFactory, SourceFactory, UserFactory
 
-# Playwright's sync API runs an event loop in this thread, and Django refuses
-# database access from a thread with a running loop; the test thread is not
-# serving requests, so the check does not apply (Django documents this switch).
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+@pytest.fixture(autouse=True)
+def _sync_database_access_beside_playwright(monkeypatch) -> None:
+    # Playwright's sync API runs an event loop in this thread, and Django refuses
+    # database access from a thread with a running loop; the test thread is not
+    # serving requests, so the check does not apply (Django documents this switch).
+    # Set for these tests only: a process started by another test must not inherit it.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
 
 CHROMIUM_ARGS = [
     "--no-sandbox",

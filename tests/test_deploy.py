@@ -17,8 +17,9 @@ from tests.servers import ROOT, database_url, gunicorn
 
 
 def production_env(**extra: str) -> dict[str, str]:
+    inherited = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     return {
-        **os.environ,
+        **inherited,
         "DJANGO_SETTINGS_MODULE": "factcheck.settings.production",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "DATABASE_URL": database_url(connection.settings_dict),
