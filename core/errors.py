@@ -8,18 +8,44 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import Resolver404, resolve
 from django.views import defaults
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework.serializers import as_serializer_error
 
 
 def messages_by_field(error: ValidationError) -> dict[str, list[str]]:
     """``{"field": ["message", ...]}``; messages about no field are under ``non_field_errors``."""
     return {key: [str(m) for m in messages] for key, messages in as_serializer_error(error).items()}
+
+
+def flatten_errors(errors: Any, prefix: str = "") -> dict[str, list[str]]:
+    """Nested serializer errors as flat keys (``hops[1].source``, ``aliases[0]``): every
+    validation error the API answers is ``{"field": ["message", ...]}``."""
+    flat: dict[str, list[str]] = {}
+    if isinstance(errors, dict):
+        for key, value in errors.items():
+            if str(key).isdigit():  # list items: DRF keys their errors by position
+                name = f"{prefix}[{key}]"
+            elif key in ("non_field_errors", NON_FIELD_ERRORS):  # DRF's name and Django's ("__all__")
+                name = prefix or "non_field_errors"
+            else:
+                name = f"{prefix}.{key}" if prefix else str(key)
+            flat.update(flatten_errors(value, name))
+    elif isinstance(errors, list) and all(isinstance(item, str) for item in errors):
+        flat[prefix or "non_field_errors"] = [str(item) for item in errors]
+    elif isinstance(errors, list):
+        for i, item in enumerate(errors):
+            if item:
+                flat.update(flatten_errors(item, f"{prefix}[{i}]"))
+    else:
+        flat[prefix or "non_field_errors"] = [str(errors)]
+    return flat
 
 
 def as_validation_error(error: ValidationError, *, key: Callable[[str], str]) -> ValidationError:
@@ -77,6 +103,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
     return defaults.server_error(request)
 
 
+@csrf_exempt  # it changes nothing: a POST to an unknown path is a 404, not a CSRF failure page
 def api_not_found(request: HttpRequest) -> HttpResponse:
     """Every path under /api/ that names nothing. A path that only lacks its trailing
     slash is sent on to it (308 keeps the method and body)."""

@@ -17,7 +17,13 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from core.errors import RETRY_AFTER_SECONDS, UNAVAILABLE_DETAIL, database_unavailable, messages_by_field
+from core.errors import (
+    RETRY_AFTER_SECONDS,
+    UNAVAILABLE_DETAIL,
+    database_unavailable,
+    flatten_errors,
+    messages_by_field,
+)
 
 
 def _error(detail: str, code: str, status_code: int) -> Response:
@@ -44,6 +50,10 @@ def exception_handler(exc, context):
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
     response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(exc, exceptions.ValidationError):
+        # Messages by field, nested fields named by their path (aliases[0], hops[1].source).
+        response.data = flatten_errors(response.data)
+        return response
     if response is not None and isinstance(exc, exceptions.APIException) and isinstance(response.data, dict):
         codes = exc.get_codes()
         if "detail" in response.data and isinstance(codes, str):

@@ -102,7 +102,8 @@ def test_a_source_still_used_cannot_be_deleted_and_says_why(editor_client):
 
     assert response.status_code == 409
     assert response.json() == {
-        "detail": "RIA Novosti is used by attribution chains, documents as their publisher; it cannot be deleted."
+        "detail": "RIA Novosti is used by attribution chains, documents as their publisher; it cannot be deleted.",
+        "code": "in_use",
     }
     assert Source.objects.filter(pk=source.pk).exists()
 

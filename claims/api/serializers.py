@@ -8,7 +8,7 @@ from rest_framework import serializers
 
 from claims import services
 from claims.history import ClaimAsOf
-from claims.models import Appearance, Claim, ForeignReview, Relation, Topic
+from claims.models import Appearance, Claim, ForeignReview, Rating, Relation, Topic
 from claims.provenance import CHAIN_LIMIT, MAX_CHAIN_LIMIT, Trace
 from claims.provenance.flags import FLAG_CODES
 from claims.services import MAX_HOPS, HopInput
@@ -94,8 +94,17 @@ class ClaimSerializer(serializers.ModelSerializer):
         return services.claim_update(claim=instance, **validated_data)
 
 
+def blank_rating(help_text: str) -> serializers.ChoiceField:
+    """A read-only rating as every claim shape shows it: one of the scale, or "" while there is none."""
+    return serializers.ChoiceField(choices=Rating.choices, allow_blank=True, read_only=True, help_text=help_text)
+
+
 class ForeignReviewSerializer(serializers.ModelSerializer):
     """Another organisation's review of the claim, shown beside ours (never merged into it)."""
+
+    rating = blank_rating('Their verdict, read onto our scale; "" when it could not be.')
+    url = serializers.URLField(read_only=True, allow_blank=True, help_text='The review\'s own address; "" if none.')
+    author_url = serializers.URLField(read_only=True, allow_blank=True)
 
     class Meta:
         model = ForeignReview
@@ -115,6 +124,8 @@ class ClaimDetailSerializer(ClaimSerializer):
 
 class DependentSerializer(serializers.ModelSerializer):
     """A claim that relies on a source, and how."""
+
+    rating = blank_rating('The rating; "" while the claim is not rated.')
 
     role = serializers.ChoiceField(
         choices=["origin", "intermediary", "reporter"],
@@ -203,29 +214,6 @@ class ChainSerializer(serializers.Serializer):
                 for hop in hops
             ],
         }
-
-
-def flatten_errors(errors: Any, prefix: str = "") -> dict[str, list[str]]:
-    """Nested serializer errors as flat keys (``hops[1].source``), the shape chain_record's own errors have."""
-    flat: dict[str, list[str]] = {}
-    if isinstance(errors, dict):
-        for key, value in errors.items():
-            if str(key).isdigit():  # list items: DRF keys their errors by position
-                name = f"{prefix}[{key}]"
-            elif key == "non_field_errors" and prefix:
-                name = prefix
-            else:
-                name = f"{prefix}.{key}" if prefix else str(key)
-            flat.update(flatten_errors(value, name))
-    elif isinstance(errors, list) and all(isinstance(item, str) for item in errors):
-        flat[prefix or "non_field_errors"] = [str(item) for item in errors]
-    elif isinstance(errors, list):
-        for i, item in enumerate(errors):
-            if item:
-                flat.update(flatten_errors(item, f"{prefix}[{i}]"))
-    else:
-        flat[prefix or "non_field_errors"] = [str(errors)]
-    return flat
 
 
 # --- a claim as it stood ------------------------------------------------------------------

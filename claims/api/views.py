@@ -19,6 +19,7 @@ from claims.provenance import CHAIN_LIMIT
 from claims.services import chain_record
 from core.access import viewer_for
 from core.concurrency import VersionedViewSetMixin
+from core.errors import flatten_errors
 from core.pagination import DefaultPagination, KeysetPagination
 from core.validators import parse_id
 from sources.models import Source
@@ -31,7 +32,6 @@ from .serializers import (
     DependentSerializer,
     TraceQuerySerializer,
     TraceSerializer,
-    flatten_errors,
 )
 
 # Actions that show a claim with its appearances.

@@ -44,7 +44,7 @@ class SourceViewSet(VersionedViewSetMixin, viewsets.ModelViewSet):
             return super().destroy(request, *args, **kwargs)
         except DjangoValidationError as exc:
             # Not bad input: the source is fine, it is just still in use.
-            return Response({"detail": " ".join(exc.messages)}, status=status.HTTP_409_CONFLICT)
+            return Response({"detail": " ".join(exc.messages), "code": "in_use"}, status=status.HTTP_409_CONFLICT)
 
 
 class DocumentViewSet(VersionedViewSetMixin, viewsets.ModelViewSet):
