@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 import time
 
@@ -119,7 +120,9 @@ def _lockout() -> tuple[int, int, int]:
 
 
 def _keys(username: str, ip: str) -> tuple[str, str]:
-    return f"login-failures:user:{username.strip().casefold()}", f"login-failures:ip:{ip}"
+    # Hashed: a username may hold characters, or a length, no cache key should.
+    user = hashlib.sha256(username.strip().casefold().encode()).hexdigest()[:32]
+    return f"login-failures:user:{user}", f"login-failures:ip:{ip}"
 
 
 def login_blocked(username: str, ip: str) -> int:

@@ -151,7 +151,11 @@ class Source(models.Model):
         ordering = ["name", "id"]
         constraints = [
             models.CheckConstraint(condition=~Q(name=""), name="source_name_not_blank"),
-            models.CheckConstraint(condition=~Q(parent=models.F("id")), name="source_not_own_parent"),
+            models.CheckConstraint(
+                condition=~Q(parent=models.F("id")),
+                name="source_not_own_parent",
+                violation_error_message="A source cannot be its own parent.",
+            ),
             models.UniqueConstraint(
                 fields=["wikidata_qid"], condition=~Q(wikidata_qid=""), name="source_unique_wikidata_qid"
             ),
