@@ -14,6 +14,7 @@ An *origin* cites nobody; a *reporting end* is cited by nobody.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -66,7 +67,7 @@ class Edge:
     withheld: bool = False  # evidence hidden: it would identify a confidential source
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: a trace lists thousands, and frozen ones are three times slower to make
 class Hop:
     """One step of a chain: a statement, and the edge that leads on from it
     (``edge`` is None at the origin, and at the repeated statement that closes a loop)."""
@@ -283,12 +284,10 @@ def _limited(walks: Iterator, limit: int) -> Iterator:
 
 
 def _hops(trace: Trace, graph: _Graph, path: list[int], closed: bool) -> list[Hop]:
-    hops = [
-        Hop(statement_id=node, source=trace.source_of(node), edge=graph.edge(node, path[i + 1]))
-        for i, node in enumerate(path[:-1])
-    ]
+    statements, sources, edges = trace.statements, trace.sources, graph.edges_by_ends
+    hops = [Hop(node, sources[statements[node]], edges[(node, nxt)]) for node, nxt in itertools.pairwise(path)]
     last = path[-1]
-    hops.append(Hop(statement_id=last, source=trace.source_of(last), edge=None, closes_loop=closed))
+    hops.append(Hop(last, sources[statements[last]], None, closed))
     return hops
 
 
@@ -341,20 +340,17 @@ class _Graph:
         self.nodes = sorted(statements)
         self.up: dict[int, list[int]] = {n: [] for n in self.nodes}
         self.down: dict[int, list[int]] = {n: [] for n in self.nodes}
-        self._edges: dict[tuple[int, int], Edge] = {}
+        self.edges_by_ends: dict[tuple[int, int], Edge] = {}
         for e in edges:
             self.up[e.statement_id].append(e.upstream_id)
             self.down[e.upstream_id].append(e.statement_id)
-            self._edges[(e.statement_id, e.upstream_id)] = e
+            self.edges_by_ends[(e.statement_id, e.upstream_id)] = e
         for targets in (*self.up.values(), *self.down.values()):
             targets.sort()
         self.origins = {n for n in self.nodes if not self.up[n]}
         self.reporting_ends = [n for n in self.nodes if not self.down[n]]
         self._components = _strongly_connected(self.nodes, self.up)
         self._cyclic = {n for component in self._components if len(component) > 1 for n in component}
-
-    def edge(self, statement_id: int, upstream_id: int) -> Edge:
-        return self._edges[(statement_id, upstream_id)]
 
     @property
     def acyclic(self) -> bool:
