@@ -9,6 +9,7 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import claims.provenance.graph as graph_module
 from claims.provenance.graph import CHAIN_LIMIT, Edge, SourceRef, build
 from claims.provenance.redaction import redact
 from core.access import PUBLIC, Viewer
@@ -136,15 +137,42 @@ def test_without_loops_the_count_and_the_listing_match_brute_force(graph):
     assert [[h.statement_id for h in c] for c in trace.chains] == [p for p, _ in everything[:200]]
 
 
+def count_by_recursion(n: int, edges, starts) -> int:
+    """Chains from ``starts``, counted by plain recursion (independent of the trace's walk)."""
+    up = {i: sorted(b for a, b in edges if a == i) for i in range(1, n + 1)}
+
+    def count(path: list[int]) -> int:
+        if not up[path[-1]]:
+            return 1
+        return sum(1 if nxt in path else count([*path, nxt]) for nxt in up[path[-1]])
+
+    return sum(count([s]) for s in starts)
+
+
 @FAST
 @given(graphs())
-def test_with_loops_the_count_is_exact_while_it_is_small(graph):
+def test_with_loops_the_count_matches_a_recursive_enumeration(graph):
     n, edges = graph
     trace = make(n, edges, chain_limit=0)
-    listed = make(n, edges, chain_limit=200)
     assert trace.chains == []
-    assert trace.chains_total == len(listed.chains) or trace.chains_total > 200
     assert trace.chains_total_exact
+    assert trace.chains_total == count_by_recursion(n, edges, trace.analysis.starts)
+
+
+@FAST
+@given(graphs())
+def test_the_starts_reach_every_statement_and_each_unreported_ring_is_entered_once(graph):
+    n, edges = graph
+    trace = make(n, edges)
+    starts = trace.analysis.starts
+    cited = {b for _, b in edges}
+    reporting_ends = [i for i in range(1, n + 1) if i not in cited]
+    assert list(starts[: len(reporting_ends)]) == reporting_ends
+    reached = set().union(*(_reach(edges, s) for s in starts)) if starts else set()
+    assert reached == set(range(1, n + 1))
+    # Each ring entry is needed: no other start reaches it.
+    for entry in starts[len(reporting_ends) :]:
+        assert not any(entry in _reach(edges, s) for s in starts if s != entry)
 
 
 @FAST
@@ -160,6 +188,20 @@ def test_intermediaries_are_the_statements_on_every_chain(graph):
         return
     on_every = set.intersection(*(set(p) for p in paths)) - starts - origins
     assert set(trace.analysis.intermediaries) == on_every
+
+
+@FAST
+@given(graphs())
+def test_dominators_alone_never_name_a_statement_that_some_chain_avoids(graph):
+    n, edges = graph
+    saved, graph_module.EXACT_CHECK_BUDGET = graph_module.EXACT_CHECK_BUDGET, 0
+    try:
+        trace = make(n, edges, chain_limit=10_000)
+    finally:
+        graph_module.EXACT_CHECK_BUDGET = saved
+    paths = [{h.statement_id for h in c} for c in trace.chains]
+    for node in trace.analysis.intermediaries:
+        assert all(node in p for p in paths)
 
 
 @FAST

@@ -95,42 +95,14 @@ def test_the_troops_claim_traces_through_reuters_and_ria_to_the_ministry(seeded,
         "chains": [
             [
                 {
-                    "statement": statement[PUBLISHER],
-                    "source": source[PUBLISHER],
-                    "relation": "reported",
-                    "document": doc,
-                    "quote": "Turkish troops are in Azerbaijan for a training exercise with the Azerbaijani "
-                    "military, Reuters reported.",
-                    "verified": False,
+                    "statement": statement[name],
+                    "source": source[name],
+                    "edge": edge_ids[i] if i < 3 else None,
+                    "relation": ["reported", "citing", "informed_by", None][i],
+                    "verified": False if i < 3 else None,
                     "closes_loop": False,
-                },
-                {
-                    "statement": statement["Reuters"],
-                    "source": source["Reuters"],
-                    "relation": "citing",
-                    "document": doc,
-                    "quote": "Reuters said, citing Russia’s RIA news agency",
-                    "verified": False,
-                    "closes_loop": False,
-                },
-                {
-                    "statement": statement["RIA Novosti"],
-                    "source": source["RIA Novosti"],
-                    "relation": "informed_by",
-                    "document": doc,
-                    "quote": "which was informed about the exercise from Azerbaijan’s defence ministry",
-                    "verified": False,
-                    "closes_loop": False,
-                },
-                {
-                    "statement": statement["Ministry of Defence of Azerbaijan"],
-                    "source": source["Ministry of Defence of Azerbaijan"],
-                    "relation": None,
-                    "document": None,
-                    "quote": None,
-                    "verified": None,
-                    "closes_loop": False,
-                },
+                }
+                for i, name in enumerate(chain)
             ]
         ],
         "origins": [source["Ministry of Defence of Azerbaijan"]],

@@ -302,11 +302,12 @@ class TraceEdgeSerializer(serializers.Serializer):
 class TraceHopSerializer(serializers.Serializer):
     statement = serializers.IntegerField()
     source = TraceSourceSerializer()
+    edge = serializers.IntegerField(
+        allow_null=True, help_text="The edge to the next hop (its evidence is in edges); null at the chain's end."
+    )
     relation = serializers.ChoiceField(
         choices=Relation.choices, allow_null=True, help_text="How this source got the claim from the next hop."
     )
-    document = DocumentRefSerializer(allow_null=True, help_text="The document asserting the hop.")
-    quote = serializers.CharField(allow_null=True, allow_blank=True)
     verified = serializers.BooleanField(allow_null=True)
     closes_loop = serializers.BooleanField(help_text="This statement already appeared earlier in the chain.")
 
@@ -336,7 +337,7 @@ class TraceSerializer(serializers.Serializer):
     chains = serializers.ListField(
         child=serializers.ListField(child=TraceHopSerializer()),
         help_text="A readable view of the graph: chains from a reporting end to an origin (or to the statement "
-        "that closes a loop), listed up to chain_limit.",
+        "that closes a loop), listed up to chain_limit and 2,500 hops in all.",
     )
     chains_total = serializers.IntegerField(help_text="How many chains the graph holds.")
     chains_total_exact = serializers.BooleanField(

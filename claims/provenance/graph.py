@@ -25,6 +25,10 @@ MAX_CHAIN_LIMIT = 200
 # A graph with loops cannot have its chains counted by dynamic programming;
 # they are counted by walking them, and the walk stops here.
 CHAIN_COUNT_BUDGET = 10_000
+# Chains list at most this many hops in all, however long the chains are.
+MAX_LISTED_HOPS = 2_500
+# Work allowed (statements x graph size) for the exact test of intermediaries in a graph with loops.
+EXACT_CHECK_BUDGET = 1_000_000
 
 ANONYMOUS = "anonymous"  # sources.models.SourceKind.ANONYMOUS
 
@@ -152,7 +156,8 @@ class Trace:
         The graph (``nodes`` and ``edges``) is the primary answer, linear in its size;
         ``chains`` are a readable view of it, listed up to a limit and counted in
         ``chains_total``. Each hop carries its source and the edge that leads on to
-        the next hop (null at the origin and at the statement that closes a loop).
+        the next hop (its id, relation and whether it was verified; null at the
+        origin and at the statement that closes a loop).
         """
         origins, ends = self.origin_statement_ids, self.reporting_end_ids
         return {
@@ -208,13 +213,14 @@ def _document_dict(document: DocumentRef | None) -> dict | None:
 
 
 def _hop_dict(hop: Hop) -> dict:
+    # The hop names its edge; the evidence (documents, quotes) is the edge's, in
+    # ``edges``, once: repeated on every hop of every chain it could run to megabytes.
     edge = hop.edge
     return {
         "statement": hop.statement_id,
         "source": _source_dict(hop.source),
+        "edge": edge.id if edge else None,
         "relation": edge.relation if edge else None,
-        "document": _document_dict(edge.document) if edge else None,
-        "quote": edge.quote if edge else None,
         "verified": edge.verified if edge else None,
         "closes_loop": hop.closes_loop,
     }
@@ -275,12 +281,14 @@ def _group(trace: Trace, statement_id: int) -> int | None:
 
 
 def _limited(walks: Iterator, limit: int) -> Iterator:
-    if limit == 0:
-        return
-    for i, walk in enumerate(walks):
-        yield walk
-        if i + 1 >= limit:
+    """The first ``limit`` chains, and no more than MAX_LISTED_HOPS hops in all (the
+    first chain is always listed: it is no longer than the graph)."""
+    listed = hops = 0
+    for path, closed in walks:
+        if listed >= limit or (listed and hops + len(path) > MAX_LISTED_HOPS):
             return
+        yield path, closed
+        listed, hops = listed + 1, hops + len(path)
 
 
 def _hops(trace: Trace, graph: _Graph, path: list[int], closed: bool) -> list[Hop]:
@@ -369,18 +377,13 @@ class _Graph:
         return seen
 
     def starts(self) -> list[int]:
-        """Reporting ends; then, for rings of sources citing each other that no reporting
-        end leads into, the lowest statement of each ring (so each such loop is shown once)."""
-        starts = list(self.reporting_ends)
-        reached = self.reach(starts)
+        """Reporting ends; then, for rings of sources citing each other that nothing
+        outside them leads into, the lowest statement of each ring (so each such loop
+        is shown once). Every other statement can be reached from these."""
         component_of = {n: i for i, c in enumerate(self._components) for n in c}
-        # A ring that nothing outside it leads into; others are entered from one of these.
         way_in = {component_of[n] for n in self.nodes for d in self.down[n] if component_of[d] != component_of[n]}
-        for node in self.nodes:  # in id order, so the lowest statement of a ring is its entry
-            if node not in reached and component_of[node] not in way_in:
-                starts.append(node)
-                reached |= self.reach([node])
-        return starts
+        rings = [min(c) for i, c in enumerate(self._components) if len(c) > 1 and i not in way_in]
+        return [*self.reporting_ends, *sorted(rings)]
 
     def walks(self, starts: list[int], *, max_steps: int | None = None) -> Iterator[tuple[list[int], bool] | None]:
         """Every chain, depth first in statement id order: from each start upstream until
@@ -417,11 +420,28 @@ class _Graph:
         if self.acyclic:
             paths = self._paths_to_origins()
             return sum(paths[s] for s in starts), True
-        count = 0
-        for walk in self.walks(starts, max_steps=CHAIN_COUNT_BUDGET * 20):
-            if walk is None or count >= CHAIN_COUNT_BUDGET:
-                return count, False  # at least this many
-            count += 1
+        # The walk of ``walks``, counting instead of copying each chain.
+        count, steps = 0, 0
+        for start in starts:
+            if not self.up[start]:
+                count += 1
+                continue
+            on_path, stack = [start], [iter(self.up[start])]
+            on_set = {start}
+            while stack:
+                steps += 1
+                if count >= CHAIN_COUNT_BUDGET or steps > CHAIN_COUNT_BUDGET * 20:
+                    return count, False  # at least this many
+                nxt = next(stack[-1], None)
+                if nxt is None:
+                    stack.pop()
+                    on_set.discard(on_path.pop())
+                elif nxt in on_set or not self.up[nxt]:
+                    count += 1  # a loop closes, or an origin is reached
+                else:
+                    on_path.append(nxt)
+                    on_set.add(nxt)
+                    stack.append(iter(self.up[nxt]))
         return count, True
 
     def _topological(self) -> list[int]:
@@ -510,19 +530,78 @@ class _Graph:
         if self.acyclic:
             into, onward = self._paths_from_starts(starts), self._paths_to_origins()
             return [n for n in candidates if into[n] * onward[n] == total]
-        # With loops: a statement is on every chain when, without it, the starts
-        # reach neither an origin nor a loop (so no chain can avoid it).
+        # With loops. A statement X is on every chain exactly when, without X, the
+        # starts reach neither an origin nor a loop. Dominators answer most of it in one
+        # pass (sound: X dominating every origin and every statement on a loop is on
+        # every chain); the exact test then settles the rest, while it stays cheap.
+        found = self._dominating_ends(starts) & set(candidates)
         on_first = next(self.walks(starts), ([], False))[0]
-        result = []
-        for node in (n for n in on_first if n in candidates):
-            reached = self.reach(starts, avoid=node)
-            if reached & self.origins:
-                continue
-            rest = sorted(reached)
-            sub_up = {n: [m for m in self.up[n] if m in reached] for n in rest}
-            if all(len(c) < 2 for c in _strongly_connected(rest, sub_up)):
-                result.append(node)
-        return sorted(set(result))
+        unsettled = [n for n in on_first if n in candidates and n not in found]
+        if len(unsettled) * (len(self.nodes) + len(self.edges_by_ends)) <= EXACT_CHECK_BUDGET:
+            for node in unsettled:
+                reached = self.reach(starts, avoid=node)
+                if reached & self.origins:
+                    continue
+                rest = sorted(reached)
+                sub_up = {n: [m for m in self.up[n] if m in reached] for n in rest}
+                if all(len(c) < 2 for c in _strongly_connected(rest, sub_up)):
+                    found.add(node)
+        return sorted(found)
+
+    def _dominating_ends(self, starts: list[int]) -> set[int]:
+        """Statements every way passes through, from the starts to any origin or any
+        statement on a loop (Cooper, Harvey and Kennedy's iterative dominators, over the
+        graph with a virtual root before the starts and a virtual end after those)."""
+        root, end = -1, -2
+        succ: dict[int, list[int]] = {root: list(starts), end: []}
+        for node in self.nodes:
+            succ[node] = [*self.up[node], *([end] if node in self.origins or node in self._cyclic else [])]
+        # Reverse postorder from the root, iteratively.
+        order: list[int] = []
+        seen = {root}
+        stack = [(root, iter(succ[root]))]
+        while stack:
+            node, children = stack[-1]
+            child = next(children, None)
+            if child is None:
+                stack.pop()
+                order.append(node)
+            elif child not in seen:
+                seen.add(child)
+                stack.append((child, iter(succ[child])))
+        order.reverse()
+        number = {node: i for i, node in enumerate(order)}
+        preds: dict[int, list[int]] = {node: [] for node in order}
+        for node in order:
+            for child in succ[node]:
+                preds[child].append(node)
+        idom: dict[int, int] = {root: root}
+
+        def meet(a: int, b: int) -> int:
+            while a != b:
+                while number[a] > number[b]:
+                    a = idom[a]
+                while number[b] > number[a]:
+                    b = idom[b]
+            return a
+
+        changed = True
+        while changed:
+            changed = False
+            for node in order[1:]:
+                known = [p for p in preds[node] if p in idom]
+                new = known[0]
+                for other in known[1:]:
+                    new = meet(other, new)
+                if idom.get(node) != new:
+                    idom[node] = new
+                    changed = True
+        result, node = set(), end
+        while end in idom and node != root:
+            node = idom[node]
+            if node != root:
+                result.add(node)
+        return result
 
 
 def _strongly_connected(nodes: list[int], up: dict[int, list[int]]) -> list[list[int]]:
