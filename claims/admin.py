@@ -1,4 +1,4 @@
-"""Admin for editors (who change) and for journalists and auditors (who read).
+"""Admin for editors (who change) and auditors (who read); journalists use the API.
 
 The claim page shows the trace (flags, a drawn graph and a tree) and records a
 whole chain of attribution without leaving the page. Writes go through
@@ -15,10 +15,12 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.postgres.search import SearchQuery
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.utils.html import format_html
+from django.utils.text import Truncator
 
 from core.access import viewer_for
 from core.admin import HistoryAdmin, ServiceAdmin, ServiceRejected
@@ -293,13 +295,24 @@ def trace_tree(trace: provenance.Trace) -> list[dict]:
 
 
 class AppearanceInline(admin.TabularInline):
+    """Where the claim appears, for reading; recorded with the chain form (a document
+    and its quote), corrected on the appearance's own page, which saves only what changed."""
+
     model = Appearance
     fields = ["document", "quote"]
-    autocomplete_fields = ["document"]
+    readonly_fields = ["document", "quote"]
     extra = 0
+    can_delete = False
+    show_change_link = True
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("document")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
 
 
 class AttributionInline(admin.TabularInline):
@@ -511,7 +524,8 @@ class TopicAdmin(admin.ModelAdmin):
 
 
 @admin.register(Appearance)
-class AppearanceAdmin(admin.ModelAdmin):
+class AppearanceAdmin(ServiceAdmin):
+    fields = ["claim", "document", "quote"]
     list_display = ["claim", "document", "document_published", "short_quote"]
     list_filter = ["document__language", "document__kind", "created_at"]
     list_select_related = ["claim", "document"]
@@ -526,7 +540,17 @@ class AppearanceAdmin(admin.ModelAdmin):
 
     @admin.display(description="quote")
     def short_quote(self, appearance: Appearance) -> str:
-        return appearance.quote if len(appearance.quote) <= 100 else appearance.quote[:99] + "…"
+        return Truncator(appearance.quote).chars(100)
+
+    def get_readonly_fields(self, request, obj=None):
+        # Which claim it is an appearance of is fixed once recorded.
+        return ["claim"] if obj is not None else []
+
+    def create_with(self, request, form, values):
+        return services.appearance_record(**values)
+
+    def update_with(self, request, obj, form, values):
+        return services.appearance_update(appearance=obj, **values)
 
 
 @admin.register(Statement)
@@ -550,7 +574,7 @@ class StatementAdmin(admin.ModelAdmin):
 
 
 @admin.register(Attribution)
-class AttributionAdmin(admin.ModelAdmin):
+class AttributionAdmin(ServiceAdmin):
     """One hop. Its ends are fixed (record a new chain to change them); what the hop
     says about itself (relation, document, quote, verified) can be corrected."""
 
@@ -567,6 +591,9 @@ class AttributionAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         return False
 
+    def update_with(self, request, obj, form, values):
+        return services.attribution_update(attribution=obj, **values)
+
     @admin.display(description="hop")
     def hop(self, edge: Attribution) -> str:
         return format_html(
@@ -575,10 +602,6 @@ class AttributionAdmin(admin.ModelAdmin):
 
     def delete_model(self, request, obj):
         services.attribution_delete(attribution=obj)
-
-    def delete_queryset(self, request, queryset):
-        for edge in queryset:
-            services.attribution_delete(attribution=edge)
 
 
 @admin.register(ForeignReview)
@@ -647,6 +670,12 @@ class SourceAdmin(sources_admin.SourceAdmin):
                 report = services.source_merge(keep=keep, merge=duplicate)
             except ValidationError as error:
                 self.message_user(request, f"{duplicate}: {' '.join(error.messages)}", messages.ERROR)
+                continue
+            except IntegrityError:
+                # Someone recorded something with these sources meanwhile.
+                self.message_user(
+                    request, f"{duplicate}: changed by someone else meanwhile; try again.", messages.ERROR
+                )
                 continue
             for line in report.lines():
                 self.message_user(request, line, messages.SUCCESS)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import django_filters as filters
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from core.access import viewer_for
 from core.validators import MAX_ID
 from sources.filters import IdFilter
 
@@ -54,7 +55,7 @@ class ClaimFilter(filters.FilterSet):
         ]
 
     def filter_search(self, queryset: QuerySet[Claim], name: str, value: str) -> QuerySet[Claim]:
-        return queryset.search(value)
+        return queryset.search(value, viewer_for(getattr(self.request, "user", None)))
 
     def filter_source(self, queryset: QuerySet[Claim], name: str, value: int) -> QuerySet[Claim]:
         return queryset.citing(value)

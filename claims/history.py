@@ -6,14 +6,13 @@ appearances, statements and attribution edges (read by ``core.history``).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.db import connection, models
 
-from core.history import ChangeEntry, describe_row, read_history
+from core.history import ChangeEntry, describe_row, from_json, read_history
 
 from .models import Appearance, Attribution, Claim, ClaimTopic, Statement
 
@@ -42,10 +41,6 @@ def _describe(model: type[models.Model], row: dict[str, Any]) -> str:
     return describe_row(model, row)
 
 
-def _json(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, str) else value
-
-
 # --- a claim as it stood ------------------------------------------------------------------
 
 
@@ -57,6 +52,7 @@ class ClaimAsOf:
     claim: Claim  # not saved: the fields of its last event up to that moment
     topic_ids: list[int]
     appearances: list[tuple[int, str]]  # (document id, quote)
+    as_of: datetime
 
 
 _CLAIM_AS_OF_SQL = """
@@ -88,11 +84,11 @@ def claim_as_of(claim_id: int, as_of: datetime) -> ClaimAsOf | None:
     """The claim as it stood at ``as_of``; None if it did not exist yet. One query."""
     with connection.cursor() as cursor:
         cursor.execute(_CLAIM_AS_OF_SQL, {"id": claim_id, "as_of": as_of})
-        row, topic_ids, appearances = (_json(v) for v in cursor.fetchone())
+        row, topic_ids, appearances = (from_json(v) for v in cursor.fetchone())
     if row is None:
         return None
     claim = Claim(pk=claim_id)
     for field in Claim._meta.concrete_fields:
         if field.column in row and not isinstance(field, models.GeneratedField):
             setattr(claim, field.attname, field.to_python(row[field.column]))
-    return ClaimAsOf(claim=claim, topic_ids=topic_ids, appearances=[tuple(a) for a in appearances])
+    return ClaimAsOf(claim=claim, topic_ids=topic_ids, appearances=[tuple(a) for a in appearances], as_of=as_of)

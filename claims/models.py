@@ -18,7 +18,7 @@ from django.db import models
 from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
 from django.db.models.expressions import RawSQL
 
-from core.access import Viewer, viewer_for
+from core.access import EVERYTHING, Viewer, viewer_for
 from core.fields import BoundedTextField
 from core.history import track_history
 from core.validators import EARLIEST, LATEST, validate_language_tag, validate_moment
@@ -81,7 +81,7 @@ class ClaimQuerySet(models.QuerySet):
     def published(self) -> ClaimQuerySet:
         return self.filter(status=ClaimStatus.PUBLISHED)
 
-    def search(self, text: str) -> ClaimQuerySet:
+    def search(self, text: str, viewer: Viewer = EVERYTHING) -> ClaimQuerySet:
         """Full text over claim texts and the quotes of their appearances (web search
         syntax). Both sides match their stored, indexed ``search_vector``; the union
         lets PostgreSQL use each GIN index instead of testing every claim."""
@@ -92,7 +92,11 @@ class ClaimQuerySet(models.QuerySet):
             return self.none()
         query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
         by_text = Claim.objects.filter(search_vector=query).order_by().values("id")
-        by_quote = Appearance.objects.filter(search_vector=query).order_by().values("claim_id")
+        appearances = Appearance.objects.filter(search_vector=query)
+        if not viewer.sees_confidential:
+            # Quotes from a confidential source's own documents are withheld, so not searched either.
+            appearances = appearances.exclude(document__publisher__confidential=True)
+        by_quote = appearances.order_by().values("claim_id")
         return self.filter(id__in=by_text.union(by_quote))
 
     def visible_to(self, viewer: Viewer) -> ClaimQuerySet:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -102,6 +102,25 @@ def appearance_record(*, claim: Claim, document: Document, quote: str) -> Appear
     return appearance
 
 
+@transaction.atomic
+def appearance_update(*, appearance: Appearance, **fields) -> Appearance:
+    """Correct an appearance (its document or quote): only the given fields, on the row as stored now."""
+    current = lock(appearance)
+    save_fields(current, fields)
+    return copy_fields(appearance, current)
+
+
+@transaction.atomic
+def attribution_update(*, attribution: Attribution, **fields) -> Attribution:
+    """Correct what a hop says of itself (relation, document, quote, verified): only the
+    given fields, on the row as stored now. Its ends are fixed: record a new chain instead."""
+    if {"claim", "statement", "upstream"} & set(fields):
+        raise ValidationError("A hop's ends are fixed; record a new chain to change them.")
+    current = lock(attribution)
+    save_fields(current, fields)
+    return copy_fields(attribution, current)
+
+
 def _validate_hops(hops: list[HopInput]) -> None:
     errors: dict[str, list[str]] = {}
     if not hops:
@@ -131,9 +150,21 @@ def chain_record(
     _validate_hops(hops)
     if quote and document is None:
         raise ValidationError({"quote": ["A quote needs the document it is quoted from."]})
+    # The sources must still be there (a merge or a delete may have just removed one);
+    # FOR KEY SHARE keeps them there until this chain is recorded. Sources before the
+    # claim, in the order a merge takes its locks, so the two cannot deadlock.
+    source_ids = {hop.source.pk for hop in hops}
+    with connection.cursor() as cursor:  # Django's select_for_update has no KEY SHARE
+        cursor.execute("SELECT id FROM sources_source WHERE id = ANY(%s) FOR KEY SHARE", [list(source_ids)])
+        present = {row[0] for row in cursor.fetchall()}
+    if present != source_ids:
+        gone = ", ".join(hop.source.name for hop in hops if hop.source.pk not in present)
+        raise ValidationError(
+            {"hops": [f"{gone}: no longer a source (merged into another, or deleted); choose again."]}
+        )
     # Serialise chain writes per claim so two concurrent recordings of the same
     # hop cannot both insert it.
-    Claim.objects.select_for_update(no_key=True).filter(pk=claim.pk).first()
+    lock(claim)
 
     if document is not None and quote:
         appearance_record(claim=claim, document=document, quote=quote)
@@ -192,6 +223,7 @@ class MergeReport:
     documents_moved: int = 0
     children_moved: int = 0
     claims: list[int] = field(default_factory=list)  # whose traces changed
+    made_confidential: bool = False  # the duplicate was confidential, so the kept source is now too
 
     def lines(self) -> list[str]:
         lines = [
@@ -203,6 +235,8 @@ class MergeReport:
             f"{len(self.claims)} claims' traces changed.",
         ]
         lines += [f"Dropped a hop between the two (a source cannot cite itself): {e}" for e in self.edges_dropped]
+        if self.made_confidential:
+            lines.append(f"{self.kept.name} is now confidential: the duplicate was, and its names are now aliases.")
         return lines
 
 
@@ -219,8 +253,9 @@ def source_merge(*, keep: Source, merge: Source) -> MergeReport:
     """
     if keep.pk == merge.pk:
         raise ValidationError({"source": "A source cannot be merged into itself."})
-    # Locked in id order, so two merges of the same pair cannot deadlock.
-    locked = {s.pk: lock(s) for s in sorted([keep, merge], key=lambda s: s.pk)}
+    # Locked in id order, so two merges of the same pair cannot deadlock; the duplicate
+    # for removal, so that no chain comes to cite it while its statements are moved.
+    locked = {s.pk: lock(s, for_removal=s.pk == merge.pk) for s in sorted([keep, merge], key=lambda s: s.pk)}
     keep, merge = locked[keep.pk], locked[merge.pk]
     report = MergeReport(kept=keep, merged_name=merge.name, merged_id=merge.pk)
     _statements_merge(keep=keep, merge=merge, report=report)
@@ -239,8 +274,14 @@ def source_merge(*, keep: Source, merge: Source) -> MergeReport:
         new_parent = None
     if keep.parent_id == merge.pk:
         Source.objects.filter(pk=keep.pk).update(parent=None)
+    # A confidential duplicate's names become the kept source's aliases: the kept
+    # source must then be confidential too, or the merge would reveal who it was.
+    secrecy = {}
+    if merge.confidential and not keep.confidential:
+        secrecy = {"confidential": True, "public_description": keep.public_description or merge.public_description}
+        report.made_confidential = True
     merge.delete()
-    source_services.source_update(source=keep, aliases=aliases, parent=new_parent, confirm_distinct=True)
+    source_services.source_update(source=keep, aliases=aliases, parent=new_parent, confirm_distinct=True, **secrecy)
     return report
 
 

@@ -7,6 +7,7 @@ API; a rule the service enforces comes back as an error on the form.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,14 +19,15 @@ from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import models
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.utils.functional import cached_property
 from django.utils.text import capfirst
 
 from core.access import viewer_for
 from core.concurrency import version_of
-from core.roles import can_read_history
 from core.throttling import LOCKED_OUT, client_ip, login_blocked, login_failed, login_succeeded
+from core.writes import lock
 
 
 class FactcheckAdminSite(admin.AdminSite):
@@ -155,7 +157,7 @@ class ServiceAdmin(admin.ModelAdmin):
             if change:
                 # The record as stored now, locked: the service judges the change against it
                 # (a status transition, a parent loop) and nobody can slip in between.
-                stored = type(obj)._default_manager.select_for_update(no_key=True).get(pk=obj.pk)
+                stored = lock(obj)
                 mine = self._merge(request, form, stored)
                 saved = self.update_with(request, stored, form, model_field_values(form, mine))
             else:
@@ -172,7 +174,7 @@ class ServiceAdmin(admin.ModelAdmin):
         if form.cleaned_data.get("loaded_version") in ("", None, version_of(stored)):
             return mine
         now = form.stored_values(stored)
-        theirs = [n for n in form.tracked_fields() if form.fields[n].has_changed(now[n], form.opened(n))]
+        theirs = [n for n in form.tracked_fields() if form.changed_since_opened(n, now[n])]
         clashes = [n for n in mine if n in theirs and form.fields[n].has_changed(now[n], form[n].data)]
         if not clashes:
             if theirs:
@@ -185,16 +187,18 @@ class ServiceAdmin(admin.ModelAdmin):
             "clashes": [
                 Conflict(
                     label=str(form.fields[name].label or name),
-                    opened=_shown(form, name, form.opened(name)),
+                    opened="(too long to show; as you opened it)"
+                    if form.large(name)
+                    else _shown(form, name, form.opened(name)),
                     theirs=_shown(form, name, now[name]),
                     yours=_shown(form, name, form[name].data),
                 )
                 for name in clashes
             ],
         }
-        when = stored.updated_at.strftime("%Y-%m-%d %H:%M:%S UTC")
+        when = f" at {stored.updated_at:%Y-%m-%d %H:%M:%S} UTC" if hasattr(stored, "updated_at") else ""
         raise ValidationError(
-            f"Someone else saved this {stored._meta.verbose_name} at {when}, after you opened it, and changed "
+            f"Someone else saved this {stored._meta.verbose_name}{when}, after you opened it, and changed "
             f"{', '.join(c.label for c in request._conflict['clashes'])} differently (compare below). Nothing "
             "was saved. Their changes to other fields are now in the form; save again to keep what the form "
             "shows."
@@ -211,20 +215,53 @@ class ServiceAdmin(admin.ModelAdmin):
 
             def __init__(self, *args, **kwargs) -> None:
                 super().__init__(*args, **kwargs)
+                # What each field held when the page was opened travels with the form: the
+                # value itself, hidden, or for long texts (a document's body) its digest,
+                # so the form is not twice the size of the document.
+                self.opened_digests = []
                 for name in self.tracked_fields():
-                    self.fields[name].show_hidden_initial = True
+                    if self.large(name):
+                        digest = forms.CharField(widget=forms.HiddenInput, required=False)
+                        digest.initial = _digest(self.get_initial_for_field(self.fields[name], name))
+                        self.fields[f"{name}{_OPENED}"] = digest
+                        self.opened_digests.append(self[f"{name}{_OPENED}"])
+                    else:
+                        self.fields[name].show_hidden_initial = True
                 if self.instance.pk is not None:
                     self.fields["loaded_version"].initial = version_of(self.instance)
                 if conflict and self.is_bound:
                     self._take_theirs(conflict)
 
             def tracked_fields(self) -> list[str]:
-                return [n for n in self.fields if n != "loaded_version" and not self.fields[n].disabled]
+                return [
+                    n
+                    for n in self.fields
+                    if n != "loaded_version" and not n.endswith(_OPENED) and not self.fields[n].disabled
+                ]
+
+            def large(self, name: str) -> bool:
+                return (getattr(self.fields[name], "max_length", None) or 0) > LARGE_FIELD
 
             def opened(self, name: str):
-                """The field's value when the page was opened (its hidden initial input)."""
+                """The field's value when the page was opened (for a long text, its digest)."""
+                if self.large(name):
+                    return self.data.get(self[f"{name}{_OPENED}"].html_name, "")
                 field = self.fields[name]
                 return field.hidden_widget().value_from_datadict(self.data, self.files, self[name].html_initial_name)
+
+            def changed_since_opened(self, name: str, value) -> bool:
+                if self.large(name):
+                    return _digest(value) != self.opened(name)
+                return self.fields[name].has_changed(value, self.opened(name))
+
+            @cached_property
+            def changed_data(self) -> list[str]:
+                """The fields this editor changed, against what the page showed when opened."""
+                changed = [n for n in super().changed_data if not n.endswith(_OPENED) and not self.large(n)]
+                changed += [
+                    n for n in self.tracked_fields() if self.large(n) and _digest(self[n].data) != self.opened(n)
+                ]
+                return changed
 
             def stored_values(self, stored: models.Model) -> dict[str, Any]:
                 """The record as stored, as this form's initial values."""
@@ -239,6 +276,11 @@ class ServiceAdmin(admin.ModelAdmin):
                 mine = set(self.changed_data)
                 for name, value in conflict["theirs"].items():
                     widget_value = _widget_value(self.fields[name], value)
+                    if self.large(name):
+                        data[self[f"{name}{_OPENED}"].html_name] = _digest(value)
+                        if name not in mine:
+                            data[self[name].html_name] = widget_value
+                        continue
                     keys = [self[name].html_initial_name] + ([] if name in mine else [self[name].html_name])
                     for key in keys:
                         if isinstance(widget_value, list):
@@ -258,6 +300,22 @@ class ServiceAdmin(admin.ModelAdmin):
 
         return VersionedForm
 
+    def delete_view(self, request, object_id, extra_context=None):
+        # A service may refuse a delete the admin's own checks let through (a source that
+        # came into use meanwhile): say why, and go back to the record.
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return HttpResponseRedirect(request.path.rsplit("/delete/", 1)[0] + "/change/")
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            try:
+                self.delete_model(request, obj)
+            except ValidationError as error:
+                self.message_user(request, f"{obj}: {' '.join(error.messages)}", messages.ERROR)
+
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         conflict = getattr(request, "_conflict", None)
         context["conflicts"] = conflict["clashes"] if conflict else []
@@ -270,6 +328,17 @@ class ServiceAdmin(admin.ModelAdmin):
             # Second pass: the same POST, now failing validation with the service's words.
             setattr(request, "_chain_error" if rejected.part == "chain" else "_service_error", rejected.error)
             return super().changeform_view(request, object_id, form_url, extra_context)
+
+
+# Texts longer than this travel as a digest of what the page was opened with.
+LARGE_FIELD = 20_000
+_OPENED = "__opened"
+
+
+def _digest(value: Any) -> str:
+    # Browsers send a textarea's line ends as CRLF; the database holds LF.
+    text = "" if value is None else str(value)
+    return hashlib.sha256(text.replace("\r\n", "\n").encode()).hexdigest()
 
 
 def _widget_value(field: forms.Field, value: Any):
@@ -311,11 +380,11 @@ class HistoryAdmin(admin.ModelAdmin):
         raise NotImplementedError
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        context["can_read_history"] = can_read_history(request.user)
+        context["can_read_history"] = viewer_for(request.user).reads_history
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def history_view(self, request: HttpRequest, object_id: str, extra_context=None) -> HttpResponse:
-        if not can_read_history(request.user):
+        if not viewer_for(request.user).reads_history:
             raise PermissionDenied
         obj = self.get_object(request, unquote(object_id))
         if obj is None:

@@ -1,7 +1,7 @@
 """Concurrency: two editors never overwrite each other, silently or otherwise.
 
-Writes load the record with its row locked (``SELECT ... FOR UPDATE``) and the
-services save only the fields a request changes, so two PATCHes of different
+Writes load the record with its row locked (``SELECT ... FOR NO KEY UPDATE``) and
+the services save only the fields a request changes, so two PATCHes of different
 fields of one record both land, whatever the order.
 
 Optimistic checks on top: every detail response carries an ``ETag``, a hash of
@@ -26,8 +26,13 @@ from rest_framework.exceptions import APIException
 
 
 def version_of(obj: models.Model) -> str:
-    """An opaque version stamp of the record as stored (every save moves ``updated_at``)."""
-    return hashlib.sha256(f"{obj.pk}:{obj.updated_at.isoformat()}".encode()).hexdigest()[:20]
+    """An opaque version stamp of the record as stored: its ``updated_at`` (every save
+    moves it), or for a record without one, all its stored values."""
+    if hasattr(obj, "updated_at"):
+        stamp = obj.updated_at.isoformat()
+    else:
+        stamp = repr([getattr(obj, f.attname) for f in obj._meta.concrete_fields])
+    return hashlib.sha256(f"{obj.pk}:{stamp}".encode()).hexdigest()[:20]
 
 
 def etag_of(data) -> str:

@@ -120,7 +120,7 @@ def read_history(
     for part, pgh_id, at, label, obj_id, data, previous, metadata, actor in rows:
         model = parts[part][0]
         fields = columns[part]
-        data, previous, metadata = _json(data), _json(previous), _json(metadata) or {}
+        data, previous, metadata = from_json(data), from_json(previous), from_json(metadata) or {}
         after = _fields(data, fields)
         before = _fields(previous, fields) if previous is not None else None
         action = label if label in ACTIONS else "update"
@@ -144,7 +144,8 @@ def read_history(
     return entries
 
 
-def _json(value: Any) -> Any:
+def from_json(value: Any) -> Any:
+    """A JSON value from the database: psycopg decodes json columns, but not json built as text."""
     return json.loads(value) if isinstance(value, str) else value
 
 

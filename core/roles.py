@@ -1,4 +1,5 @@
-"""The three roles are Django groups. Superusers hold every role."""
+"""The three roles are Django groups. Superusers hold every role. What each role
+may see and do is decided in core.access."""
 
 from __future__ import annotations
 
@@ -17,16 +18,3 @@ def user_roles(user) -> frozenset[str]:
     if not hasattr(user, "_factcheck_roles"):
         user._factcheck_roles = frozenset(user.groups.filter(name__in=ROLES).values_list("name", flat=True))
     return user._factcheck_roles
-
-
-def can_edit(user) -> bool:
-    return EDITOR in user_roles(user)
-
-
-def can_read_all(user) -> bool:
-    """Editors, journalists and auditors read everything; others only published claims."""
-    return bool(user_roles(user))
-
-
-def can_read_history(user) -> bool:
-    return AUDITOR in user_roles(user)

@@ -17,11 +17,14 @@ from django.db import models
 M = TypeVar("M", bound=models.Model)
 
 
-def lock(obj: M) -> M:
-    """The record as stored now, its row locked until the transaction ends."""
-    # FOR NO KEY UPDATE: it keeps writers out but lets foreign-key checks of other
-    # rows referring to this one through (FOR UPDATE would make them wait, and deadlock).
-    return type(obj)._default_manager.select_for_update(no_key=True).get(pk=obj.pk)
+def lock(obj: M, *, for_removal: bool = False) -> M:
+    """The record as stored now, its row locked until the transaction ends.
+
+    FOR NO KEY UPDATE by default: it keeps other writers out but lets rows that refer
+    to this one be written meanwhile (FOR UPDATE would make their foreign-key checks
+    wait, and two editors could deadlock). ``for_removal`` (a delete, a merge) takes
+    FOR UPDATE instead: nothing may come to refer to a row that is about to go."""
+    return type(obj)._default_manager.select_for_update(no_key=not for_removal).get(pk=obj.pk)
 
 
 def save_fields(current: M, fields: dict[str, Any], *, also: tuple[str, ...] = ()) -> M:

@@ -89,10 +89,6 @@ class SourceAdmin(HistoryAdmin, ServiceAdmin):
             context["dependents_admin_url"] = reverse("admin:claims_claim_changelist") + f"?source={obj.pk}"
         return super().render_change_form(request, context, add, change, form_url, obj)
 
-    def delete_queryset(self, request, queryset):
-        for source in queryset:
-            services.source_delete(source=source)
-
 
 @admin.register(Document)
 class DocumentAdmin(HistoryAdmin, ServiceAdmin):

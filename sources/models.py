@@ -29,6 +29,10 @@ class SourceKind(models.TextChoices):
     OTHER = "other", "Other"
 
 
+# Kinds of source that are people (a schema.org Person, a prov:Person), not organisations.
+PEOPLE = frozenset({SourceKind.PERSON, SourceKind.ANONYMOUS})
+
+
 class Reliability(models.TextChoices):
     """Source reliability on the Admiralty (NATO) scale."""
 

@@ -145,7 +145,9 @@ def source_find_or_create(
 
 @transaction.atomic
 def source_delete(*, source: Source) -> None:
-    """Only a source nothing refers to can go; the database protects the rest."""
+    """Only a source nothing refers to can go. Locked first, so that no chain, document
+    or member source can come to refer to it between this check and the delete."""
+    source = lock(source, for_removal=True)
     used = []
     if source.statements.exists():
         used.append("attribution chains")

@@ -264,3 +264,47 @@ def test_time_travel_shows_the_claim_as_it_stood_not_as_it_is(committed_db):
     assert old.json()["claim"]["text"] == "The published wording."
     assert SECRETS["draft text"] not in old.content.decode()
     assert now.status_code == 404
+
+
+def test_words_from_a_confidential_sources_own_document_are_withheld_and_not_searchable(world):
+    from claims.services import appearance_record
+
+    appearance_record(claim=world["published"], document=world["notes"], quote="Secretov told us the convoy crossed Qazax")
+    journalist, editor, anonymous = client_for("journalist"), client_for("editor"), client_for("anonymous")
+    url = f"/api/v1/claims/{world['published'].pk}/"
+
+    for client in (journalist, anonymous):
+        body = client.get(url).content.decode()
+        assert "Secretov" not in body and "convoy" not in body
+        assert client.get("/api/v1/claims/", {"search": "convoy Qazax"}).json()["results"] == []
+    assert "Secretov told us the convoy crossed Qazax" in editor.get(url).content.decode()
+    assert [c["id"] for c in editor.get("/api/v1/claims/", {"search": "convoy Qazax"}).json()["results"]] == [
+        world["published"].pk
+    ]
+
+
+def test_merging_a_confidential_source_into_a_public_one_keeps_it_confidential(world):
+    from claims.services import source_merge
+
+    public = SourceFactory(name="A ministry official", kind="person")
+    report = source_merge(keep=public, merge=world["secret"])
+
+    assert report.made_confidential
+    for role in ("journalist", "anonymous"):
+        seen = client_for(role).get(f"/api/v1/claims/{world['published'].pk}/trace/").content.decode()
+        seen += client_for(role).get("/api/v1/sources/").content.decode()
+        assert not leaked(role, seen), leaked(role, seen)
+
+
+def test_time_travel_shows_no_review_recorded_after_that_moment(committed_db):
+    from claims.models import ForeignReview
+
+    claim = ClaimFactory(text="Published then.", status=ClaimStatus.PUBLISHED)
+    then = db_now()
+    claim_update(claim=claim, status=ClaimStatus.IN_REVIEW)
+    ForeignReview.objects.create(claim=claim, author="Someone", claim_reviewed="Published then.")
+
+    old = APIClient().get(f"/api/v1/claims/{claim.pk}/trace/", {"as_of": then.isoformat()})
+
+    assert old.status_code == 200
+    assert old.json()["claim"]["reviews_elsewhere"] == []

@@ -666,3 +666,59 @@ def test_the_same_field_changed_twice_is_shown_side_by_side_and_nothing_is_rever
     assert saved.status_code == 302
     claim.refresh_from_db()
     assert (claim.text, claim.rating, claim.language) == ("Alice's wording.", "false", "az")
+
+
+def test_a_long_document_travels_once_and_another_editors_new_body_is_kept(editor):
+    other = UserFactory(username="erin", roles=["editor"], is_staff=True)
+    body = "Войска прибыли в Гянджу. " * 12_000  # 300,000 characters, 550 kB of UTF-8
+    document = DocumentFactory(title="Long report", body=body)
+    alice, erin = client_as(editor), client_as(other)
+    alice_page = alice.get(change_url(document)).content.decode()
+    erin_page = erin.get(change_url(document)).content.decode()
+    form = filled(alice_page, "document_form", title="Long report, retitled")
+    # The body is in the form once, with a digest of it beside: not twice.
+    assert sum(
+        len(v) for values in form.values() for v in (values if isinstance(values, list) else [values])
+    ) < 2 * len(body)
+
+    new_body = body + "Дополнение."
+    assert erin.post(change_url(document), filled(erin_page, "document_form", body=new_body)).status_code == 302
+    assert alice.post(change_url(document), form).status_code == 302
+
+    document.refresh_from_db()
+    assert (document.title, document.body) == ("Long report, retitled", new_body)
+
+
+def test_correcting_a_hop_in_the_admin_keeps_what_a_chain_recorded_meanwhile(editor):
+    claim = ClaimFactory()
+    reuters, ria = SourceFactory(name="Reuters"), SourceFactory(name="RIA Novosti")
+    chain_record(claim=claim, hops=[HopInput(source=reuters, relation="citing"), HopInput(source=ria)])
+    edge = Attribution.objects.get(claim=claim)
+    client = client_as(editor)
+    page = client.get(change_url(edge)).content.decode()
+    # Meanwhile the same hop is recorded again, with a quote and checked.
+    chain_record(
+        claim=claim,
+        hops=[HopInput(source=reuters, relation="citing", quote="Reuters said", verified=True), HopInput(source=ria)],
+    )
+
+    response = client.post(change_url(edge), filled(page, "attribution_form", relation="quoting"))
+
+    assert response.status_code == 302
+    edge.refresh_from_db()
+    assert (edge.relation, edge.quote, edge.verified) == ("quoting", "Reuters said", True)
+
+
+def test_the_claim_pages_appearances_are_read_there_and_corrected_on_their_own_page(editor):
+    claim = ClaimFactory()
+    appearance = Appearance.objects.create(claim=claim, document=DocumentFactory(), quote="As first typed.")
+    client = client_as(editor)
+    claim_page = client.get(change_url(claim)).content.decode()
+    assert "As first typed." in claim_page
+    assert 'name="appearances-0-quote"' not in claim_page  # nothing to edit there
+    page = client.get(change_url(appearance)).content.decode()
+    Appearance.objects.filter(pk=appearance.pk).update(quote="Corrected by someone else.")
+    response = client.post(change_url(appearance), filled(page, "appearance_form"))
+    assert response.status_code == 302
+    appearance.refresh_from_db()
+    assert appearance.quote == "Corrected by someone else."

@@ -268,7 +268,7 @@ def test_a_malformed_as_of_is_a_400_naming_it(as_of, editor_client, w):
     [
         ("{bad", 400),
         ("[" * 100_000, 400),  # deeper than Python recurses
-        (json.dumps({"text": "x" * 3_000_000}), 413),  # past DATA_UPLOAD_MAX_MEMORY_SIZE
+        (json.dumps({"text": "x" * 9_000_000}), 413),  # past DATA_UPLOAD_MAX_MEMORY_SIZE (8 MiB)
         (b'{"text": "\xff"}', 400),  # not UTF-8
     ],
     ids=["not JSON", "nested too deeply", "too large", "not UTF-8"],

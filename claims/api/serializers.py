@@ -58,6 +58,12 @@ class AppearanceSerializer(serializers.ModelSerializer):
         model = Appearance
         fields = ["document", "quote"]
 
+    def to_representation(self, appearance: Appearance) -> dict[str, Any]:
+        data = super().to_representation(appearance)
+        if appearance.document.hidden_from(viewer_for(getattr(self.context.get("request"), "user", None))):
+            data["quote"] = ""  # words from a confidential source's own document would name it
+        return data
+
 
 class ClaimSerializer(serializers.ModelSerializer):
     """A claim as lists show it; the detail adds where it appears."""
@@ -236,6 +242,11 @@ class ClaimAsOfSerializer(ClaimDetailSerializer):
         claim.appearance_list = [
             Appearance(document=documents[doc], quote=quote) for doc, quote in state.appearances if doc in documents
         ]
+        # Other organisations' reviews are their records, not the claim's history: those
+        # recorded by then, as they are now.
+        claim._prefetched_objects_cache = {
+            "foreign_reviews": ForeignReview.objects.filter(claim_id=claim.pk, created_at__lte=state.as_of)
+        }
         return super().to_representation(claim)
 
 

@@ -26,11 +26,10 @@ from django.db.models import Prefetch
 from claims.models import BEST_RATING, RATING_VALUES, WORST_RATING, Appearance, Claim, Rating
 from claims.provenance import SourceRef, Trace
 from core.access import Viewer
-from sources.models import Document, Source, SourceKind
+from sources.models import PEOPLE, Document, Source
 
 SCHEMA_CONTEXT = "https://schema.org"
 NOT_RATED = "Not rated"
-_PEOPLE = {SourceKind.PERSON, SourceKind.ANONYMOUS}
 
 
 def claim_url(claim_id: int) -> str:
@@ -115,7 +114,7 @@ def _person_or_organization(source: Source) -> dict[str, Any]:
 
 
 def _party_type(kind: str) -> str:
-    return "Person" if kind in _PEOPLE else "Organization"
+    return "Person" if kind in PEOPLE else "Organization"
 
 
 def _origin_author(origin: SourceRef, source: Source | None) -> dict[str, Any]:

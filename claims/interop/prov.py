@@ -24,10 +24,9 @@ from prov.model import Namespace, ProvDocument
 
 from claims.models import Claim, Relation
 from claims.provenance import SourceRef, Trace
-from sources.models import SourceKind
+from sources.models import PEOPLE
 
 PREFIX = "fc"
-_PEOPLE = {SourceKind.PERSON, SourceKind.ANONYMOUS}
 
 
 def namespace() -> Namespace:
@@ -53,7 +52,7 @@ def claim_prov(claim: Claim, graph: Trace) -> ProvDocument:
         if ref.id not in agents:
             attributes = {PROV["label"]: ref.name}
             if typed:
-                attributes[PROV["type"]] = PROV["Person"] if ref.kind in _PEOPLE else PROV["Organization"]
+                attributes[PROV["type"]] = PROV["Person"] if ref.kind in PEOPLE else PROV["Organization"]
                 attributes[fc["kind"]] = ref.kind
             if ref.confidential:
                 attributes[fc["confidential"]] = True

@@ -7,10 +7,11 @@ in the size of the graphs; the judging is done by ``graph.build``.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
 from django.db import connection
+
+from core.history import from_json
 
 from .graph import CHAIN_LIMIT, DocumentRef, Edge, SourceRef, Trace, build
 
@@ -104,7 +105,7 @@ def traces(claim_ids: list[int], *, as_of: datetime | None = None, chain_limit: 
     graph = _HISTORIC_GRAPH if as_of is not None else _LIVE_GRAPH
     with connection.cursor() as cursor:
         cursor.execute(_TRACE_SQL.format(graph=graph), {"claims": list(claim_ids), "as_of": as_of})
-        raw_statements, raw_edges, raw_sources = (_json(v) for v in cursor.fetchone())
+        raw_statements, raw_edges, raw_sources = (from_json(v) for v in cursor.fetchone())
 
     sources = {
         source_id: SourceRef(
@@ -164,7 +165,3 @@ def trace(claim, *, as_of: datetime | None = None, chain_limit: int = CHAIN_LIMI
     """The trace of one claim (a Claim or its id), not redacted."""
     claim_id = getattr(claim, "pk", claim)
     return traces([claim_id], as_of=as_of, chain_limit=chain_limit)[claim_id]
-
-
-def _json(value):
-    return json.loads(value) if isinstance(value, str) else value

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from core.access import Viewer, confidential_document_title, confidential_placeholder
+from core.access import Viewer, confidential_placeholder
 
 from .graph import Edge, SourceRef, Trace, relabel
 
@@ -28,19 +28,14 @@ def redact(trace: Trace, viewer: Viewer) -> Trace:
         return trace
     sources = {source_id: redact_source(ref, viewer) for source_id, ref in trace.sources.items()}
     hidden = {statement_id for statement_id, source_id in trace.statements.items() if sources[source_id].redacted}
-    edges = [_withhold(e) if {e.statement_id, e.upstream_id} & hidden else _document_hidden(e) for e in trace.edges]
+    # A hop that touches a confidential source, or is evidenced by such a source's own
+    # document, keeps its evidence (quote and document) from this viewer.
+    edges = [
+        _withhold(e) if {e.statement_id, e.upstream_id} & hidden or (e.document and e.document.confidential) else e
+        for e in trace.edges
+    ]
     return relabel(trace, sources, edges)
 
 
 def _withhold(edge: Edge) -> Edge:
     return replace(edge, document=None, quote="", withheld=True)
-
-
-def _document_hidden(edge: Edge) -> Edge:
-    """A hop evidenced by a confidential source's own document: the document is named
-    by placeholder (its title and address would name the source)."""
-    document = edge.document
-    if document is None or not document.confidential:
-        return edge
-    publisher = confidential_placeholder(document.publisher_id, document.publisher_description)
-    return replace(edge, document=replace(document, title=confidential_document_title(publisher), url=""))
