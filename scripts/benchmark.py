@@ -46,6 +46,11 @@ LATTICES = [  # (label, layers, width, with a loop)
     ("lattice 100 x 2", 100, 2, False),
     ("lattice 40 x 2, looped", 40, 2, True),
 ]
+# Long shapes (statements in a row, then origins fanning out), to show the cost stays linear.
+COMBS = [  # (label, statements in a row, origins at the end, with a loop)
+    ("path of 2,000, looped", 2000, 1, True),
+    ("comb 400 + 200 origins", 400, 200, False),
+]
 
 
 def bench_database_url(name: str) -> str:
@@ -289,6 +294,24 @@ def build_lattices() -> list[tuple[str, int]]:
                 chain_record(
                     claim=claim, hops=[HopInput(source=nodes[-1][0], relation="citing"), HopInput(source=nodes[0][1])]
                 )
+        result.append((label, claim.pk))
+    for label, length, fan, looped in COMBS:
+        claim = Claim.objects.filter(text=f"Benchmark {label}.").first()
+        if claim is None:
+            claim = Claim.objects.create(text=f"Benchmark {label}.", status="published")
+            row = [source_create(name=f"{label} node {i}", confirm_distinct=True) for i in range(length)]
+            ends = [source_create(name=f"{label} origin {i}", confirm_distinct=True) for i in range(fan)]
+            # Recorded as long chains, 20 hops at a time (the most one chain may have).
+            for i in range(0, length - 1, 19):
+                part = row[i : i + 20]
+                chain_record(
+                    claim=claim,
+                    hops=[*(HopInput(source=s, relation="citing") for s in part[:-1]), HopInput(source=part[-1])],
+                )
+            for end in ends:
+                chain_record(claim=claim, hops=[HopInput(source=row[-1], relation="citing"), HopInput(source=end)])
+            if looped:
+                chain_record(claim=claim, hops=[HopInput(source=row[-1], relation="citing"), HopInput(source=row[-2])])
         result.append((label, claim.pk))
     return result
 
