@@ -31,7 +31,7 @@ from sources.models import Source, SourceKind
 
 from . import provenance, services
 from .forms import ClaimAdminForm
-from .history import history_for
+from .history import claim_history
 from .models import (
     SEARCH_CONFIG,
     Appearance,
@@ -424,8 +424,8 @@ class ClaimAdmin(HistoryAdmin, ServiceAdmin):
 
     # --- saving through the services
 
-    def history_entries(self, obj: Claim) -> list:
-        return history_for(obj)
+    def history_entries(self, obj: Claim):
+        return claim_history(obj.pk)
 
     def create_with(self, request, form, values):
         topics = form.cleaned_data.get("topic_list") or ()

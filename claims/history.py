@@ -12,21 +12,28 @@ from typing import Any
 
 from django.db import connection, models
 
-from core.history import ChangeEntry, describe_row, from_json, read_history
+from core.history import ChangeEntry, History, describe_row, from_json, read_history
 
 from .models import Appearance, Attribution, Claim, ClaimTopic, Statement
 
+# A claim's history: its own events, then those of what hangs off it.
+CLAIM_PARTS = [
+    (Claim, "own"),
+    (ClaimTopic, "claim_id"),
+    (Appearance, "claim_id"),
+    (Statement, "claim_id"),
+    (Attribution, "claim_id"),
+]
+
 
 def history_for(claim: Claim) -> list[ChangeEntry]:
-    """The claim's changes, oldest first; only its primary key is used."""
-    parts = [
-        (Claim, "own"),
-        (ClaimTopic, "claim_id"),
-        (Appearance, "claim_id"),
-        (Statement, "claim_id"),
-        (Attribution, "claim_id"),
-    ]
-    return read_history(parts, claim.pk, describe=_describe)
+    """The claim's changes, oldest first, all of them; only its primary key is used."""
+    return read_history(CLAIM_PARTS, claim.pk, describe=_describe)
+
+
+def claim_history(claim_id: int) -> History:
+    """The same, to be paged: each page is read on its own."""
+    return History(CLAIM_PARTS, claim_id, describe=_describe)
 
 
 def _describe(model: type[models.Model], row: dict[str, Any]) -> str:

@@ -375,8 +375,8 @@ class HistoryAdmin(admin.ModelAdmin):
     change_form_template = "admin/factcheck/change_form.html"
     history_per_page = 100
 
-    def history_entries(self, obj) -> list:
-        """The object's change entries (``claims.history.ChangeEntry``), oldest first."""
+    def history_entries(self, obj):
+        """The object's changes, oldest first (a ``core.history.History``, paged in the database)."""
         raise NotImplementedError
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
@@ -389,7 +389,9 @@ class HistoryAdmin(admin.ModelAdmin):
         obj = self.get_object(request, unquote(object_id))
         if obj is None:
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
-        entries = [
+        # Paged in the database: a page costs what it shows, however long the history.
+        page = Paginator(self.history_entries(obj), self.history_per_page).get_page(request.GET.get("p", 1))
+        page.object_list = [
             {
                 "at": entry.at,
                 "actor": entry.actor,
@@ -397,12 +399,11 @@ class HistoryAdmin(admin.ModelAdmin):
                 "model": entry.model,
                 "object_id": entry.object_id,
                 "action": entry.action,
-                "summary": getattr(entry, "summary", ""),
+                "summary": entry.summary,
                 "diff": [(field, change[0], change[1]) for field, change in (entry.diff or {}).items()],
             }
-            for entry in self.history_entries(obj)
+            for entry in page.object_list
         ]
-        page = Paginator(entries, self.history_per_page).get_page(request.GET.get("p", 1))
         context = {
             **self.admin_site.each_context(request),
             "title": f"Change history: {obj}",

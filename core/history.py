@@ -11,7 +11,7 @@ row, in one query however many events there are.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,6 +20,7 @@ import pghistory
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.db import connection, models
+from django.utils.functional import cached_property
 
 
 def track_history(model: type[models.Model] | None = None, *, derived: tuple[str, ...] = ()):
@@ -76,10 +77,7 @@ def _select(rank: int, model: type[models.Model], link: str) -> str:
     table = _event_model(model)._meta.db_table
     # A row's whole history is read, not only the events that name this claim,
     # so a row moved from one claim to another diffs against its real past.
-    if link == "own":
-        where = "pgh_obj_id = %(id)s"
-    else:
-        where = f'pgh_obj_id IN (SELECT pgh_obj_id FROM "{table}" WHERE "{link}" = %(id)s)'
+    where = _rows_of(model, link)
     return f"""
         SELECT {rank} AS part, pgh_id, pgh_created_at, pgh_label, pgh_obj_id, pgh_context_id,
                to_jsonb(e) AS data,
@@ -88,11 +86,17 @@ def _select(rank: int, model: type[models.Model], link: str) -> str:
 
 
 def read_history(
-    parts: list[tuple[type[models.Model], str]], pk: int, *, describe: Describe | None = None
+    parts: list[tuple[type[models.Model], str]],
+    pk: int,
+    *,
+    describe: Describe | None = None,
+    offset: int = 0,
+    limit: int | None = None,
 ) -> list[ChangeEntry]:
-    """The changes of the object ``pk``, oldest first. ``parts`` lists the tracked
-    models to read, each with ``"own"`` (the object's own rows) or the column that
-    links a row to the object (``"claim_id"``). ``describe`` names a row in summaries."""
+    """The changes of the object ``pk``, oldest first (from ``offset``, at most ``limit``).
+    ``parts`` lists the tracked models to read, each with ``"own"`` (the object's own
+    rows) or the column that links a row to the object (``"claim_id"``). ``describe``
+    names a row in summaries."""
     describe = describe or describe_row
     user = get_user_model()
     user_table = user._meta.db_table
@@ -110,9 +114,10 @@ def read_history(
         LEFT JOIN "{context_table}" c ON c.id = ev.pgh_context_id
         LEFT JOIN "{user_table}" u ON u."{user_pk}" = CASE
             WHEN c.metadata->>'user' ~ '^[0-9]{{1,18}}$' THEN (c.metadata->>'user')::bigint END
-        ORDER BY ev.pgh_created_at, ev.part, ev.pgh_id"""
+        ORDER BY ev.pgh_created_at, ev.part, ev.pgh_id
+        LIMIT %(limit)s OFFSET %(offset)s"""
     with connection.cursor() as cursor:
-        cursor.execute(sql, {"id": pk})
+        cursor.execute(sql, {"id": pk, "limit": limit, "offset": offset})
         rows = cursor.fetchall()
 
     columns = [{f.column: f.name for f in model._meta.concrete_fields} for model, _ in parts]
@@ -161,6 +166,59 @@ def _diff(action: str, before: dict[str, Any] | None, after: dict[str, Any]) -> 
     if action == "insert" or before is None:
         return {k: [None, v] for k, v in after.items() if k not in _BOOKKEEPING}
     return {k: [before.get(k), v] for k, v in after.items() if k not in _BOOKKEEPING and before.get(k) != v}
+
+
+def _rows_of(model: type[models.Model], link: str) -> str:
+    """The WHERE that picks the object's events in one event table (see ``_select``)."""
+    table = _event_model(model)._meta.db_table
+    if link == "own":
+        return "pgh_obj_id = %(id)s"
+    return f'pgh_obj_id IN (SELECT pgh_obj_id FROM "{table}" WHERE "{link}" = %(id)s)'
+
+
+def count_history(parts: list[tuple[type[models.Model], str]], pk: int) -> int:
+    """How many changes ``read_history`` would list, counted in the database."""
+    counts = " UNION ALL ".join(
+        f'SELECT count(*) AS n FROM "{_event_model(model)._meta.db_table}" WHERE {_rows_of(model, link)}'
+        for model, link in parts
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT sum(n) FROM ({counts}) AS parts", {"id": pk})
+        return int(cursor.fetchone()[0] or 0)
+
+
+class History(Sequence):
+    """An object's changes as a sequence that pages are cut from in the database: a page
+    costs what it shows, not the whole history (Django's and DRF's paginators slice it)."""
+
+    def __init__(
+        self, parts: list[tuple[type[models.Model], str]], pk: int, *, describe: Describe | None = None
+    ) -> None:
+        self.parts, self.pk, self.describe = parts, pk, describe
+
+    @cached_property
+    def _count(self) -> int:
+        return count_history(self.parts, self.pk)
+
+    def __len__(self) -> int:
+        return self._count
+
+    def count(self, value: object = None) -> int:  # the paginators ask for count()
+        return self._count
+
+    def __iter__(self):
+        return iter(read_history(self.parts, self.pk, describe=self.describe))
+
+    def __getitem__(self, index):
+        if isinstance(index, int) and index < 0:
+            index += len(self)
+        if isinstance(index, slice):
+            start, stop, _ = index.indices(len(self))
+            return read_history(self.parts, self.pk, describe=self.describe, offset=start, limit=max(0, stop - start))
+        page = read_history(self.parts, self.pk, describe=self.describe, offset=index, limit=1)
+        if not page:
+            raise IndexError(index)
+        return page[0]
 
 
 def short(value: Any, limit: int = 60) -> str:

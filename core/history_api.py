@@ -10,7 +10,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from core.history import ACTIONS, ChangeEntry
+from core.history import ACTIONS, History
 from core.pagination import DefaultPagination
 from core.permissions import HistoryPermission
 
@@ -60,7 +60,7 @@ class HistoryView(GenericAPIView):
         page = self.paginate_queryset(entries)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
-    def history_entries(self, pk: int) -> list[ChangeEntry]:
+    def history_entries(self, pk: int) -> History:
         raise NotImplementedError
 
 

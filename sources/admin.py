@@ -8,7 +8,7 @@ from django.db import models
 from django.urls import reverse
 
 from core.admin import HistoryAdmin, ServiceAdmin
-from core.history import ChangeEntry, read_history
+from core.history import History
 from core.paginators import EstimatedCountPaginator
 
 from . import services
@@ -70,8 +70,8 @@ class SourceAdmin(HistoryAdmin, ServiceAdmin):
         # The model's own search, so aliases match here as they do in the API.
         return queryset & Source.objects.search(search_term), False
 
-    def history_entries(self, obj: Source) -> list[ChangeEntry]:
-        return read_history([(Source, "own")], obj.pk)
+    def history_entries(self, obj: Source) -> History:
+        return History([(Source, "own")], obj.pk)
 
     def create_with(self, request, form, values):
         return services.source_create(confirm_distinct=form.cleaned_data.get("confirm_distinct", False), **values)
@@ -106,8 +106,8 @@ class DocumentAdmin(HistoryAdmin, ServiceAdmin):
         ("Text", {"fields": ["body", "content_hash"]}),
     ]
 
-    def history_entries(self, obj: Document) -> list[ChangeEntry]:
-        return read_history([(Document, "own")], obj.pk)
+    def history_entries(self, obj: Document) -> History:
+        return History([(Document, "own")], obj.pk)
 
     def create_with(self, request, form, values):
         return services.document_create(**values)

@@ -269,7 +269,9 @@ def test_time_travel_shows_the_claim_as_it_stood_not_as_it_is(committed_db):
 def test_words_from_a_confidential_sources_own_document_are_withheld_and_not_searchable(world):
     from claims.services import appearance_record
 
-    appearance_record(claim=world["published"], document=world["notes"], quote="Secretov told us the convoy crossed Qazax")
+    appearance_record(
+        claim=world["published"], document=world["notes"], quote="Secretov told us the convoy crossed Qazax"
+    )
     journalist, editor, anonymous = client_for("journalist"), client_for("editor"), client_for("anonymous")
     url = f"/api/v1/claims/{world['published'].pk}/"
 

@@ -174,11 +174,24 @@ def test_claim_history_query_count_does_not_grow_with_events(
         Claim.objects.filter(pk=claim.pk).update(text=f"Edit {i}")
     client = client_for(auditor)
 
-    # One for the auditor's roles, one for the whole history.
-    with django_assert_num_queries(2):
+    # The auditor's roles, the count, and the page (read in the database, not all of it).
+    with django_assert_num_queries(3):
         response = client.get(f"/api/v1/claims/{claim.pk}/history/?page_size=200")
 
     assert response.json()["count"] == 9 + edits
+
+
+def test_a_page_of_history_is_read_alone_and_pages_meet_without_gaps(client_for, auditor, seed_like_chain):
+    claim = seed_like_chain["claim"]
+    for i in range(25):
+        Claim.objects.filter(pk=claim.pk).update(text=f"Edit {i}")
+    client = client_for(auditor)
+    pages = [
+        client.get(f"/api/v1/claims/{claim.pk}/history/", {"page_size": 10, "page": n}).json() for n in (1, 2, 3, 4)
+    ]
+    whole = client.get(f"/api/v1/claims/{claim.pk}/history/", {"page_size": 200}).json()["results"]
+    assert [len(p["results"]) for p in pages] == [10, 10, 10, 4]
+    assert [e for p in pages for e in p["results"]] == whole
 
 
 def test_source_history_query_count(client_for, auditor, django_assert_num_queries):
@@ -188,7 +201,7 @@ def test_source_history_query_count(client_for, auditor, django_assert_num_queri
         source.save()
     client = client_for(auditor)
 
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):
         response = client.get(f"/api/v1/sources/{source.pk}/history/")
 
     assert response.json()["count"] == 11

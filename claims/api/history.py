@@ -5,9 +5,9 @@ from __future__ import annotations
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from claims.history import history_for
+from claims.history import claim_history
 from claims.models import Claim
-from core.history import ChangeEntry
+from core.history import History
 from core.history_api import HistoryView, history_schema
 
 
@@ -21,5 +21,5 @@ class ClaimHistoryView(HistoryView):
     def get(self, request: Request, pk: int) -> Response:
         return super().get(request, pk)
 
-    def history_entries(self, pk: int) -> list[ChangeEntry]:
-        return history_for(Claim(pk=pk))
+    def history_entries(self, pk: int) -> History:
+        return claim_history(pk)

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 
 from core.access import viewer_for
 from core.concurrency import VersionedViewSetMixin
-from core.history import ChangeEntry, read_history
+from core.history import History
 from core.history_api import HistoryView, history_schema
 from sources import services
 from sources.filters import DocumentFilter, SourceFilter
@@ -71,8 +71,8 @@ class SourceHistoryView(HistoryView):
     def get(self, request: Request, pk: int) -> Response:
         return super().get(request, pk)
 
-    def history_entries(self, pk: int) -> list[ChangeEntry]:
-        return read_history([(Source, "own")], pk)
+    def history_entries(self, pk: int) -> History:
+        return History([(Source, "own")], pk)
 
 
 class DocumentHistoryView(HistoryView):
@@ -82,5 +82,5 @@ class DocumentHistoryView(HistoryView):
     def get(self, request: Request, pk: int) -> Response:
         return super().get(request, pk)
 
-    def history_entries(self, pk: int) -> list[ChangeEntry]:
-        return read_history([(Document, "own")], pk)
+    def history_entries(self, pk: int) -> History:
+        return History([(Document, "own")], pk)
