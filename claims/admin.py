@@ -268,14 +268,16 @@ def trace_graph(trace: provenance.Trace) -> dict:
 def trace_tree(trace: provenance.Trace) -> list[dict]:
     """The listed chains as one tree: each reporting end, then what it relies on,
     indented. Chains that share their first hops share those rows."""
-    rows, seen = [], set()
+    rows: list[dict] = []
+    tree: dict = {}  # a trie of the chains' hops: each shared beginning is one row
     for chain in trace.chains:
-        prefix: tuple = ()
+        branch = tree
         for i, hop in enumerate(chain):
-            prefix += ((hop.statement_id, hop.closes_loop),)
-            if prefix in seen:
+            key = (hop.statement_id, hop.closes_loop)
+            if key in branch:
+                branch = branch[key]
                 continue
-            seen.add(prefix)
+            branch[key] = branch = {}
             incoming = chain[i - 1].edge if i else None
             rows.append(
                 {
