@@ -140,3 +140,80 @@ def test_the_admin_merges_after_asking_which_source_to_keep(duplicates, editor):
     assert done.status_code == 200
     assert not Source.objects.filter(pk=d["ria"].pk).exists()
     assert "RIA Novosti" in Source.objects.get(pk=d["dup"].pk).aliases
+
+
+def test_merging_moves_and_joins_hops_on_both_sides_of_the_duplicate_and_keeps_the_kept_evidence():
+    keep, dup = SourceFactory(name="RIA Novosti"), SourceFactory(name="RIA")
+    x, y, z = SourceFactory(name="X"), SourceFactory(name="Y"), SourceFactory(name="Z")
+    first, second = DocumentFactory(title="First"), DocumentFactory(title="Second")
+    claim = ClaimFactory()
+    chain_record(
+        claim=claim,
+        hops=[
+            HopInput(source=keep, relation="citing", quote="kept words", document=first, verified=True),
+            HopInput(source=y),
+        ],
+    )
+    chain_record(
+        claim=claim,
+        hops=[
+            HopInput(source=x, relation="citing"),
+            HopInput(source=dup, relation="citing", quote="other words", document=second),
+            HopInput(source=y),
+        ],
+    )
+    chain_record(claim=claim, hops=[HopInput(source=dup, relation="citing"), HopInput(source=z)])
+
+    report = source_merge(keep=keep, merge=dup)
+
+    edges = {
+        (e.statement.source.name, e.upstream.source.name): e
+        for e in Attribution.objects.filter(claim=claim).select_related("statement__source", "upstream__source")
+    }
+    assert set(edges) == {("X", "RIA Novosti"), ("RIA Novosti", "Y"), ("RIA Novosti", "Z")}
+    joined = edges[("RIA Novosti", "Y")]
+    # The hop recorded through both keeps what the kept one had.
+    assert (joined.quote, joined.document, joined.verified) == ("kept words", first, True)
+    assert (report.edges_moved, report.edges_joined, report.statements_joined) == (2, 1, 1)
+
+
+def test_a_joined_hop_takes_only_what_it_lacked_from_the_other():
+    keep, dup, y = SourceFactory(name="Keep"), SourceFactory(name="Dup"), SourceFactory(name="Y")
+    document = DocumentFactory()
+    claim = ClaimFactory()
+    chain_record(claim=claim, hops=[HopInput(source=keep, relation="citing"), HopInput(source=y)])
+    chain_record(
+        claim=claim,
+        hops=[
+            HopInput(source=dup, relation="citing", quote="their words", document=document, verified=True),
+            HopInput(source=y),
+        ],
+    )
+
+    source_merge(keep=keep, merge=dup)
+
+    edge = Attribution.objects.get(claim=claim)
+    assert (edge.quote, edge.document, edge.verified) == ("their words", document, True)
+
+
+def test_the_report_says_when_the_kept_source_became_confidential():
+    keep = SourceFactory(name="An official")
+    secret = SourceFactory(name="Colonel X", confidential=True, public_description="an official of the ministry")
+    report = source_merge(keep=keep, merge=secret)
+    assert report.lines()[-1] == "An official is now confidential: the duplicate was, and its names are now aliases."
+    keep.refresh_from_db()
+    assert (keep.confidential, keep.public_description) == (True, "an official of the ministry")
+
+
+def test_a_taken_document_address_names_the_document_that_has_it(editor_client):
+    taken = DocumentFactory(title="The first report", url="https://news.example.org/report")
+    other = DocumentFactory(title="Another", url="https://news.example.org/another")
+
+    created = editor_client.post("/api/v1/documents/", {"title": "Copy", "url": taken.url}, format="json")
+    moved = editor_client.patch(f"/api/v1/documents/{other.pk}/", {"url": taken.url}, format="json")
+    kept = editor_client.patch(f"/api/v1/documents/{taken.pk}/", {"url": taken.url, "title": "Renamed"}, format="json")
+
+    message = f"Document {taken.pk} (“The first report”) already has this address; use that one."
+    assert (created.status_code, created.json()) == (400, {"url": [message]})
+    assert (moved.status_code, moved.json()) == (400, {"url": [message]})
+    assert kept.status_code == 200  # its own address is not a clash

@@ -110,6 +110,8 @@ class DocumentSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["id", "content_hash", "created_at", "updated_at"]
         validators = []
+        # The service says which document has the address, and checks it under a lock.
+        extra_kwargs = {"url": {"validators": []}}
 
     def to_representation(self, document: Document) -> dict:
         data = super().to_representation(document)
