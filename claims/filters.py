@@ -6,8 +6,8 @@ import django_filters as filters
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from core.access import viewer_for
+from core.filters import IdFilter
 from core.validators import MAX_ID
-from sources.filters import IdFilter
 
 from .models import Appearance, Claim, ClaimStatus, Rating
 

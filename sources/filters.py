@@ -3,24 +3,12 @@
 from __future__ import annotations
 
 import django_filters as filters
-from django import forms
 from django.db.models import QuerySet
 
 from core.access import Viewer, viewer_for
-from core.validators import MAX_ID
+from core.filters import IdFilter
 
 from .models import Document, Reliability, Source, SourceKind
-
-
-class IdFilter(filters.NumberFilter):
-    """A whole, positive database id (NumberFilter alone would take 1.5 or 1e400)."""
-
-    field_class = forms.IntegerField
-
-    def __init__(self, *args, **kwargs) -> None:
-        kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", MAX_ID)
-        super().__init__(*args, **kwargs)
 
 
 class SourceFilter(filters.FilterSet):
