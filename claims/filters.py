@@ -6,7 +6,7 @@ import django_filters as filters
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from core.access import viewer_for
-from core.filters import IdFilter
+from core.filters import IdFilter, MomentFilter
 from core.validators import MAX_ID
 
 from .models import Appearance, Claim, ClaimStatus, Rating
@@ -31,10 +31,10 @@ class ClaimFilter(filters.FilterSet):
     event_before = filters.DateFilter(
         field_name="event_start", lookup_expr="lte", help_text="Claimed event starts on or before this day."
     )
-    created_after = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lte")
-    published_after = filters.IsoDateTimeFilter(field_name="published_at", lookup_expr="gte")
-    published_before = filters.IsoDateTimeFilter(field_name="published_at", lookup_expr="lte")
+    created_after = MomentFilter(field_name="created_at", lookup_expr="gte")
+    created_before = MomentFilter(field_name="created_at", lookup_expr="lte")
+    published_after = MomentFilter(field_name="published_at", lookup_expr="gte")
+    published_before = MomentFilter(field_name="published_at", lookup_expr="lte")
 
     class Meta:
         model = Claim

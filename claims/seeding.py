@@ -36,6 +36,7 @@ from rest_framework.authtoken.models import Token
 
 from core.locks import lock_keys
 from core.roles import AUDITOR, EDITOR, JOURNALIST
+from core.validators import in_utc
 from sources.models import Document, DocumentKind, Reliability, Source, SourceKind
 from sources.services import document_create, document_update, source_create, source_update
 
@@ -208,8 +209,11 @@ class _Fields:
             if parsed is None:
                 self.error(key, f"must be a date and time like 2021-06-21T10:00:00Z, got {value!r}")
                 return None
-        # A moment without a zone is read as UTC rather than guessed.
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+        try:
+            return in_utc(parsed)
+        except ValidationError as error:
+            self.error(key, error.messages[0])
+            return None
 
 
 def _list(data: Any, key: str, errors: _Errors) -> list:

@@ -6,6 +6,11 @@ class CoreConfig(AppConfig):
     name = "core"
     verbose_name = "Shared plumbing"
 
+    def ready(self) -> None:
+        from core import moments
+
+        moments.register()
+
 
 class FactcheckAdminConfig(admin_apps.AdminConfig):
     """django.contrib.admin with our admin site (see core.admin.FactcheckAdminSite)."""

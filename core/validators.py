@@ -41,6 +41,20 @@ def validate_moment(value: datetime | None) -> None:
         raise ValidationError(f"{value.isoformat()} is not a plausible date: use a year from 1000 to 8999.")
 
 
+def in_utc(value: datetime) -> datetime:
+    """A moment from outside (a query, an import, a seed file) as the database can take it.
+
+    Python accepts offsets up to 24 hours and PostgreSQL only up to 15:59, so an offset is
+    resolved here, once; a moment without one is read as UTC rather than guessed.
+    """
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # year 1 east of UTC, or 9999 west of it
+        raise ValidationError(f"{value.isoformat()} is not a plausible date: use a year from 1000 to 8999.") from None
+
+
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 
 

@@ -6,7 +6,7 @@ import django_filters as filters
 from django.db.models import QuerySet
 
 from core.access import Viewer, viewer_for
-from core.filters import IdFilter
+from core.filters import IdFilter, MomentFilter
 
 from .models import Document, Reliability, Source, SourceKind
 
@@ -39,8 +39,8 @@ class DocumentFilter(filters.FilterSet):
     search = filters.CharFilter(method="filter_search", max_length=500, help_text="Part of the title.")
     publisher = IdFilter(field_name="publisher_id")
     language = filters.CharFilter(max_length=35, help_text="BCP-47 tag, e.g. en.")
-    published_after = filters.IsoDateTimeFilter(field_name="published_at", lookup_expr="gte")
-    published_before = filters.IsoDateTimeFilter(field_name="published_at", lookup_expr="lte")
+    published_after = MomentFilter(field_name="published_at", lookup_expr="gte")
+    published_before = MomentFilter(field_name="published_at", lookup_expr="lte")
 
     class Meta:
         model = Document

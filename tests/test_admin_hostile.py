@@ -32,7 +32,7 @@ VALUES = [
     "\ufffd",  # what an undecodable byte becomes
 ]
 # Every parameter of every changelist gets these; the search box gets them all.
-SHARP = ["²", "9" * 30, "2020-13-45"]
+SHARP = ["²", "9" * 30, "2020-13-45", "2020-01-01T00:00:00-21:03"]  # an offset PostgreSQL refuses
 
 
 def hostile_params(model_admin) -> list[str]:

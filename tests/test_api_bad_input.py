@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -261,6 +262,34 @@ def test_a_malformed_as_of_is_a_400_naming_it(as_of, editor_client, w):
 
     assert response.status_code == 400
     assert list(response.json()) == ["as_of"]
+
+
+def test_a_time_zone_offset_postgresql_cannot_read_is_resolved_before_the_query(editor_client, w):
+    """Python reads offsets up to 24 hours, PostgreSQL up to 15:59: the filter converts to UTC."""
+    w["doc"].published_at = dt.datetime(2024, 1, 2, 12, tzinfo=dt.UTC)
+    w["doc"].save()
+
+    # 2024-01-02T00:00-21:03 is 2024-01-02T21:03 UTC: after the document was published.
+    response = editor_client.get("/api/v1/documents/?published_before=2024-01-02T00:00:00-21:03")
+    claims = editor_client.get("/api/v1/claims/?created_before=2024-01-02T00:00:00-21:03")
+
+    assert response.status_code == 200
+    assert [d["id"] for d in response.json()["results"]] == [w["doc"].id]
+    assert claims.status_code == 200
+    assert claims.json()["results"] == []
+
+
+@pytest.mark.parametrize(
+    "moment", ["0001-01-01T00:00:00%2B14:00", "9999-12-31T23:00:00-14:00", "0500-01-01T00:00:00Z"], ids=str
+)
+@pytest.mark.parametrize("url", ["/api/v1/documents/?published_after=", "/api/v1/claims/?created_after="])
+def test_a_moment_outside_the_plausible_years_is_a_400_naming_the_filter(url, moment, editor_client, w):
+    response = editor_client.get(url + moment)
+
+    assert response.status_code == 400
+    (name,) = response.json()
+    assert name in url
+    assert "is not a plausible date: use a year from 1000 to 8999." in response.json()[name][0]
 
 
 @pytest.mark.parametrize(

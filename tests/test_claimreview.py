@@ -630,6 +630,10 @@ def _minimal_review(**changes) -> dict:
             {"itemReviewed.appearance[0].datePublished": ["'last week' is not an ISO 8601 date or date-time."]},
         ),
         (
+            _minimal_review(datePublished="0001-01-01T00:00:00+14:00"),
+            {"datePublished": ["0001-01-01T00:00:00+14:00 is not a plausible date: use a year from 1000 to 8999."]},
+        ),
+        (
             _minimal_review(claimReviewed="x" * 2001),
             {"claimReviewed": ["Ensure this value has at most 2000 characters (it has 2001)."]},
         ),
@@ -643,6 +647,16 @@ def test_bad_review_is_refused_with_400_and_a_field_message(client_for, editor, 
     for key, messages in errors.items():
         assert data[key][0].startswith(messages[0])
     assert Claim.objects.count() == 0
+
+
+def test_a_date_with_an_offset_postgresql_cannot_read_is_stored_in_utc(client_for, editor):
+    body = _minimal_review(datePublished="2024-03-01T23:00:00-21:03")
+
+    response = client_for(editor).post("/api/v1/claimreview/import/", body, format="json")
+
+    assert response.status_code == 201
+    [review] = ForeignReview.objects.all()
+    assert review.date_published == datetime(2024, 3, 2, 20, 3, tzinfo=UTC)
 
 
 def test_malformed_json_is_refused_with_400(client_for, editor):

@@ -23,7 +23,8 @@ import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
+from psycopg.pq import TransactionStatus
 from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup, ServerError
@@ -93,7 +94,7 @@ def _summary(request):
         f"schemathesis: {len(operations)} operations x {len(identities)} identities, "
         f"{STATS['requests']} requests ({STATS['2xx']} 2xx, {STATS['4xx']} 4xx, {STATS['5xx']} 5xx), "
         f"{STATS['failed_requests']} failed ({STATS['server_errors']} server errors, "
-        f"{STATS['violations']} schema violations)"
+        f"{STATS['violations']} schema violations, {STATS['database_errors']} database errors)"
     )
     capture = request.config.pluginmanager.getplugin("capturemanager")
     with capture.global_and_fixture_disabled():
@@ -223,6 +224,12 @@ def test_the_api_answers_as_its_schema_says(case, identity, api_data):
         for failure in group.exceptions:
             STATS["server_errors" if isinstance(failure, ServerError) else "violations"] += 1
         raise
+    # Input must be refused before SQL: a statement the database rejected (answered 400 by
+    # the error handler) would fail a transaction the request runs in.
+    if connection.connection is not None and connection.connection.info.transaction_status == TransactionStatus.INERROR:
+        STATS["failed_requests"] += 1
+        STATS["database_errors"] += 1
+        pytest.fail(f"The database refused a statement for {case.as_curl_command(headers=headers)}")
 
 
 # Errors the generated requests rarely meet, asked for on purpose: (name, identity, method,

@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time
+from datetime import datetime, time
 from html.parser import HTMLParser
 from typing import Any
 
@@ -40,7 +40,7 @@ from claims.services import HopInput, appearance_record, chain_record, claim_cre
 from core.errors import as_validation_error
 from core.locks import lock_keys
 from core.text import check_storable
-from core.validators import validate_language_tag
+from core.validators import in_utc, validate_language_tag
 from sources.models import Document, DocumentKind, Source, SourceKind
 from sources.services import document_create, source_find_or_create
 
@@ -193,7 +193,10 @@ def _when(value: Any, where: str) -> datetime | None:
         moment = datetime.combine(day, time.min)
     if moment is None:
         raise ValidationError({where: [f"{text!r} is not an ISO 8601 date or date-time."]})
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    try:
+        return in_utc(moment)
+    except ValidationError as error:
+        raise ValidationError({where: error.messages}) from None
 
 
 # --- what a review says --------------------------------------------------------------------
