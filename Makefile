@@ -48,7 +48,7 @@ coverage: install browser
 # Mutation testing (mutmut) of the graph, the services, the access policy and search:
 # each mutant is run against the tests that cover it. Slow: run it by hand, not in CI.
 mutants: install
-	$(BIN)/mutmut run --max-children 2
+	TEST_DATABASE_SLOTS=2 $(BIN)/mutmut run --max-children 2
 	$(BIN)/mutmut results
 
 lint: install

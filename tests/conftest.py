@@ -1,10 +1,49 @@
 from __future__ import annotations
 
+import fcntl
+import os
+import tempfile
+import time
+from pathlib import Path
+
 import pytest
 from rest_framework.test import APIClient
 
 from claims.services import HopInput, chain_record
 from tests.factories import ClaimFactory, DocumentFactory, SourceFactory, UserFactory
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """With TEST_DATABASE_SLOTS=N (``make mutants``: several pytest runs at once, each in a
+    process of its own), each run takes a free slot and its own test database, kept
+    between runs with --reuse-db, instead of all of them creating one and colliding."""
+    slots = int(os.environ.get("TEST_DATABASE_SLOTS", "0"))
+    if not slots:
+        yield
+        return
+    from django.conf import settings
+
+    test = settings.DATABASES["default"].setdefault("TEST", {})
+    # Forked runs inherit the settings a previous run in the same process changed.
+    base = test.setdefault("SLOT_BASE", test.get("NAME") or f"test_{settings.DATABASES['default']['NAME']}")
+    handle = None
+    while handle is None:
+        for slot in range(slots):
+            handle = open(Path(tempfile.gettempdir()) / f"factcheck-{base}-slot{slot}.lock", "w")
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                handle.close()
+                handle = None
+                continue
+            test["NAME"] = f"{base}_slot{slot}"
+            break
+        else:
+            time.sleep(0.1)
+    yield
+    fcntl.flock(handle, fcntl.LOCK_UN)
+    handle.close()
 
 
 @pytest.fixture
