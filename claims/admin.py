@@ -7,13 +7,11 @@ whole chain of attribution without leaving the page. Writes go through
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.options import IncorrectLookupParameters
-from django.contrib.postgres.search import SearchQuery
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.db.models import Q, QuerySet
@@ -33,7 +31,6 @@ from . import provenance, services
 from .forms import ClaimAdminForm
 from .history import claim_history
 from .models import (
-    SEARCH_CONFIG,
     Appearance,
     Attribution,
     Claim,
@@ -43,6 +40,7 @@ from .models import (
     Statement,
     Topic,
 )
+from .search import prefix_match
 
 
 def relation_label(code: str | None) -> str:
@@ -395,13 +393,12 @@ class ClaimAdmin(HistoryAdmin, ServiceAdmin):
         return super().get_queryset(request).prefetch_related("topics")
 
     def get_search_results(self, request, queryset, search_term):
-        words = re.findall(r"\w+", search_term)
-        if not words:
+        words = prefix_match(search_term)
+        if words is None:
             return queryset, False
         # Prefix matching on the indexed tsvector, so "Turk troo" finds the claim
         # while an editor is still typing (autocomplete uses this too).
-        query = SearchQuery(" & ".join(f"{w}:*" for w in words), config=SEARCH_CONFIG, search_type="raw")
-        condition = Q(search_vector=query)
+        condition = Q(words)
         claim_id = parse_id(search_term.strip())
         if claim_id is not None:
             condition |= Q(pk=claim_id)

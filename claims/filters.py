@@ -3,21 +3,29 @@
 from __future__ import annotations
 
 import django_filters as filters
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from core.access import viewer_for
-from core.filters import IdFilter, MomentFilter
+from core.filters import IdFilter, LanguageFilter, MomentFilter
 from core.validators import MAX_ID
 
 from .models import Appearance, Claim, ClaimStatus, Rating
+from .search import Search, claim_search
 
 
 class ClaimFilter(filters.FilterSet):
     search = filters.CharFilter(
         method="filter_search",
         max_length=500,
-        help_text="Full text over claim texts and the quotes of their appearances "
-        '(web search syntax: words, "a phrase", -not, or).',
+        help_text='Claims holding any of these words (web search syntax: words, "a phrase", -not, or) in '
+        "their text, their quotes or their sources' names, in the languages given by `language` (every "
+        "language by default), near spellings and places' other names included; best first. Each result "
+        "then carries `search`: its score and a snippet with the matching words in <mark>.",
+    )
+    language = LanguageFilter(
+        help_text="Claims in these languages (BCP-47; repeat the parameter or separate with commas); "
+        "a search is then read in them only."
     )
     status = filters.ChoiceFilter(choices=ClaimStatus.choices)
     rating = filters.ChoiceFilter(choices=Rating.choices)
@@ -40,6 +48,7 @@ class ClaimFilter(filters.FilterSet):
         model = Claim
         fields = [
             "search",
+            "language",
             "status",
             "rating",
             "source",
@@ -55,7 +64,15 @@ class ClaimFilter(filters.FilterSet):
         ]
 
     def filter_search(self, queryset: QuerySet[Claim], name: str, value: str) -> QuerySet[Claim]:
-        return queryset.search(value, viewer_for(getattr(self.request, "user", None)))
+        try:
+            search = Search.read(value, self.form.cleaned_data.get("language"))
+            if search is not None:
+                search.check_meaningful()
+        except ValidationError as error:
+            raise ValidationError({"search": error.messages}) from None
+        if search is None:
+            return queryset.none()
+        return claim_search(queryset, search, viewer_for(getattr(self.request, "user", None)))
 
     def filter_source(self, queryset: QuerySet[Claim], name: str, value: int) -> QuerySet[Claim]:
         return queryset.citing(value)

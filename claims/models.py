@@ -11,11 +11,11 @@ from __future__ import annotations
 import pgtrigger
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.indexes import GinIndex
-from django.contrib.postgres.search import SearchQuery, SearchVectorField
+from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
+from django.db.models import Case, Exists, F, Func, OuterRef, Q, Value, When
 from django.db.models.expressions import RawSQL
 
 from core.access import EVERYTHING, Viewer, viewer_for
@@ -24,16 +24,10 @@ from core.history import track_history
 from core.validators import EARLIEST, LATEST, validate_language_tag, validate_moment
 from sources.models import Document, Source
 
-# The text search configuration for claim text and quotes.
-SEARCH_CONFIG = "english"
 
-
-def _search_vector(column: str) -> models.GeneratedField:
-    return models.GeneratedField(
-        expression=RawSQL(f"to_tsvector('{SEARCH_CONFIG}'::regconfig, coalesce({column}, ''))", ()),
-        output_field=SearchVectorField(),
-        db_persist=True,
-    )
+def _search_vector(sql: str) -> models.GeneratedField:
+    # The SQL functions are claims.search's, created by migration 0008.
+    return models.GeneratedField(expression=RawSQL(sql, ()), output_field=SearchVectorField(), db_persist=True)
 
 
 class Topic(models.Model):
@@ -81,23 +75,14 @@ class ClaimQuerySet(models.QuerySet):
     def published(self) -> ClaimQuerySet:
         return self.filter(status=ClaimStatus.PUBLISHED)
 
-    def search(self, text: str, viewer: Viewer = EVERYTHING) -> ClaimQuerySet:
-        """Full text over claim texts and the quotes of their appearances (web search
-        syntax). Both sides match their stored, indexed ``search_vector``; the union
-        lets PostgreSQL use each GIN index instead of testing every claim."""
-        from .search import web_search_text  # the search module builds on these models
+    def search(self, text: str, viewer: Viewer = EVERYTHING, languages: list[str] | None = None) -> ClaimQuerySet:
+        """Claims matching ``text`` (web search syntax) in their text, their quotes or
+        their sources' names, in any language or those given, best first, annotated
+        with ``search_score`` and ``search_snippet``: see ``claims.search``."""
+        from .search import Search, claim_search  # the search module builds on these models
 
-        text = web_search_text(text)
-        if not text:
-            return self.none()
-        query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
-        by_text = Claim.objects.filter(search_vector=query).order_by().values("id")
-        appearances = Appearance.objects.filter(search_vector=query)
-        if not viewer.sees_confidential:
-            # Quotes from a confidential source's own documents are withheld, so not searched either.
-            appearances = appearances.exclude(document__publisher__confidential=True)
-        by_quote = appearances.order_by().values("claim_id")
-        return self.filter(id__in=by_text.union(by_quote))
+        search = Search.read(text, languages)
+        return self.none() if search is None else claim_search(self, search, viewer)
 
     def visible_to(self, viewer: Viewer) -> ClaimQuerySet:
         """The claims ``viewer`` may read now (see ``core.access``)."""
@@ -156,7 +141,8 @@ class Claim(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    search_vector = _search_vector("text")
+    # In the claim's own language: a stemmer where PostgreSQL has one, accents folded.
+    search_vector = _search_vector("to_tsvector(fc_config(language), fc_prep(coalesce(text, '')))")
 
     objects = ClaimQuerySet.as_manager()
 
@@ -171,6 +157,7 @@ class Claim(models.Model):
         ]
         indexes = [
             GinIndex(fields=["search_vector"], name="claim_search"),
+            GinIndex(OpClass(Func(F("text"), function="fc_fold"), name="gin_trgm_ops"), name="claim_text_trgm"),
             models.Index(fields=["status", "-id"], name="claim_status"),
             models.Index(fields=["rating", "-id"], name="claim_rating"),
         ]
@@ -213,7 +200,8 @@ class Appearance(models.Model):
     document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="appearances")
     quote = BoundedTextField(max_length=5000, help_text="The words as they stand in the document.")
     created_at = models.DateTimeField(auto_now_add=True)
-    search_vector = _search_vector("quote")
+    # A quote's language is its document's, not on this row: every configuration.
+    search_vector = _search_vector("fc_every_language(quote)")
 
     class Meta:
         ordering = ["id"]

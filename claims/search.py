@@ -1,17 +1,67 @@
-"""Full-text search of claims: one home for how a searcher's words become a query.
+"""Search of claims, in every language they are written in: one home for how a
+searcher's words become a query, which claims match and in what order. The API's
+filter and the admin both call it.
 
 Searchers type web-search syntax (words, "a phrase", -not, or). PostgreSQL's
 ``websearch_to_tsquery`` reads it, but some inputs make it fail instead of
 matching nothing (a run of hyphens overflows its stack: "tsquery stack too
 small", a 500). So the input is first rewritten from its tokens: words, quoted
 phrases and their negations, "or" only between terms, at most ``MAX_TERMS``.
+
+How claims match (the SQL functions are migration 0008's):
+
+- each claim's text is indexed in its own language (a stemmer for the languages in
+  ``CONFIGS``, ``simple`` for the rest), accents folded; quotes in every language.
+  The query is read in each language asked for (all of them by default), so
+  "истребитель" finds "истребители" and "asker" finds "askerleri";
+- a claim matches when it holds any of the words, or one spelled nearly alike
+  (trigram similarity: Gandja, Ganca for Ganja), or a place's other name
+  (``PLACE_NAMES``: Shushi for Shusha), or cites a source of that name, and none
+  of the -excluded words;
+- results come best first: the share of the searcher's words a claim holds (in its
+  text or its quotes, near spellings counting by their similarity), then full-text
+  rank, then the newest.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.db.models import BooleanField, F, IntegerField, QuerySet, TextField
+from django.db.models.expressions import RawSQL
+
+from core.access import Viewer
+from sources.models import Source, name_key
 
 MAX_TERMS = 32
+# Languages with a stemmer, by their BCP-47 primary tag; every other language is
+# searched by its exact (accent-folded) word forms. Migration 0008 made the same list.
+CONFIGS = {"en": "english", "ru": "russian", "tr": "turkish", "hy": "armenian"}
+LANGUAGE_NAMES = {"en": "English", "ru": "Russian", "tr": "Turkish", "hy": "Armenian"}
+FALLBACK = "simple"
+# Words this long or longer are also looked for by near spellings.
+FUZZY_MIN_LENGTH = 4
+FUZZY_THRESHOLD = 0.4
+MAX_FUZZY_WORDS = 8
+# One place, several names: transliterations and the names each side uses.
+PLACE_NAMES = [
+    ["Shusha", "Shushi", "Şuşa", "Шуша", "Շուշի"],
+    ["Ganja", "Gandja", "Ganca", "Gəncə", "Гянджа", "Գանձակ"],
+    ["Karabakh", "Qarabağ", "Karabağ", "Карабах", "Artsakh", "Արցախ"],
+    ["Stepanakert", "Khankendi", "Xankəndi", "Степанакерт", "Ստեփանակերտ"],
+    ["Baku", "Bakı", "Баку", "Բաքու"],
+    ["Yerevan", "Erevan", "Ереван", "Երևան"],
+    ["Nakhchivan", "Nakhichevan", "Naxçıvan", "Нахичевань", "Նախիջևան"],
+    ["Lachin", "Laçın", "Berdzor", "Лачин", "Բերձոր"],
+    ["Aghdam", "Ağdam", "Агдам", "Ակն"],
+    ["Fuzuli", "Füzuli", "Физули", "Varanda"],
+    ["Kalbajar", "Kəlbəcər", "Karvachar", "Кельбаджар", "Քարվաճառ"],
+    ["Tbilisi", "Tiflis", "Тбилиси", "Թբիլիսի"],
+]
 
 
 def web_search_text(text: str) -> str:
@@ -50,3 +100,217 @@ def web_search_text(text: str) -> str:
     while terms and terms[-1] == "or":
         terms.pop()
     return " ".join(terms)
+
+
+def fold(text: str) -> str:
+    """Lower case without accents, as ``fc_fold`` makes it (ə and ı included)."""
+    text = text.replace("ə", "e").replace("Ə", "E").replace("ı", "i")
+    return "".join(ch for ch in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(ch))
+
+
+_PLACES = {fold(name): group for group in PLACE_NAMES for name in group}
+
+
+def config_for(language: str) -> str:
+    """The text search configuration a text in ``language`` is indexed with."""
+    return "fc_" + CONFIGS.get(language.split("-")[0].lower(), FALLBACK)
+
+
+@dataclass(frozen=True)
+class Term:
+    """What the searcher asked for once: a word or a phrase, with the place's other names."""
+
+    spellings: tuple[str, ...]
+
+    @property
+    def fuzzy(self) -> str | None:
+        """The word to look for by near spellings too (a phrase or a short word: none)."""
+        word = self.spellings[0]
+        return word if len(self.spellings) == 1 and len(word) >= FUZZY_MIN_LENGTH and word.isalpha() else None
+
+
+@dataclass(frozen=True)
+class Search:
+    """A search, read: what to look for, what to leave out, in which configurations."""
+
+    text: str
+    terms: tuple[Term, ...]
+    excluded: tuple[str, ...]
+    configs: tuple[str, ...]
+    languages: tuple[str, ...]
+
+    @classmethod
+    def read(cls, typed: str, languages: list[str] | None = None) -> Search | None:
+        """None when there is nothing to search for; a ValidationError when the searcher
+        must change something to find anything."""
+        text = web_search_text(typed)
+        if not text:
+            return None
+        tokens = re.findall(r'-?"[^"]*"|\S+', text)
+        terms, excluded = [], []
+        for piece in tokens:
+            if piece == "or":
+                continue
+            if piece.startswith("-"):
+                excluded.append(piece[1:])
+                continue
+            group = _PLACES.get(fold(piece.strip('"')))
+            terms.append(Term(tuple(dict.fromkeys([piece, *(group or [])]))))
+        if not terms:
+            raise ValidationError("Give at least one word to look for: -word only leaves claims out.")
+        languages = sorted({tag.split("-")[0].lower() for tag in languages or []})
+        if languages:
+            configs = tuple(dict.fromkeys(config_for(tag) for tag in languages))
+        else:
+            configs = tuple(f"fc_{name}" for name in [*CONFIGS.values(), FALLBACK])
+        return cls(text, tuple(dict.fromkeys(terms)), tuple(excluded), configs, tuple(languages))
+
+    # --- SQL, each piece with its parameters
+
+    def tsquery(self, words: list[str]) -> tuple[str, list[str]]:
+        """Any of ``words`` (web-search syntax), read in each configuration."""
+        text = " or ".join(words)
+        parts = [f"websearch_to_tsquery('public.{config}'::regconfig, fc_prep(%s))" for config in self.configs]
+        return "(" + " || ".join(parts) + ")", [text] * len(parts)
+
+    def wanted(self) -> tuple[str, list[str]]:
+        """Any word asked for, and none of the excluded ones."""
+        sql, params = self.tsquery([word for term in self.terms for word in term.spellings])
+        if self.excluded:
+            not_sql, not_params = self.tsquery(list(self.excluded))
+            return f"({sql} && !!{not_sql})", params + not_params
+        return sql, params
+
+    def check_meaningful(self) -> None:
+        """Words too common to be indexed (the, и, ve) make an empty query in their
+        language: say so, rather than answer with nothing and no reason."""
+        stemmed = [config for config in self.configs if config != f"fc_{FALLBACK}"]
+        if not stemmed:
+            return
+        text = " or ".join(word for term in self.terms for word in term.spellings)
+        counts = ", ".join(
+            f"numnode(websearch_to_tsquery('public.{config}'::regconfig, fc_prep(%s)))" for config in stemmed
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {counts}", [text] * len(stemmed))
+            for config, count in zip(stemmed, cursor.fetchone(), strict=True):
+                if count == 0:
+                    language = next(code for code, name in CONFIGS.items() if f"fc_{name}" == config)
+                    raise ValidationError(
+                        f"{self.text!r} holds only words too common to search for in {LANGUAGE_NAMES[language]} "
+                        "(such as 'the' or 'and'): add a word that says what the claim is about."
+                    )
+
+
+def claim_search(claims: QuerySet, search: Search, viewer: Viewer) -> QuerySet:
+    """``claims`` that match ``search``, annotated with ``search_score`` (an integer:
+    higher is better) and ``search_snippet`` (the words that matched, marked)."""
+
+    wanted, wanted_params = search.wanted()
+    visible_quote = "" if viewer.sees_confidential else _PUBLIC_QUOTE
+    candidates = [
+        (f"SELECT id FROM claims_claim WHERE search_vector @@ {wanted}", wanted_params),
+        (
+            f"SELECT a.claim_id FROM claims_appearance a WHERE a.search_vector @@ {wanted}{visible_quote}",
+            wanted_params,
+        ),
+    ]
+    fuzzy = [term.fuzzy for term in search.terms if term.fuzzy][:MAX_FUZZY_WORDS]
+    for word in fuzzy:
+        candidates.append(("SELECT id FROM claims_claim WHERE fc_fold(text) %%> fc_fold(%s)", [word]))
+    # Sources named by a word or by all the words (name keys: "ria", "RIA Novosti"), or
+    # whose name holds all the words ("Nazarov"), as the access policy lets the viewer
+    # search them (a confidential source by its public description only).
+    words = [term.spellings[0].strip('"') for term in search.terms]
+    keys = list(dict.fromkeys(key for key in map(name_key, [*words, " ".join(words)]) if len(key) >= 2))
+    visible_source = "" if viewer.sees_confidential else " AND NOT s.confidential"
+    for key in keys[:MAX_FUZZY_WORDS]:
+        candidates.append(
+            (
+                "SELECT st.claim_id FROM claims_statement st JOIN sources_source s ON s.id = st.source_id "
+                f"WHERE s.name_keys @> ARRAY[%s]::varchar[]{visible_source}",
+                [key],
+            )
+        )
+    if len(" ".join(words)) >= FUZZY_MIN_LENGTH:
+        named = Source.objects.search(" ".join(words), viewer).values("id")
+        sources_sql, sources_params = named.query.sql_with_params()
+        candidates.append(
+            (f"SELECT claim_id FROM claims_statement WHERE source_id IN ({sources_sql})", list(sources_params))
+        )
+    union = " UNION ".join(sql for sql, _ in candidates)
+    union_params = [param for _, params in candidates for param in params]
+    matching = claims.filter(id__in=RawSQL(union, union_params))
+    if search.excluded:
+        not_sql, not_params = search.tsquery(list(search.excluded))
+        matching = matching.exclude(
+            id__in=RawSQL(
+                f"SELECT id FROM claims_claim WHERE search_vector @@ {not_sql} "
+                f"UNION SELECT a.claim_id FROM claims_appearance a WHERE a.search_vector @@ {not_sql}{visible_quote}",
+                not_params * 2,
+            )
+        )
+
+    # The claim's text and its quotes as one document, built once per claim (in a
+    # derived table of the scalar subquery) and ranked against each term.
+    document = (
+        "(SELECT claims_claim.search_vector || coalesce((SELECT fc_tsvector_agg(a.search_vector) "
+        f"FROM claims_appearance a WHERE a.claim_id = claims_claim.id{visible_quote}), ''::tsvector) AS doc)"
+    )
+    coverage, coverage_params = [], []
+    for term in search.terms:
+        term_sql, term_params = search.tsquery(list(term.spellings))
+        if term.fuzzy:
+            # A near spelling counts by how near it is, from nothing at the threshold to all.
+            coverage.append(
+                f"CASE WHEN d.doc @@ {term_sql} THEN 1.0 ELSE greatest(word_similarity(fc_fold(%s), "
+                "fc_fold(claims_claim.text)) - %s, 0) / (1 - %s) END"
+            )
+            coverage_params += [*term_params, term.fuzzy, FUZZY_THRESHOLD, FUZZY_THRESHOLD]
+        else:
+            coverage.append(f"CASE WHEN d.doc @@ {term_sql} THEN 1.0 ELSE 0 END")
+            coverage_params += term_params
+    # An integer, so that a page's cursor holds it exactly: the share of the terms
+    # found in the text or the quotes, then the full-text rank of the claim's own
+    # words (normalised to 0..1), so its own wording outranks a quote's.
+    score = (
+        f"(SELECT round(100000 * ({' + '.join(coverage)}) / {len(search.terms)})::bigint * 100000"
+        f" + round(99999 * ts_rank_cd(claims_claim.search_vector, {wanted}, 32))::bigint FROM {document} AS d)"
+    )
+    # Why the claim matched: its text with the words marked, or else the first quote
+    # that matched. Text is HTML-escaped first, so only <mark> is markup.
+    headline = (
+        "ts_headline(fc_config(claims_claim.language), fc_escape({}), {}, 'StartSel=<mark>, StopSel=</mark>, "
+        'MaxFragments=3, MaxWords=30, MinWords=12, FragmentDelimiter=" … "\')'
+    )
+    snippet = (
+        f"CASE WHEN claims_claim.search_vector @@ {wanted} THEN {headline.format('claims_claim.text', wanted)} "
+        f"ELSE coalesce((SELECT {headline.format('a.quote', wanted)} FROM claims_appearance a "
+        f"WHERE a.claim_id = claims_claim.id AND a.search_vector @@ {wanted}{visible_quote} ORDER BY a.id LIMIT 1), "
+        "fc_escape(claims_claim.text)) END"
+    )
+    return matching.annotate(
+        search_score=RawSQL(score, coverage_params + wanted_params, output_field=IntegerField()),
+        search_snippet=RawSQL(snippet, wanted_params * 4, output_field=TextField()),
+    ).order_by(F("search_score").desc(), "-id")
+
+
+# Quotes from a confidential source's own documents are withheld, so not searched either.
+_PUBLIC_QUOTE = (
+    " AND NOT EXISTS (SELECT 1 FROM sources_document d JOIN sources_source p ON p.id = d.publisher_id "
+    "WHERE d.id = a.document_id AND p.confidential)"
+)
+
+
+def prefix_match(typed: str) -> RawSQL | None:
+    """For the admin's search box and autocomplete: claims holding words that start
+    with each typed word ("Turk troo"), in any language; None when nothing is typed."""
+    words = re.findall(r"\w+", typed)[:MAX_TERMS]
+    if not words:
+        return None
+    raw = " & ".join(f"{word}:*" for word in words)
+    configs = [f"fc_{name}" for name in [*CONFIGS.values(), FALLBACK]]
+    parts = [f"to_tsquery('public.{config}'::regconfig, %s)" for config in configs]
+    return RawSQL(
+        f'"claims_claim"."search_vector" @@ ({" || ".join(parts)})', [raw] * len(parts), output_field=BooleanField()
+    )

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import django_filters as filters
 from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
 from drf_spectacular.utils import extend_schema_field
 
-from core.validators import MAX_ID, in_utc, validate_moment
+from core.validators import MAX_ID, in_utc, validate_language_tag, validate_moment
 
 
 @extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
@@ -34,3 +36,46 @@ class MomentField(filters.fields.IsoDateTimeField):
 
 class MomentFilter(filters.IsoDateTimeFilter):
     field_class = MomentField
+
+
+MAX_LANGUAGES = 10
+
+
+class ListWidget(forms.TextInput):
+    """A parameter given several times (a=1&a=2), or once with commas (a=1,2), or both."""
+
+    def value_from_datadict(self, data, files, name) -> list[str]:
+        values = data.getlist(name) if hasattr(data, "getlist") else [data.get(name) or ""]
+        return [item.strip() for value in values for item in value.split(",") if item.strip()]
+
+
+class LanguagesField(forms.Field):
+    """BCP-47 tags, repeated (language=ru&language=tr) or comma-separated (language=ru,tr)."""
+
+    widget = ListWidget
+
+    def to_python(self, value) -> list[str]:
+        return list(dict.fromkeys(value or []))
+
+    def validate(self, value: list[str]) -> None:
+        super().validate(value)
+        if len(value) > MAX_LANGUAGES:
+            raise ValidationError(f"Give at most {MAX_LANGUAGES} languages.")
+        for tag in value:
+            validate_language_tag(tag)
+
+
+@extend_schema_field({"type": "array", "items": {"type": "string", "example": "ru"}, "maxItems": MAX_LANGUAGES})
+class LanguageFilter(filters.Filter):
+    """Records in any of these languages: a tag matches itself and its regional forms
+    (``pt`` matches ``pt-BR``), in any case."""
+
+    field_class = LanguagesField
+
+    def filter(self, queryset: QuerySet, value: list[str]) -> QuerySet:
+        if not value:
+            return queryset
+        match = Q()
+        for tag in value:
+            match |= Q(**{f"{self.field_name}__iexact": tag}) | Q(**{f"{self.field_name}__istartswith": f"{tag}-"})
+        return queryset.filter(match)

@@ -20,8 +20,18 @@ class KeysetPagination(CursorPagination):
     max_page_size = 200
     invalid_cursor_message = "Invalid cursor: use the next and previous links of a page as they are."
 
+    # A ranked search orders by its integer score first (see claims.search).
+    score = "search_score"
+
+    def get_ordering(self, request, queryset, view):
+        if self.score in queryset.query.annotations:
+            return (f"-{self.score}", "-id")
+        return (self.ordering,)
+
     def decode_cursor(self, request):
         cursor = super().decode_cursor(request)
-        if cursor is not None and cursor.position is not None and parse_id(cursor.position) is None:
+        # A position is an id, or a score (0 and up): anything else was not made here.
+        position = cursor.position if cursor is not None else None
+        if position is not None and parse_id(position) is None and position != "0":
             raise NotFound(self.invalid_cursor_message)
         return cursor

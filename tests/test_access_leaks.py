@@ -310,3 +310,26 @@ def test_time_travel_shows_no_review_recorded_after_that_moment(committed_db):
 
     assert old.status_code == 200
     assert old.json()["claim"]["reviews_elsewhere"] == []
+
+
+@pytest.mark.parametrize(
+    ("description", "placeholder", "title"),
+    [
+        (
+            "An official of the Ministry of Defence of Azerbaijan",
+            "An official of the Ministry of Defence of Azerbaijan (confidential source 7)",
+            "A document from an official of the Ministry of Defence of Azerbaijan (confidential source 7)",
+        ),
+        (
+            "  ",
+            "A confidential source (confidential source 7)",
+            "A document from a confidential source (confidential source 7)",
+        ),
+    ],
+)
+def test_what_a_confidential_source_and_its_documents_are_called(description, placeholder, title):
+    from core.access import PUBLIC, confidential_document_title, confidential_placeholder, viewer_for
+
+    assert confidential_placeholder(7, description) == placeholder
+    assert confidential_document_title(placeholder) == title
+    assert viewer_for(None) is PUBLIC

@@ -9,8 +9,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from claims.models import Claim
-from claims.search import MAX_TERMS, web_search_text
-from tests.factories import ClaimFactory
+from claims.search import CONFIGS, FUZZY_THRESHOLD, MAX_TERMS, config_for, web_search_text
+from claims.services import HopInput, chain_record
+from core.access import EVERYTHING
+from tests.factories import ClaimFactory, DocumentFactory, SourceFactory, UserFactory
 
 
 @pytest.mark.parametrize(
@@ -61,3 +63,191 @@ def test_search_finds_claims_by_their_words_and_a_run_of_hyphens_finds_nothing(a
     assert hyphens.status_code == 200
     assert hyphens.json()["results"] == []
     assert list(Claim.objects.search("---")) == []
+
+
+# --- in every language, ranked ----------------------------------------------------------
+
+
+def found(client, search: str, **params) -> list[int]:
+    response = client.get("/api/v1/claims/", {"search": search, **params})
+    assert response.status_code == 200, response.json()
+    return [item["id"] for item in response.json()["results"]]
+
+
+@pytest.fixture
+def region(db):
+    """Claims about one story in the region's languages (none of them in the seeds)."""
+    return {
+        "ru": ClaimFactory(text="Турецкие истребители F-16 остались в аэропорту Гянджи.", language="ru"),
+        "tr": ClaimFactory(text="Türk askerleri tatbikat için Azerbaycan'da, dedi Erdoğan.", language="tr"),
+        "hy": ClaimFactory(text="Ադրբեջանը գրավեց Շուշի քաղաքը։", language="hy"),
+        "az": ClaimFactory(text="Türkiyə qırıcıları Gəncə hava limanında qaldı.", language="az"),
+        "en": ClaimFactory(text="Turkish F-16 fighter jets remained at Ganja airport in Azerbaijan.", language="en"),
+        "shusha": ClaimFactory(
+            text="In the Shusha Agreement, Turkey and Azerbaijan pledged closer ties.", language="en"
+        ),
+    }
+
+
+@pytest.mark.parametrize(
+    ("search", "expected"),
+    [
+        ("истребитель", ["ru"]),  # another form of the word
+        ("аэропорт Гянджа", ["ru", {"en", "az"}]),  # both words inflected; then Ganja's other names
+        ("asker", ["tr"]),  # the Turkish stem of "askerleri"
+        ("Erdogan", ["tr"]),  # accents folded
+        ("Шуша", [{"hy", "shusha"}]),  # a place's other names, in Armenian and English
+        ("Shushi", [{"hy", "shusha"}]),
+        ("Gandja", [{"en", "ru", "az"}]),  # transliterations
+        ("Ganca", [{"en", "ru", "az"}]),
+        ("Gence", [{"az", "en", "ru"}]),  # the Azerbaijani schwa folded
+        ("F16", [{"en", "ru"}]),  # "F-16" is one word
+        ("Turkish jets Azerbaijan airport", ["en", "shusha"]),  # all four words first, in other words
+    ],
+)
+def test_a_search_finds_the_claim_in_its_language_by_other_forms_and_spellings(search, expected, region, api_client):
+    """``expected``: the claims in rank order, a set for those that tie (newest first among them)."""
+    names = {claim.id: name for name, claim in region.items()}
+    result = [names[claim_id] for claim_id in found(api_client, search)]
+
+    position = 0
+    for rank in expected:
+        group = rank if isinstance(rank, set) else {rank}
+        assert set(result[position : position + len(group)]) == group, result
+        position += len(group)
+
+
+def test_results_come_best_first_with_a_snippet_marking_the_words(region, api_client):
+    response = api_client.get("/api/v1/claims/", {"search": "Turkish jets Azerbaijan airport"})
+
+    results = response.json()["results"]
+    assert [r["id"] for r in results][:2] == [region["en"].id, region["shusha"].id]
+    scores = [r["search"]["score"] for r in results]
+    assert scores == sorted(scores, reverse=True)
+    assert results[0]["search"]["snippet"] == (
+        "<mark>Turkish</mark> F-16 fighter <mark>jets</mark> remained at Ganja <mark>airport</mark> "
+        "in <mark>Azerbaijan</mark>"
+    )
+    assert api_client.get("/api/v1/claims/").json()["results"][0]["search"] is None
+
+
+def test_the_snippet_is_escaped_so_only_the_marks_are_markup(api_client, db):
+    ClaimFactory(text='Ganja <script>alert("x")</script> & more')
+
+    [result] = api_client.get("/api/v1/claims/", {"search": "Ganja"}).json()["results"]
+
+    assert result["search"]["snippet"] == '<mark>Ganja</mark> &lt;script&gt;alert("x")&lt;/script&gt; &amp; more'
+
+
+def test_a_claim_found_by_its_quote_shows_the_quote(api_client, db):
+    claim = ClaimFactory(text="Jets stayed.")
+    claim.appearances.create(document=DocumentFactory(), quote="F-16s remained at Ganja International Airport")
+
+    [result] = api_client.get("/api/v1/claims/", {"search": "international"}).json()["results"]
+
+    assert result["id"] == claim.id
+    assert "<mark>International</mark>" in result["search"]["snippet"]
+
+
+def test_the_language_filter_takes_several_tags_and_reads_the_search_in_them(region, api_client):
+    assert found(api_client, "Гянджа", language="ru") == [region["ru"].id]
+    assert set(found(api_client, "Ganja", language="ru,en")) == {region["ru"].id, region["en"].id}
+    response = api_client.get("/api/v1/claims/?language=az&language=tr")
+    assert {c["id"] for c in response.json()["results"]} == {region["az"].id, region["tr"].id}
+    # "the" is no stop word in Turkish: read in Turkish it is just a word nothing holds.
+    assert found(api_client, "the", language="tr") == []
+
+
+def test_a_regional_tag_matches_its_language(api_client, db):
+    brazil = ClaimFactory(text="Algo", language="pt-BR")
+    ClaimFactory(text="Outro", language="pt")
+
+    assert len(api_client.get("/api/v1/claims/", {"language": "pt"}).json()["results"]) == 2
+    assert [c["id"] for c in api_client.get("/api/v1/claims/?language=pt-br").json()["results"]] == [brazil.id]
+
+
+@pytest.mark.parametrize(
+    ("search", "params", "message"),
+    [
+        ("the", {}, "'the' holds only words too common to search for in English"),
+        ("и или", {}, "in Russian"),
+        ("-drones", {}, "Give at least one word to look for: -word only leaves claims out."),
+    ],
+)
+def test_a_search_that_cannot_find_anything_says_why(search, params, message, api_client, db):
+    response = api_client.get("/api/v1/claims/", {"search": search, **params})
+
+    assert response.status_code == 400
+    assert message in response.json()["search"][0]
+
+
+@pytest.mark.parametrize("language", ["english", "r", "ru_RU", ",".join(f"a{chr(97 + i)}" for i in range(11))])
+def test_a_bad_language_is_a_400_naming_it(language, api_client, db):
+    response = api_client.get("/api/v1/claims/", {"language": language})
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["language"]
+
+
+def test_a_search_names_sources_and_never_a_confidential_one_to_the_public(api_client, client_for, editor):
+    ria = SourceFactory(name="RIA Novosti", aliases=["RIA"])
+    insider = SourceFactory(name="Colonel Nazarov", confidential=True, public_description="An officer")
+    by_ria, by_insider = ClaimFactory(text="Troops arrived."), ClaimFactory(text="Jets left.")
+    chain_record(claim=by_ria, hops=[HopInput(source=ria)])
+    chain_record(claim=by_insider, hops=[HopInput(source=insider)])
+
+    assert found(api_client, "RIA Novosti") == [by_ria.id]
+    assert found(api_client, "ria") == [by_ria.id]
+    assert found(api_client, "Nazarov") == []
+    assert found(client_for(editor), "Nazarov") == [by_insider.id]
+
+
+def test_pages_of_a_ranked_search_list_every_match_once_in_order(api_client, db):
+    # Equal scores, and scores that differ, across page boundaries.
+    for i in range(7):
+        ClaimFactory(text="Ganja airport" + " and more words" * (i % 3))
+    ClaimFactory(text="Ganja")
+    everything = found(api_client, "Ganja airport", page_size=200)
+
+    seen, url = [], "/api/v1/claims/?search=Ganja+airport&page_size=3"
+    while url:
+        body = api_client.get(url).json()
+        seen += [item["id"] for item in body["results"]]
+        url = body["next"]
+
+    assert seen == everything
+    assert len(seen) == 8
+
+
+def test_the_admin_search_finds_words_as_they_are_typed_in_any_language(region, client):
+    client.force_login(UserFactory(roles=["editor"], is_staff=True))
+
+    response = client.get("/admin/claims/claim/", {"q": "истреб Гян"})
+
+    assert list(response.context["cl"].result_list) == [region["ru"]]
+
+
+def test_the_database_indexes_the_languages_the_search_reads_with_the_threshold_it_assumes(db):
+    with connection.cursor() as cursor:
+        for code, name in CONFIGS.items():
+            cursor.execute("SELECT fc_config(%s)::text, fc_config(%s)::text", [code, f"{code.upper()}-XX"])
+            assert cursor.fetchone() == (f"fc_{name}", f"fc_{name}")
+        cursor.execute("SELECT fc_config('az')::text, current_setting('pg_trgm.word_similarity_threshold')")
+        assert cursor.fetchone() == (config_for("az"), str(FUZZY_THRESHOLD))
+    assert config_for("ru-RU") == "fc_russian"
+
+
+def test_a_search_is_answered_from_the_indexes(region, db):
+    """The candidates come from the GIN indexes (full text and trigram), not a scan of every claim."""
+    from claims.search import Search, claim_search
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")
+        query = claim_search(Claim.objects.all(), Search.read("Ganja airport"), EVERYTHING)
+        sql, params = query.query.sql_with_params()
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute("SET enable_seqscan = on")
+    assert "claim_search" in plan
+    assert "claim_text_trgm" in plan
+    assert "appearance_search" in plan

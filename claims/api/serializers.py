@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from claims import services
@@ -98,6 +99,27 @@ class ClaimSerializer(serializers.ModelSerializer):
 
     def update(self, instance: Claim, validated_data: dict[str, Any]) -> Claim:
         return services.claim_update(claim=instance, **validated_data)
+
+
+class SearchMatchSerializer(serializers.Serializer):
+    score = serializers.IntegerField(help_text="Higher is a better match; results come in this order.")
+    snippet = serializers.CharField(
+        help_text="Why the claim matched: its text, or else the quote that matched, HTML-escaped, "
+        "with the matching words in <mark>...</mark>."
+    )
+
+
+class ClaimListSerializer(ClaimSerializer):
+    search = serializers.SerializerMethodField(help_text="With `search`: how well the claim matched; else null.")
+
+    class Meta(ClaimSerializer.Meta):
+        fields = [*ClaimSerializer.Meta.fields, "search"]
+
+    @extend_schema_field(SearchMatchSerializer(allow_null=True))
+    def get_search(self, claim: Claim) -> dict[str, Any] | None:
+        if not hasattr(claim, "search_score"):
+            return None
+        return {"score": claim.search_score, "snippet": claim.search_snippet}
 
 
 def blank_rating(help_text: str) -> serializers.ChoiceField:

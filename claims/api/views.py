@@ -28,6 +28,7 @@ from .serializers import (
     ChainSerializer,
     ClaimAsOfSerializer,
     ClaimDetailSerializer,
+    ClaimListSerializer,
     ClaimSerializer,
     DependentSerializer,
     TraceQuerySerializer,
@@ -64,7 +65,7 @@ class ClaimViewSet(VersionedViewSetMixin, viewsets.ModelViewSet):
         return claims.readable_by(self.request.user)
 
     def get_serializer_class(self) -> type[ClaimSerializer]:
-        return ClaimSerializer if self.action == "list" else ClaimDetailSerializer
+        return ClaimListSerializer if self.action == "list" else ClaimDetailSerializer
 
     def perform_create(self, serializer: ClaimSerializer) -> None:
         serializer.save(created_by=self.request.user)

@@ -131,7 +131,10 @@ def database(url: str) -> dict:
         # A runaway query is cancelled instead of holding a connection forever. JIT is
         # off: the planner overestimates recursive walks, and compiling them took a
         # second where running them takes tens of milliseconds.
-        "options": f"-c statement_timeout={envint('STATEMENT_TIMEOUT_MS', 30000)} -c jit=off",
+        # The trigram threshold is claims.search.FUZZY_THRESHOLD (near spellings:
+        # Gandja for Ganja), for the index-served ``%>`` operator.
+        "options": f"-c statement_timeout={envint('STATEMENT_TIMEOUT_MS', 30000)} -c jit=off"
+        " -c pg_trgm.word_similarity_threshold=0.4",
     }
     if os.environ.get("TEST_DATABASE_NAME"):
         # Lets several test runs share one server without sharing a test database.
