@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import django_filters as filters
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from core.access import viewer_for
-from core.filters import IdFilter, LanguageFilter, MomentFilter
-from core.validators import MAX_ID
+from core.filters import IdFilter, LanguageFilter, ListFilter, MomentFilter, SourceRefFilter, YesNoFilter
+from core.validators import MAX_ID, parse_id
+from sources.models import Source, name_key
 
 from .models import Appearance, Claim, ClaimStatus, Rating
 from .search import Search, claim_search
@@ -27,10 +31,21 @@ class ClaimFilter(filters.FilterSet):
         help_text="Claims in these languages (BCP-47; repeat the parameter or separate with commas); "
         "a search is then read in them only."
     )
-    status = filters.ChoiceFilter(choices=ClaimStatus.choices)
-    rating = filters.ChoiceFilter(choices=Rating.choices)
-    source = IdFilter(method="filter_source", help_text="Claims with this source anywhere in a chain.")
-    origin = IdFilter(method="filter_origin", help_text="Claims for which this source is an origin.")
+    status = ListFilter(choices=ClaimStatus.choices, help_text="One status or several (repeated or comma-separated).")
+    rating = ListFilter(choices=Rating.choices, help_text="One rating or several (repeated or comma-separated).")
+    rated = YesNoFilter(method="filter_rated", help_text="Only rated claims (true) or only unrated (false).")
+    max_age_days = filters.NumberFilter(
+        method="filter_max_age_days",
+        min_value=0,
+        max_value=36_500,
+        help_text="Claims published (or, unpublished, created) at most this many days ago.",
+    )
+    source = SourceRefFilter(
+        method="filter_source", help_text="Claims with this source anywhere in a chain: its id, name or an alias."
+    )
+    origin = SourceRefFilter(
+        method="filter_origin", help_text="Claims for which this source is an origin: its id, name or an alias."
+    )
     document = IdFilter(method="filter_document", help_text="Claims appearing in this document.")
     topic = filters.CharFilter(method="filter_topic", max_length=100, help_text="Topic id or slug.")
     event_after = filters.DateFilter(
@@ -51,6 +66,8 @@ class ClaimFilter(filters.FilterSet):
             "language",
             "status",
             "rating",
+            "rated",
+            "max_age_days",
             "source",
             "origin",
             "document",
@@ -74,11 +91,35 @@ class ClaimFilter(filters.FilterSet):
             return queryset.none()
         return claim_search(queryset, search, viewer_for(getattr(self.request, "user", None)))
 
-    def filter_source(self, queryset: QuerySet[Claim], name: str, value: int) -> QuerySet[Claim]:
-        return queryset.citing(value)
+    def filter_source(self, queryset: QuerySet[Claim], name: str, value: str) -> QuerySet[Claim]:
+        return queryset.citing(*self.source_ids(name, value))
 
-    def filter_origin(self, queryset: QuerySet[Claim], name: str, value: int) -> QuerySet[Claim]:
-        return queryset.originating_at(value)
+    def filter_origin(self, queryset: QuerySet[Claim], name: str, value: str) -> QuerySet[Claim]:
+        return queryset.originating_at(*self.source_ids(name, value))
+
+    def source_ids(self, name: str, value: str) -> list[int]:
+        """An id as it is; a name or alias as the sources that have it and the viewer may
+        know by it (a confidential source is never found by its name without clearance)."""
+        source_id = parse_id(value)
+        if source_id is not None:
+            return [source_id]
+        viewer = viewer_for(getattr(self.request, "user", None))
+        named = Source.objects.visible_to(viewer).filter(name_keys__contains=[name_key(value)])
+        if not viewer.sees_confidential:
+            named = named.filter(confidential=False)
+        ids = list(named.values_list("id", flat=True)[:20])
+        if not ids:
+            raise ValidationError(
+                {name: ["No source has this id or name; find a source's id with /api/v1/sources/?search=..."]}
+            )
+        return ids
+
+    def filter_rated(self, queryset: QuerySet[Claim], name: str, value: bool) -> QuerySet[Claim]:
+        return queryset.exclude(rating="") if value else queryset.filter(rating="")
+
+    def filter_max_age_days(self, queryset: QuerySet[Claim], name: str, value) -> QuerySet[Claim]:
+        since = timezone.now() - timedelta(days=int(value))
+        return queryset.filter(Q(published_at__gte=since) | Q(published_at__isnull=True, created_at__gte=since))
 
     def filter_document(self, queryset: QuerySet[Claim], name: str, value: int) -> QuerySet[Claim]:
         return queryset.filter(Exists(Appearance.objects.filter(claim=OuterRef("pk"), document_id=value)))

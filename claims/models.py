@@ -93,13 +93,14 @@ class ClaimQuerySet(models.QuerySet):
 
     # --- what relies on a source
 
-    def citing(self, source_id: int) -> ClaimQuerySet:
-        """Claims whose graphs hold a statement by the source: it reports, relays or originates them."""
-        return self.filter(Exists(Statement.objects.filter(claim=OuterRef("pk"), source_id=source_id)))
+    def citing(self, *source_ids: int) -> ClaimQuerySet:
+        """Claims whose graphs hold a statement by the source (any of them): it reports,
+        relays or originates them."""
+        return self.filter(Exists(Statement.objects.filter(claim=OuterRef("pk"), source_id__in=source_ids)))
 
-    def originating_at(self, source_id: int) -> ClaimQuerySet:
-        """Claims for which the source is an origin (it states them on nobody's authority)."""
-        origin_statements = Statement.objects.filter(claim=OuterRef("pk"), source_id=source_id).exclude(
+    def originating_at(self, *source_ids: int) -> ClaimQuerySet:
+        """Claims for which the source (any of them) is an origin (it states them on nobody's authority)."""
+        origin_statements = Statement.objects.filter(claim=OuterRef("pk"), source_id__in=source_ids).exclude(
             Exists(Attribution.objects.filter(statement=OuterRef("pk")))
         )
         return self.filter(Exists(origin_statements))

@@ -6,6 +6,7 @@ import django_filters as filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema_field
 
 from core.validators import MAX_ID, in_utc, validate_language_tag, validate_moment
@@ -79,3 +80,71 @@ class LanguageFilter(filters.Filter):
         for tag in value:
             match |= Q(**{f"{self.field_name}__iexact": tag}) | Q(**{f"{self.field_name}__istartswith": f"{tag}-"})
         return queryset.filter(match)
+
+
+class ListFilter(filters.MultipleChoiceFilter):
+    """One of the choices or several: repeated (rating=false&rating=mostly_false) or
+    comma-separated (rating=false,mostly_false)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("widget", ListWidget)
+        super().__init__(*args, **kwargs)
+
+
+# Parameters every list takes besides its filters: pagination, and the format override.
+COMMON_PARAMETERS = {"cursor", "page", "page_size", "format"}
+
+
+class StrictFilterBackend(DjangoFilterBackend):
+    """Filters that say no: a parameter a list does not know is a 400 naming the
+    ones it does, not a silently unfiltered answer (?lang=ru, ?q=, ?query=)."""
+
+    def filter_queryset(self, request, queryset, view):
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is not None or getattr(view, "action", None) == "list":
+            known = set(filterset_class.base_filters) if filterset_class else set()
+            known |= COMMON_PARAMETERS | set(getattr(view, "extra_parameters", ()))
+            unknown = sorted(set(request.query_params) - known)
+            if unknown:
+                raise ValidationError(
+                    {
+                        name: [f"This list has no parameter {name!r}; it knows: {', '.join(sorted(known))}."]
+                        for name in unknown[:5]
+                    }
+                )
+        return super().filter_queryset(request, queryset, view)
+
+
+@extend_schema_field(
+    {"oneOf": [{"type": "integer", "minimum": 1, "maximum": MAX_ID}, {"type": "string", "maxLength": 300}]}
+)
+class SourceRefFilter(filters.CharFilter):
+    """A source by its id or by its name or an alias ("3", "RIA Novosti", "RIA")."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("max_length", 300)
+        super().__init__(*args, **kwargs)
+
+
+class _YesNoField(forms.ChoiceField):
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs["choices"] = [("true", "true"), ("false", "false")]
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in ("", None):
+            return None
+        if value not in ("true", "false"):
+            raise ValidationError(f"{value!r} is neither true nor false.", code="invalid_choice")
+        return value == "true"
+
+    def valid_value(self, value) -> bool:
+        return value in (True, False)
+
+
+@extend_schema_field({"type": "boolean"})
+class YesNoFilter(filters.Filter):
+    """true or false, and nothing else: "maybe" is a 400, not an unfiltered list."""
+
+    field_class = _YesNoField

@@ -177,8 +177,9 @@ class _Operation:
         """Status: (description, schema, headers)."""
         errors: dict[str, tuple[str, Any, dict[str, Any]]] = {}
         public = self.anonymous_allowed()
-        # Pagination parameters are not validated (a page that does not exist is a 404).
-        has_query = any(p.get("name") not in _PAGINATION for p in self.parameters("query"))
+        # Pagination parameters are not validated (a page that does not exist is a 404);
+        # a list refuses parameters it does not know (core.filters.StrictFilterBackend).
+        has_query = self.paginated() or any(p.get("name") not in _PAGINATION for p in self.parameters("query"))
 
         reasons = []
         if self.has_body():
@@ -186,7 +187,7 @@ class _Operation:
                 "the body failed validation (messages by field) or is not well-formed (a `detail` and a `code`)"
             )
         if has_query:
-            reasons.append("a query parameter is invalid (messages by parameter)")
+            reasons.append("a query parameter is invalid or unknown (messages by parameter)")
         reasons.append("the address holds a character that cannot be stored, such as a NUL")
         validates = self.has_body() or has_query
         errors["400"] = (

@@ -6,7 +6,7 @@ import django_filters as filters
 from django.db.models import QuerySet
 
 from core.access import Viewer, viewer_for
-from core.filters import IdFilter, MomentFilter
+from core.filters import IdFilter, LanguageFilter, MomentFilter, YesNoFilter
 
 from .models import Document, Reliability, Source, SourceKind
 
@@ -17,7 +17,7 @@ class SourceFilter(filters.FilterSet):
     country = filters.CharFilter(method="filter_hidden", max_length=2, help_text="Two-letter ISO 3166-1 code, e.g. AZ.")
     parent = IdFilter(field_name="parent_id", help_text="Sources belonging to this organisation.")
     reliability = filters.ChoiceFilter(choices=Reliability.choices, method="filter_hidden")
-    confidential = filters.BooleanFilter(help_text="Only confidential sources (true) or only the others (false).")
+    confidential = YesNoFilter(help_text="Only confidential sources (true) or only the others (false).")
 
     class Meta:
         model = Source
@@ -38,7 +38,7 @@ class SourceFilter(filters.FilterSet):
 class DocumentFilter(filters.FilterSet):
     search = filters.CharFilter(method="filter_search", max_length=500, help_text="Part of the title.")
     publisher = IdFilter(field_name="publisher_id")
-    language = filters.CharFilter(max_length=35, help_text="BCP-47 tag, e.g. en.")
+    language = LanguageFilter(help_text="Documents in these languages (BCP-47; repeated or comma-separated).")
     published_after = MomentFilter(field_name="published_at", lookup_expr="gte")
     published_before = MomentFilter(field_name="published_at", lookup_expr="lte")
 

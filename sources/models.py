@@ -61,6 +61,16 @@ def like_pattern(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
+_NAMED_IN_PUBLISHED = """EXISTS (
+    SELECT 1 FROM claims_statement st JOIN claims_claim c ON c.id = st.claim_id
+    WHERE c.status = 'published' AND st.source_id IN (
+        SELECT x.id FROM sources_source x
+        LEFT JOIN sources_source up ON up.id = x.parent_id
+        WHERE x.id = "sources_source"."id" OR up.id = "sources_source"."id" OR up.parent_id = "sources_source"."id"
+    )
+)"""
+
+
 class SourceQuerySet(models.QuerySet):
     def search(self, text: str, viewer: Viewer = EVERYTHING) -> SourceQuerySet:
         """Sources whose name or any alias contains ``text`` (case-insensitive). For a
@@ -79,6 +89,16 @@ class SourceQuerySet(models.QuerySet):
         if viewer.sees_confidential:
             return self.filter(matches)
         return self.filter(Q(matches, confidential=False) | Q(confidential=True, public_description__icontains=text))
+
+    def visible_to(self, viewer: Viewer) -> SourceQuerySet:
+        """The sources ``viewer`` may read: all of them for a role that reads unpublished
+        work; for everyone else those a published claim's graph names, and the
+        organisations they belong to (two levels up). A source only drafts name would
+        tell what the newsroom is working on. (The claims app's tables are named here,
+        not imported: sources sit below claims.)"""
+        if viewer.reads_unpublished:
+            return self
+        return self.filter(RawSQL(_NAMED_IN_PUBLISHED, (), output_field=models.BooleanField()))
 
     def shown_to(self, viewer: Viewer) -> SourceQuerySet:
         """In name order as ``viewer`` sees the names: a confidential source sorts by its

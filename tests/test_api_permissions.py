@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
+from claims.services import HopInput, chain_record
 from tests.factories import ClaimFactory, DocumentFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
@@ -15,11 +16,15 @@ WHO = ["anonymous", "outsider", "journalist", "auditor", "editor"]
 
 @pytest.fixture
 def world(db):
+    published = ClaimFactory(status="published")
+    cited = SourceFactory()
+    chain_record(claim=published, hops=[HopInput(source=cited)])
     return {
-        "published": ClaimFactory(status="published"),
+        "published": published,
         "draft": ClaimFactory(status="draft"),
         "source": SourceFactory(),
         "document": DocumentFactory(),
+        "cited": cited,
     }
 
 
@@ -48,8 +53,11 @@ MATRIX = {
         lambda w: ("get", f"/api/v1/claims/{w['draft'].id}/trace/", None),
         [404, 404, 200, 200, 200],
     ),
-    "list sources": (lambda w: ("get", "/api/v1/sources/", None), [401, 403, 200, 200, 200]),
-    "read source": (lambda w: ("get", f"/api/v1/sources/{w['source'].id}/", None), [401, 403, 200, 200, 200]),
+    # Sources are public facts once a published claim names them; the others are the newsroom's.
+    "list sources": (lambda w: ("get", "/api/v1/sources/", None), [200, 200, 200, 200, 200]),
+    "read source": (lambda w: ("get", f"/api/v1/sources/{w['source'].id}/", None), [404, 404, 200, 200, 200]),
+    "read cited source": (lambda w: ("get", f"/api/v1/sources/{w['cited'].id}/", None), [200, 200, 200, 200, 200]),
+    "list topics": (lambda w: ("get", "/api/v1/topics/", None), [200, 200, 200, 200, 200]),
     "list documents": (lambda w: ("get", "/api/v1/documents/", None), [401, 403, 200, 200, 200]),
     "read document": (
         lambda w: ("get", f"/api/v1/documents/{w['document'].id}/", None),

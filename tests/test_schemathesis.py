@@ -235,7 +235,7 @@ def test_the_api_answers_as_its_schema_says(case, identity, api_data):
 # Errors the generated requests rarely meet, asked for on purpose: (name, identity, method,
 # path, query, headers, body, the status expected). Bodies are sent as they are written here.
 ERROR_PROBES = [
-    ("no credentials", "anonymous", "GET", "/api/v1/sources/", "", {}, None, 401),
+    ("no credentials", "anonymous", "GET", "/api/v1/documents/", "", {}, None, 401),
     ("a bad token", "anonymous", "GET", "/api/v1/claims/", "", {"Authorization": "Token nope"}, None, 401),
     ("history without the auditor role", "editor", "GET", "/api/v1/claims/{claim}/history/", "", {}, None, 403),
     ("an id that names nothing", "anonymous", "GET", "/api/v1/claims/{missing}/", "", {}, None, 404),
@@ -331,6 +331,10 @@ def test_anonymous_access_is_declared_where_it_is_allowed():
         "GET /api/v1/claims/{id}/trace/",
         "GET /api/v1/claims/{id}/claimreview/",
         "GET /api/v1/claims/{id}/prov/",
+        "GET /api/v1/sources/",
+        "GET /api/v1/sources/{id}/",
+        "GET /api/v1/topics/",
+        "GET /api/v1/topics/{id}/",
     }
     assert schema.raw_schema["servers"]
 

@@ -101,6 +101,17 @@ class ClaimSerializer(serializers.ModelSerializer):
         return services.claim_update(claim=instance, **validated_data)
 
 
+class TopicSerializer(serializers.ModelSerializer):
+    claims = serializers.IntegerField(
+        source="claim_count", read_only=True, help_text="How many claims you may read carry this topic."
+    )
+
+    class Meta:
+        model = Topic
+        fields = ["id", "name", "slug", "claims"]
+        read_only_fields = fields
+
+
 class SearchMatchSerializer(serializers.Serializer):
     score = serializers.IntegerField(help_text="Higher is a better match; results come in this order.")
     snippet = serializers.CharField(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Func, OuterRef, Prefetch, QuerySet, Subquery
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from claims import provenance
 from claims.filters import ClaimFilter, DependentFilter
 from claims.history import claim_as_of
-from claims.models import Appearance, Claim
+from claims.models import Appearance, Claim, Topic
 from claims.provenance import CHAIN_LIMIT
 from claims.services import chain_record
 from core.access import viewer_for
@@ -31,6 +31,7 @@ from .serializers import (
     ClaimListSerializer,
     ClaimSerializer,
     DependentSerializer,
+    TopicSerializer,
     TraceQuerySerializer,
     TraceSerializer,
 )
@@ -151,3 +152,17 @@ class SourceDependentsView(ListAPIView):
         for claim in page:
             claim.distance = distances[claim.pk]
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+class TopicViewSet(viewsets.ReadOnlyModelViewSet):
+    """Topics, to filter claims by (``topic=<slug>``): public, like the claims they label."""
+
+    public_read = True
+    serializer_class = TopicSerializer
+    filterset_class = None
+    pagination_class = DefaultPagination
+
+    def get_queryset(self) -> QuerySet[Topic]:
+        readable = Claim.objects.readable_by(self.request.user).filter(topics=OuterRef("pk")).order_by()
+        counted = readable.annotate(n=Func(F("pk"), function="COUNT")).values("n")
+        return Topic.objects.annotate(claim_count=Subquery(counted)).order_by("name", "id")

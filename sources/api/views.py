@@ -29,12 +29,16 @@ from .serializers import DocumentDetailSerializer, DocumentSerializer, SourceSer
     )
 )
 class SourceViewSet(VersionedViewSetMixin, viewsets.ModelViewSet):
+    # Who said what is public knowledge: anyone reads sources (a confidential one as its
+    # placeholder, see core.access), so that source=3 in a filter can be looked up.
+    public_read = True
     serializer_class = SourceSerializer
     filterset_class = SourceFilter
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self) -> QuerySet[Source]:
-        return Source.objects.shown_to(viewer_for(self.request.user))
+        viewer = viewer_for(self.request.user)
+        return Source.objects.visible_to(viewer).shown_to(viewer)
 
     def perform_destroy(self, instance: Source) -> None:
         services.source_delete(source=instance)
