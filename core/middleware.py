@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_vary_headers
 from pghistory.middleware import HistoryMiddleware
 
 from core.errors import error_response
@@ -85,4 +86,25 @@ class ContentSecurityPolicyMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         response.setdefault("Content-Security-Policy", self.POLICY)
+        return response
+
+
+class ApiHeadersMiddleware:
+    """Headers every API answer carries: ``Vary: Authorization`` (an answer is the
+    caller's: a cache must not hand a reader's list to the public), and the
+    ``RateLimit-Limit``/``-Remaining``/``-Reset`` of the caller's budget."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.path.startswith("/api/"):
+            patch_vary_headers(response, ["Authorization"])
+            budget = getattr(request, "rate_limit", None)
+            if budget is not None:
+                limit, remaining, reset = budget
+                response["RateLimit-Limit"] = str(limit)
+                response["RateLimit-Remaining"] = str(remaining)
+                response["RateLimit-Reset"] = str(reset)
         return response

@@ -78,6 +78,12 @@ class WindowRateThrottle(BaseThrottle):
             return True
         limit, period = self.rate()
         count, left = count_in_window(f"throttle:{self.scope}:{ident}", period)
+        # For the RateLimit-* headers (core.middleware): the budget that is closest to spent.
+        http_request = getattr(request, "_request", request)
+        budget = (limit, max(0, limit - count), left)
+        current = getattr(http_request, "rate_limit", None)
+        if current is None or budget[1] < current[1]:
+            http_request.rate_limit = budget
         if count > limit:
             self.retry_after = left
             return False

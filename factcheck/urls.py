@@ -4,8 +4,10 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from core.errors import api_not_found
+from factcheck.api_root import ApiRootView
 
 api_v1 = [
+    path("", ApiRootView.as_view(), name="api-root"),
     path("", include("sources.api.urls")),
     path("", include("claims.api.urls")),
     path("", include("claims.api.history_urls")),

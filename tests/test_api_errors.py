@@ -17,9 +17,7 @@ from tests.servers import database_url, gunicorn
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(
-    "path", ["/api/", "/api/v1/", "/api/v1/nothing/", "/api/v2/claims/", "/api/v1/claims/1/nothing/"]
-)
+@pytest.mark.parametrize("path", ["/api/", "/api/v1/nothing/", "/api/v2/claims/", "/api/v1/claims/1/nothing/"])
 def test_an_unknown_api_path_is_a_json_404(api_client, path):
     response = api_client.get(path)
     assert response.status_code == 404
