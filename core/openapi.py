@@ -77,8 +77,21 @@ ETAG = {
 
 _PAGINATION = {"page", "page_size", "cursor"}
 
-# Renderers drf-spectacular leaves out of the schema (HTML for people, not clients).
-_UNDOCUMENTED_MEDIA_TYPES = {"text/html"}
+# Renderers drf-spectacular leaves out of the schema (HTML for people, not clients),
+# and CSV, which lists answer but errors never are.
+_UNDOCUMENTED_MEDIA_TYPES = {"text/html", "text/csv"}
+
+CSV_BODY = {
+    "type": "string",
+    "description": "Every record the filters select (not one page), one per row, with a header row: "
+    "nested fields as dotted columns, lists joined by '; '. Streamed.",
+}
+CONDITIONAL_ETAG = {
+    "ETag": {
+        "description": "The version of this answer: send it in If-None-Match and get 304 while it is unchanged.",
+        "schema": {"type": "string"},
+    }
+}
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -311,6 +324,11 @@ class _Operation:
         if ok is not None and isinstance(self.view, VersionedViewSetMixin):
             if getattr(self.view, "action", None) in ("retrieve", "partial_update"):
                 ok["headers"] = {**ETAG, **ok.get("headers", {})}
+        if ok is not None and self.method == "GET":
+            ok["headers"] = {**CONDITIONAL_ETAG, **ok.get("headers", {})}
+            responses.setdefault("304", {"description": "Not modified: the If-None-Match ETag is still current."})
+        if ok is not None and "text/csv" in ok.get("content", {}):
+            ok["content"]["text/csv"] = {"schema": CSV_BODY}
         self.operation["responses"] = dict(sorted(responses.items()))
 
         security = self.operation.get("security")

@@ -47,7 +47,7 @@ def test_the_schema_documents_chains_and_dependents(schema):
         "$ref": "#/components/schemas/ChainRequest"
     }
     assert chains["responses"]["201"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Trace"}
-    assert [p["name"] for p in dependents["parameters"]] == ["id", "page", "page_size", "rating", "status"]
+    assert [p["name"] for p in dependents["parameters"]] == ["format", "id", "page", "page_size", "rating", "status"]
 
 
 def test_claims_and_documents_offer_no_delete(schema):

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from claims import services
 from claims.history import ClaimAsOf
-from claims.models import Appearance, Claim, ForeignReview, Rating, Relation, Topic
+from claims.interop.claimreview import claim_url
+from claims.models import Appearance, Claim, ClaimStatus, ForeignReview, Rating, Relation, Topic
 from claims.provenance import CHAIN_LIMIT, MAX_CHAIN_LIMIT, Trace
 from claims.provenance.flags import FLAG_CODES
 from claims.services import MAX_HOPS, HopInput
@@ -120,11 +122,59 @@ class SearchMatchSerializer(serializers.Serializer):
     )
 
 
+class OriginSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class ReviewSummarySerializer(serializers.Serializer):
+    url = serializers.URLField(help_text="The reviewed claim's public address (ClaimReview `url`).")
+    claimreview = serializers.URLField(help_text="The review as schema.org ClaimReview JSON-LD.")
+    publisher = serializers.CharField(help_text="Who reviewed it: this organisation.")
+    rating = serializers.CharField()
+    rating_value = serializers.IntegerField(allow_null=True)
+    explanation = serializers.CharField()
+    published_at = serializers.DateTimeField(allow_null=True)
+
+
+# What ``include`` adds to each claim of a list (one query for the whole page).
+INCLUDES = ("origins", "flags", "review")
+
+
 class ClaimListSerializer(ClaimSerializer):
     search = serializers.SerializerMethodField(help_text="With `search`: how well the claim matched; else null.")
+    # Only in the answer, and only when asked for: not read-only, so that the schema
+    # does not call them required (this serializer never reads a request).
+    origins = OriginSerializer(many=True, required=False, help_text="With include=origins: the claim's origins.")
+    independent_origins = serializers.IntegerField(
+        required=False, help_text="With include=origins: how many of them are independent."
+    )
+    flags = serializers.ListField(
+        child=serializers.ChoiceField(choices=FLAG_CODES), required=False, help_text="With include=flags: its flags."
+    )
+    review = ReviewSummarySerializer(
+        required=False, allow_null=True, help_text="With include=review: our review, if published and rated."
+    )
 
     class Meta(ClaimSerializer.Meta):
-        fields = [*ClaimSerializer.Meta.fields, "search"]
+        fields = [*ClaimSerializer.Meta.fields, "search", "origins", "independent_origins", "flags", "review"]
+
+    def to_representation(self, claim: Claim) -> dict[str, Any]:
+        data = super().to_representation(claim)
+        include = self.context.get("include", ())
+        trace = self.context.get("traces", {}).get(claim.pk)
+        if "origins" in include and trace is not None:
+            data["origins"] = [{"id": o.id, "name": o.name} for o in trace.origins]
+            data["independent_origins"] = trace.independent_origins
+        if "flags" in include and trace is not None:
+            data["flags"] = trace.flag_codes
+        if "review" in include:
+            data["review"] = review_summary(claim)
+        for name in INCLUDES:
+            if name not in include:
+                for key in ("origins", "independent_origins") if name == "origins" else (name,):
+                    data.pop(key, None)
+        return data
 
     @extend_schema_field(SearchMatchSerializer(allow_null=True))
     def get_search(self, claim: Claim) -> dict[str, Any] | None:
@@ -302,6 +352,45 @@ class TraceQuerySerializer(serializers.Serializer):
     )
 
 
+MAX_BATCH = 100
+
+
+@extend_schema_field(
+    {
+        "type": "array",
+        "items": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+        "minItems": 1,
+        "maxItems": MAX_BATCH,
+    }
+)
+class IdListField(serializers.ListField):
+    """Ids repeated (ids=1&ids=2) or comma-separated (ids=1,2), each once, in the order given."""
+
+    child = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+
+    def to_internal_value(self, data) -> list[int]:
+        items = [part.strip() for item in data for part in str(item).split(",") if part.strip()]
+        if not items:
+            raise serializers.ValidationError("Give at least one claim id.")
+        if len(items) > MAX_BATCH:
+            raise serializers.ValidationError(f"Give at most {MAX_BATCH} ids; this gave {len(items)}.")
+        return list(dict.fromkeys(super().to_internal_value(items)))
+
+
+class TracesQuerySerializer(serializers.Serializer):
+    ids = IdListField(
+        help_text=f"The claims to trace: up to {MAX_BATCH} ids, repeated or comma-separated.",
+        error_messages={"required": "Give at least one claim id."},
+    )
+    chain_limit = serializers.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=MAX_CHAIN_LIMIT,
+        default=CHAIN_LIMIT,
+        help_text=f"How many chains to list per claim (0 to {MAX_CHAIN_LIMIT}, default {CHAIN_LIMIT}).",
+    )
+
+
 class TraceSourceSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField(
@@ -400,3 +489,29 @@ class TraceSerializer(serializers.Serializer):
     def to_representation(self, instance: tuple[dict[str, Any], Trace]) -> dict[str, Any]:
         claim, trace = instance
         return {"claim": claim, **trace.as_dict()}
+
+
+def review_summary(claim: Claim) -> dict[str, Any] | None:
+    """Our review of a claim, as a list row shows it: null until it is published and rated."""
+    if claim.status != ClaimStatus.PUBLISHED or not claim.rating:
+        return None
+    url = claim_url(claim.pk)
+    return {
+        "url": url,
+        "claimreview": f"{url}claimreview/",
+        "publisher": settings.FACTCHECK_ORGANIZATION["name"],
+        "rating": claim.rating,
+        "rating_value": claim.rating_value,
+        "explanation": claim.rating_explanation,
+        "published_at": serializers.DateTimeField().to_representation(claim.published_at)
+        if claim.published_at
+        else None,
+    }
+
+
+class TraceBatchSerializer(serializers.Serializer):
+    results = TraceSerializer(many=True, help_text="The traces, in the order the ids were given.")
+    missing = serializers.ListField(
+        child=serializers.IntegerField(),
+        help_text="Ids of claims that do not exist or that you may not read (the two are not told apart).",
+    )

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from django.db.models import F, Func, OuterRef, Prefetch, QuerySet, Subquery
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -21,27 +22,54 @@ from core.access import viewer_for
 from core.concurrency import VersionedViewSetMixin
 from core.errors import flatten_errors
 from core.pagination import DefaultPagination, KeysetPagination
+from core.tables import TableMixin
 from core.validators import parse_id
 from sources.models import Source
 
 from .serializers import (
+    INCLUDES,
     ChainSerializer,
     ClaimAsOfSerializer,
     ClaimDetailSerializer,
     ClaimListSerializer,
     ClaimSerializer,
     DependentSerializer,
+    ReviewSummarySerializer,
     TopicSerializer,
+    TraceBatchSerializer,
     TraceQuerySerializer,
     TraceSerializer,
+    TracesQuerySerializer,
 )
 
 # Actions that show a claim with its appearances.
-_DETAIL_ACTIONS = {"retrieve", "trace"}
+_DETAIL_ACTIONS = {"retrieve", "trace", "traces"}
 
 
-class ClaimViewSet(VersionedViewSetMixin, viewsets.ModelViewSet):
+def claim_columns(include: set[str]) -> list[str]:
+    """The CSV's columns: the claim's fields, the search's, and what ``include`` adds."""
+    columns = [*ClaimSerializer.Meta.fields, "search.score", "search.snippet"]
+    if "origins" in include:
+        columns += ["origins", "independent_origins"]
+    if "flags" in include:
+        columns += ["flags"]
+    if "review" in include:
+        columns += [f"review.{name}" for name in ReviewSummarySerializer().fields]
+    return columns
+
+
+INCLUDE_PARAMETER = OpenApiParameter(
+    "include",
+    OpenApiTypes.STR,
+    description=f"What else each claim carries, comma-separated: {', '.join(INCLUDES)} "
+    "(its origins and how many are independent, its trace's flags, our published review).",
+)
+
+
+class ClaimViewSet(TableMixin, VersionedViewSetMixin, viewsets.ModelViewSet):
     """Claims are never deleted: retract one by PATCHing its status."""
+
+    extra_parameters = ("include",)
 
     # Anonymous clients and users without a role read published claims (see get_queryset).
     public_read = True
@@ -67,6 +95,31 @@ class ClaimViewSet(VersionedViewSetMixin, viewsets.ModelViewSet):
 
     def get_serializer_class(self) -> type[ClaimSerializer]:
         return ClaimListSerializer if self.action == "list" else ClaimDetailSerializer
+
+    @extend_schema(parameters=[INCLUDE_PARAMETER])
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        include = self._include()
+        claims = self.filter_queryset(self.get_queryset())
+        if self.wants_table():
+            return self.table_response(claims, claim_columns(include))
+        return self.get_paginated_response(self.table_rows(self.paginate_queryset(claims)))
+
+    def table_rows(self, claims: list[Claim]) -> list[dict]:
+        context = {**self.get_serializer_context(), "include": self._include()}
+        if context["include"] & {"origins", "flags"}:
+            # The page's graphs in one query, judged as the viewer may see them.
+            traces = provenance.traces_for([c.pk for c in claims], viewer_for(self.request.user), chain_limit=0)
+            context["traces"] = traces
+        return ClaimListSerializer(claims, many=True, context=context).data
+
+    def _include(self) -> set[str]:
+        asked = {part.strip() for part in self.request.query_params.get("include", "").split(",") if part.strip()}
+        unknown = sorted(asked - set(INCLUDES))
+        if unknown:
+            raise serializers.ValidationError(
+                {"include": [f"Cannot include {', '.join(unknown)}; choose from {', '.join(INCLUDES)}."]}
+            )
+        return asked
 
     def perform_create(self, serializer: ClaimSerializer) -> None:
         serializer.save(created_by=self.request.user)
@@ -108,6 +161,31 @@ class ClaimViewSet(VersionedViewSetMixin, viewsets.ModelViewSet):
         return self._trace_response(claim_data, claim_id, as_of=as_of, chain_limit=chain_limit)
 
     @extend_schema(
+        summary="Trace several claims at once",
+        description="The traces of up to 100 claims, in the order their ids were given, each as "
+        "/claims/{id}/trace/ answers it; ids of claims you may not read are listed under missing.",
+        parameters=[TracesQuerySerializer],
+        responses=TraceBatchSerializer,
+    )
+    @action(detail=False, filter_backends=[], pagination_class=None)
+    def traces(self, request: Request) -> Response:
+        params = TracesQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        ids = params.validated_data["ids"]
+        claims = self._claims(detail=True).in_bulk(ids)
+        # Every graph in the same few queries, redacted for this viewer.
+        traces = provenance.traces_for(
+            list(claims), viewer_for(request.user), chain_limit=params.validated_data["chain_limit"]
+        )
+        context = self.get_serializer_context()
+        results = [
+            TraceSerializer((ClaimDetailSerializer(claims[i], context=context).data, traces[i])).data
+            for i in ids
+            if i in claims
+        ]
+        return Response({"results": results, "missing": [i for i in ids if i not in claims]})
+
+    @extend_schema(
         summary="Record one chain of attribution",
         description="Hops run from the reporting end to the origin; they merge into the claim's existing "
         "statements, so chains through the same source converge. Answers with the new trace.",
@@ -127,7 +205,7 @@ class ClaimViewSet(VersionedViewSetMixin, viewsets.ModelViewSet):
         return self._trace_response(claim_data, claim.pk, status=status.HTTP_201_CREATED)
 
 
-class SourceDependentsView(ListAPIView):
+class SourceDependentsView(TableMixin, ListAPIView):
     """``GET /sources/{id}/dependents/``: served by the claims app, which owns the graph."""
 
     serializer_class = DependentSerializer
@@ -144,17 +222,21 @@ class SourceDependentsView(ListAPIView):
         tags=["sources"],
     )
     def get(self, request: Request, pk: int) -> Response:
-        source = get_object_or_404(Source.objects.only("id"), pk=pk)
-        claims = self.get_queryset().readable_by(request.user).with_role_of(source.pk)
-        page = self.paginate_queryset(self.filter_queryset(claims))
+        self.source = get_object_or_404(Source.objects.only("id"), pk=pk)
+        claims = self.filter_queryset(self.get_queryset().readable_by(request.user).with_role_of(self.source.pk))
+        if self.wants_table():
+            return self.table_response(claims)
+        return self.get_paginated_response(self.table_rows(self.paginate_queryset(claims)))
+
+    def table_rows(self, claims: list[Claim]) -> list[dict]:
         # Distances are walked on the page's graphs only: linear in what is returned.
-        distances = provenance.distances_to([claim.pk for claim in page], source.pk)
-        for claim in page:
+        distances = provenance.distances_to([claim.pk for claim in claims], self.source.pk)
+        for claim in claims:
             claim.distance = distances[claim.pk]
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        return self.get_serializer(claims, many=True).data
 
 
-class TopicViewSet(viewsets.ReadOnlyModelViewSet):
+class TopicViewSet(TableMixin, viewsets.ReadOnlyModelViewSet):
     """Topics, to filter claims by (``topic=<slug>``): public, like the claims they label."""
 
     public_read = True

@@ -270,6 +270,8 @@ FACTCHECK_ORGANIZATION = {
     "url": os.environ.get("FACTCHECK_ORG_URL", "http://localhost:8000/"),
 }
 FACTCHECK_PUBLIC_URL = os.environ.get("FACTCHECK_PUBLIC_URL", "http://localhost:8000").rstrip("/")
+# The most records one CSV answer holds; a larger selection is refused, never cut (core/tables.py).
+TABLE_MAX_ROWS = envint("TABLE_MAX_ROWS", 100_000)
 
 PGHISTORY_DEFAULT_TRACKERS = None
 # Reads change nothing, so they need no history context (saves a statement per query).

@@ -13,6 +13,7 @@ from core.access import viewer_for
 from core.concurrency import VersionedViewSetMixin
 from core.history import History
 from core.history_api import HistoryView, history_schema
+from core.tables import TableMixin
 from sources import services
 from sources.filters import DocumentFilter, SourceFilter
 from sources.models import Document, Source
@@ -28,7 +29,7 @@ from .serializers import DocumentDetailSerializer, DocumentSerializer, SourceSer
         }
     )
 )
-class SourceViewSet(VersionedViewSetMixin, viewsets.ModelViewSet):
+class SourceViewSet(TableMixin, VersionedViewSetMixin, viewsets.ModelViewSet):
     # Who said what is public knowledge: anyone reads sources (a confidential one as its
     # placeholder, see core.access), so that source=3 in a filter can be looked up.
     public_read = True
@@ -51,7 +52,7 @@ class SourceViewSet(VersionedViewSetMixin, viewsets.ModelViewSet):
             return Response({"detail": " ".join(exc.messages), "code": "in_use"}, status=status.HTTP_409_CONFLICT)
 
 
-class DocumentViewSet(VersionedViewSetMixin, viewsets.ModelViewSet):
+class DocumentViewSet(TableMixin, VersionedViewSetMixin, viewsets.ModelViewSet):
     filterset_class = DocumentFilter
     http_method_names = ["get", "post", "patch", "head", "options"]
 
