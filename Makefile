@@ -24,7 +24,7 @@ run: install
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py load_seeds
 	$(BIN)/python manage.py demo_users --base-url http://$(HOST):$(PORT)
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	FACTCHECK_PUBLIC_URL=$${FACTCHECK_PUBLIC_URL:-http://$(HOST):$(PORT)} $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # Production: gunicorn with the production settings (SECRET_KEY, DATABASE_URL,
 # ALLOWED_HOSTS and REDIS_URL must be set; see README). Static files are served by

@@ -142,3 +142,17 @@ class DependentFilter(filters.FilterSet):
     class Meta:
         model = Claim
         fields = ["status", "rating"]
+
+
+class ClaimReviewFeedFilter(filters.FilterSet):
+    modified_since = MomentFilter(
+        field_name="updated_at",
+        lookup_expr="gte",
+        help_text="Only reviews whose claim (text, rating, explanation, status) changed at or after this moment "
+        "(ISO 8601): a harvester passes the time of its last complete harvest.",
+    )
+    language = LanguageFilter(help_text="Only reviews of claims in these languages (BCP-47).")
+
+    class Meta:
+        model = Claim
+        fields = ["modified_since", "language"]

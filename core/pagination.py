@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from datetime import datetime
+
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import CursorPagination, PageNumberPagination
 
-from core.validators import parse_id
+from core.validators import in_utc, parse_id
 
 
 class DefaultPagination(PageNumberPagination):
@@ -35,3 +37,27 @@ class KeysetPagination(CursorPagination):
         if position is not None and parse_id(position) is None and position != "0":
             raise NotFound(self.invalid_cursor_message)
         return cursor
+
+
+class ModifiedPagination(CursorPagination):
+    """For feeds: newest change first; a cursor's position is a moment, so a tampered
+    one is refused, not queried."""
+
+    ordering = ("-updated_at", "-id")
+    page_size_query_param = "page_size"
+    max_page_size = 200
+    invalid_cursor_message = KeysetPagination.invalid_cursor_message
+
+    def decode_cursor(self, request):
+        cursor = super().decode_cursor(request)
+        position = cursor.position if cursor is not None else None
+        if position is None:
+            return cursor
+        try:
+            moment = datetime.fromisoformat(position)
+        except ValueError:
+            raise NotFound(self.invalid_cursor_message) from None
+        if moment.tzinfo is None:
+            raise NotFound(self.invalid_cursor_message)
+        # In UTC: PostgreSQL refuses offsets past 15:59, which ISO 8601 allows.
+        return cursor._replace(position=in_utc(moment).isoformat())

@@ -65,6 +65,47 @@ def test_a_short_or_sample_secret_key_is_refused():
     assert "SECRET_KEY must be a random string of 50 characters or more." in done.stderr
 
 
+def public_url(env: dict[str, str]) -> subprocess.CompletedProcess:
+    code = (
+        "from django.conf import settings; print(settings.FACTCHECK_PUBLIC_URL, settings.FACTCHECK_ORGANIZATION['url'])"
+    )
+    return manage("shell", "--verbosity", "0", "-c", code, env=env)
+
+
+@pytest.mark.django_db
+def test_published_urls_name_the_site_readers_use():
+    env = production_env()
+    env.pop("FACTCHECK_PUBLIC_URL", None)
+    env.pop("FACTCHECK_ORG_URL", None)
+
+    by_host = public_url(env)
+    chosen = public_url({**env, "FACTCHECK_PUBLIC_URL": "https://checks.example.net/"})
+
+    assert by_host.stdout.split() == ["https://factcheck.example.org", "https://factcheck.example.org/"]
+    assert chosen.stdout.split() == ["https://checks.example.net", "https://checks.example.net/"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"ALLOWED_HOSTS": "*"}, "Set FACTCHECK_PUBLIC_URL, or name the site's own host first in ALLOWED_HOSTS."),
+        ({"ALLOWED_HOSTS": ".example.org"}, "Set FACTCHECK_PUBLIC_URL"),
+        ({"FACTCHECK_PUBLIC_URL": "factcheck.example.org"}, "FACTCHECK_PUBLIC_URL must be an http(s) address"),
+        ({"FACTCHECK_PUBLIC_URL": "javascript:alert(1)"}, "FACTCHECK_PUBLIC_URL must be an http(s) address"),
+    ],
+)
+def test_a_public_url_that_cannot_be_right_is_refused(extra, message):
+    env = production_env(**extra)
+    if "FACTCHECK_PUBLIC_URL" not in extra:
+        env.pop("FACTCHECK_PUBLIC_URL", None)
+
+    done = manage("check", env=env)
+
+    assert done.returncode != 0
+    assert message in done.stderr
+
+
 @pytest.mark.slow
 def test_gunicorn_alone_serves_static_files_and_every_page_has_a_security_policy(committed_db, tmp_path):
     env = production_env(STATIC_ROOT=str(tmp_path / "static"), SECURE_SSL_REDIRECT="0")

@@ -335,6 +335,7 @@ def test_anonymous_access_is_declared_where_it_is_allowed():
         "GET /api/v1/claims/traces/",
         "GET /api/v1/claims/{id}/claimreview/",
         "GET /api/v1/claims/{id}/prov/",
+        "GET /api/v1/claimreview/",
         "GET /api/v1/sources/",
         "GET /api/v1/sources/{id}/",
         "GET /api/v1/topics/",

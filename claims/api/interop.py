@@ -1,4 +1,4 @@
-"""ClaimReview and PROV for one claim; ClaimReview import for editors."""
+"""ClaimReview and PROV for one claim, the feed of our reviews; ClaimReview import for editors."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
+from rest_framework.generics import ListAPIView
 from rest_framework.parsers import MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -16,11 +17,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from claims import provenance
-from claims.interop.claimreview import claim_review, claim_review_queryset
+from claims.filters import ClaimReviewFeedFilter
+from claims.interop.claimreview import claim_review, claim_review_queryset, origin_sources
 from claims.interop.claimreview_import import MAX_IMPORT_BYTES, claimreview_import
 from claims.interop.prov import claim_prov
 from claims.models import Claim
-from core.access import viewer_for
+from core.access import PUBLIC, viewer_for
+from core.pagination import ModifiedPagination
 from core.parsers import SafeJSONParser
 from core.permissions import RolePermission
 
@@ -48,6 +51,34 @@ class ClaimReviewView(APIView):
         viewer = viewer_for(request.user)
         claim = get_object_or_404(claim_review_queryset().visible_to(viewer), pk=id)
         return Response(claim_review(claim, provenance.trace_for(claim.pk, viewer, chain_limit=0), viewer))
+
+
+class ClaimReviewFeedView(ListAPIView):
+    """Our published reviews as a harvester reads them: every published, rated claim as
+    ClaimReview JSON-LD, the most recently changed first. The feed is the public's view
+    whoever asks, so a harvest never carries a confidential source's name."""
+
+    permission_classes = [RolePermission]
+    public_read = True
+    filterset_class = ClaimReviewFeedFilter
+    pagination_class = ModifiedPagination
+
+    def get_queryset(self):
+        return claim_review_queryset().published().exclude(rating="").defer("search_vector")
+
+    @extend_schema(
+        summary="Our published reviews, as a ClaimReview feed",
+        description="Each published, rated claim as schema.org ClaimReview JSON-LD (as /claims/{id}/claimreview/ "
+        "gives it to the public), the most recently changed first, 50 a page (page_size up to 200). A harvester "
+        "follows next until it is null, then later asks again with modified_since set to when it started.",
+        responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="A page of ClaimReviews")},
+        tags=["claims"],
+    )
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        claims = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        traces = provenance.traces_for([c.pk for c in claims], PUBLIC, chain_limit=0)
+        sources = origin_sources(list(traces.values()))
+        return self.get_paginated_response([claim_review(c, traces[c.pk], PUBLIC, sources=sources) for c in claims])
 
 
 class ClaimProvView(APIView):

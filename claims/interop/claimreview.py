@@ -22,6 +22,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
+from django.urls import reverse
 
 from claims.models import BEST_RATING, RATING_VALUES, WORST_RATING, Appearance, Claim, Rating
 from claims.provenance import SourceRef, Trace
@@ -33,7 +34,13 @@ NOT_RATED = "Not rated"
 
 
 def claim_url(claim_id: int) -> str:
-    return f"{settings.FACTCHECK_PUBLIC_URL}/api/v1/claims/{claim_id}/"
+    """The claim's address as readers reach it (``FACTCHECK_PUBLIC_URL``), whatever served this."""
+    return settings.FACTCHECK_PUBLIC_URL + reverse("claim-detail", args=[claim_id])
+
+
+def origin_sources(traces: list[Trace]) -> dict[int, Source]:
+    """The records of the origins the traces name openly (a placeholder links nowhere)."""
+    return Source.objects.in_bulk({o.id for t in traces for o in t.origins if not o.redacted})
 
 
 def wikidata_url(qid: str) -> str:
@@ -50,9 +57,12 @@ def claim_review_queryset():
     )
 
 
-def claim_review(claim: Claim, claim_trace: Trace, viewer: Viewer) -> dict[str, Any]:
+def claim_review(
+    claim: Claim, claim_trace: Trace, viewer: Viewer, *, sources: dict[int, Source] | None = None
+) -> dict[str, Any]:
     """The ClaimReview markup of ``claim`` (fetch it with ``claim_review_queryset``) for
-    ``viewer``; ``claim_trace`` is its trace, redacted for the same viewer."""
+    ``viewer``; ``claim_trace`` is its trace, redacted for the same viewer. ``sources``:
+    the origins' records, when the caller read them for many claims at once."""
     appearances = sorted(
         claim.appearances.all(),
         key=lambda a: (a.document.published_at is None, a.document.published_at or datetime.min, a.id),
@@ -61,7 +71,7 @@ def claim_review(claim: Claim, claim_trace: Trace, viewer: Viewer) -> dict[str, 
     origins = claim_trace.origins
     if origins:
         # Links only for sources the reader may know; a placeholder is a name and no more.
-        by_id = Source.objects.in_bulk([o.id for o in origins if not o.redacted])
+        by_id = sources if sources is not None else origin_sources([claim_trace])
         authors = [_origin_author(o, by_id.get(o.id)) for o in origins]
         item["author"] = authors[0] if len(authors) == 1 else authors
     dated = [a for a in appearances if a.document.published_at is not None]
@@ -84,6 +94,7 @@ def claim_review(claim: Claim, claim_trace: Trace, viewer: Viewer) -> dict[str, 
     }
     if claim.published_at is not None:
         review["datePublished"] = claim.published_at.date().isoformat()
+    review["dateModified"] = claim.updated_at.isoformat()
     if claim.rating_explanation:
         review["reviewBody"] = claim.rating_explanation
     return review

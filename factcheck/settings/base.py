@@ -12,6 +12,7 @@ ALLOWED_HOSTS comma-separated
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -264,12 +265,24 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
-# Who publishes the fact-checks (the ClaimReview author) and where claims live.
+
+def public_url(default: str) -> str:
+    """Where readers reach this app (the base of every URL in ClaimReview, PROV and the
+    exports): ``FACTCHECK_PUBLIC_URL``, checked, without a trailing slash."""
+    url = os.environ.get("FACTCHECK_PUBLIC_URL", default).rstrip("/")
+    if not re.fullmatch(r"https?://[^/?#\s]+(/[^?#\s]*)?", url):
+        raise ImproperlyConfigured(
+            f"FACTCHECK_PUBLIC_URL must be an http(s) address such as https://factcheck.example.org, not {url!r}"
+        )
+    return url
+
+
+# Where claims live, and who publishes the fact-checks (the ClaimReview author).
+FACTCHECK_PUBLIC_URL = public_url("http://localhost:8000")
 FACTCHECK_ORGANIZATION = {
     "name": os.environ.get("FACTCHECK_ORG_NAME", "factcheck"),
-    "url": os.environ.get("FACTCHECK_ORG_URL", "http://localhost:8000/"),
+    "url": os.environ.get("FACTCHECK_ORG_URL", FACTCHECK_PUBLIC_URL + "/"),
 }
-FACTCHECK_PUBLIC_URL = os.environ.get("FACTCHECK_PUBLIC_URL", "http://localhost:8000").rstrip("/")
 # The most records one CSV answer holds; a larger selection is refused, never cut (core/tables.py).
 TABLE_MAX_ROWS = envint("TABLE_MAX_ROWS", 100_000)
 

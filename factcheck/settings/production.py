@@ -4,10 +4,12 @@ that must be chosen is required: SECRET_KEY, DATABASE_URL, ALLOWED_HOSTS, REDIS_
 ``manage.py check --deploy`` is clean with these settings (a test keeps it so).
 """
 
+import os
+
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import REST_FRAMEWORK, envbool, envint, secret_key
+from .base import ALLOWED_HOSTS, REST_FRAMEWORK, envbool, envint, public_url, secret_key
 
 DEBUG = False
 SECRET_KEY = secret_key(debug=False)
@@ -18,6 +20,17 @@ if not CACHE_IS_SHARED:  # noqa: F405
     # Throttles and login lockouts count in the cache; per-process memory would
     # give every gunicorn worker a limit of its own.
     raise ImproperlyConfigured("REDIS_URL must be set in production: throttles need a cache all workers share.")
+
+# The URLs we publish (ClaimReview, PROV, exports) name the address readers use: by
+# default the first allowed host, over HTTPS; FACTCHECK_PUBLIC_URL says otherwise.
+_site = ALLOWED_HOSTS[0] if ALLOWED_HOSTS else ""
+if "FACTCHECK_PUBLIC_URL" not in os.environ and (not _site or _site.startswith(".") or "*" in _site):
+    raise ImproperlyConfigured("Set FACTCHECK_PUBLIC_URL, or name the site's own host first in ALLOWED_HOSTS.")
+FACTCHECK_PUBLIC_URL = public_url(f"https://{_site}")
+FACTCHECK_ORGANIZATION = {
+    **FACTCHECK_ORGANIZATION,  # noqa: F405
+    "url": os.environ.get("FACTCHECK_ORG_URL", FACTCHECK_PUBLIC_URL + "/"),
+}
 
 # HTTPS only. Behind a proxy that terminates TLS, set NUM_PROXIES so that its
 # X-Forwarded-Proto is believed (and only then).
