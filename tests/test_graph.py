@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import claims.provenance.graph as graph_module
+from claims.provenance.flags import chain_count
 from claims.provenance.graph import CHAIN_LIMIT, Edge, SourceRef, build
 from claims.provenance.redaction import redact
 from core.access import PUBLIC, Viewer
@@ -205,6 +206,25 @@ def test_dominators_alone_never_name_a_statement_that_some_chain_avoids(graph):
 
 
 @FAST
+@given(graphs(max_nodes=12))
+def test_the_linear_dominators_are_the_statements_no_way_to_an_end_avoids(graph):
+    """Checked against their definition: X is passed by every way from the starts to an
+    origin or a statement on a loop when, without X, no such statement can be reached."""
+    n, edges = graph
+    g = graph_module._Graph(
+        {i: i for i in range(1, n + 1)}, [Edge(k, a, b, "c", None, "", False) for k, (a, b) in enumerate(edges, 1)]
+    )
+    starts = g.starts()
+    ends = g.origins | g._cyclic
+
+    def reaches_an_end(avoid):
+        return bool(g.reach(starts, avoid=avoid) & (ends - {avoid}))
+
+    expected = {x for x in range(1, n + 1) if reaches_an_end(None) and not reaches_an_end(x)}
+    assert g._dominating_ends(starts) == expected
+
+
+@FAST
 @given(graphs())
 def test_dead_ends_are_the_statements_that_reach_no_origin(graph):
     n, edges = graph
@@ -246,6 +266,18 @@ def test_a_forty_layer_lattice_is_counted_not_enumerated():
     assert len(trace.chains) == CHAIN_LIMIT
     assert trace.chains_truncated
     assert len(trace.as_dict()["edges"]) == len(edges)
+
+
+def test_more_chains_than_a_json_number_holds_exactly_are_a_lower_bound():
+    layers, width = 60, 2  # 2^61 chains
+    node = lambda layer, w: 1 + layer * width + w  # noqa: E731
+    edges = [
+        (node(layer, a), node(layer + 1, b)) for layer in range(layers) for a in range(width) for b in range(width)
+    ]
+    trace = make(width * (layers + 1), edges)
+    assert trace.chains_total == 2**53 - 1
+    assert not trace.chains_total_exact
+    assert chain_count(trace) == "at least 9,007,199,254,740,991 chains"
 
 
 def test_a_lattice_with_a_loop_is_counted_up_to_a_budget():

@@ -472,9 +472,12 @@ class TraceSerializer(serializers.Serializer):
         help_text="A readable view of the graph: chains from a reporting end to an origin (or to the statement "
         "that closes a loop), listed up to chain_limit and 2,500 hops in all.",
     )
-    chains_total = serializers.IntegerField(help_text="How many chains the graph holds.")
+    chains_total = serializers.IntegerField(
+        max_value=2**53 - 1, help_text="How many chains the graph holds (at most 2^53 - 1, see chains_total_exact)."
+    )
     chains_total_exact = serializers.BooleanField(
-        help_text="False when the graph has loops and too many chains to count: chains_total is then a lower bound."
+        help_text="False when the graph has too many chains to count (with loops, past a budget; without, past "
+        "2^53 - 1, the largest number every JSON reader holds exactly): chains_total is then a lower bound."
     )
     chains_truncated = serializers.BooleanField(help_text="Not every chain is listed.")
     origins = TraceSourceSerializer(many=True)

@@ -15,6 +15,7 @@ An *origin* cites nobody; a *reporting end* is cited by nobody.
 from __future__ import annotations
 
 import itertools
+from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -27,6 +28,9 @@ MAX_CHAIN_LIMIT = 200
 CHAIN_COUNT_BUDGET = 10_000
 # Chains list at most this many hops in all, however long the chains are.
 MAX_LISTED_HOPS = 2_500
+# Counts stop here, the largest integer every JSON reader holds exactly (2^53 - 1);
+# a count that reaches it is given as a lower bound (chains_total_exact false).
+MAX_COUNT = 2**53 - 1
 # Work allowed (statements x graph size) for the exact test of intermediaries in a graph with loops.
 EXACT_CHECK_BUDGET = 1_000_000
 
@@ -419,7 +423,8 @@ class _Graph:
         them up to a budget."""
         if self.acyclic:
             paths = self._paths_to_origins()
-            return sum(paths[s] for s in starts), True
+            total = sum(paths[s] for s in starts)
+            return min(total, MAX_COUNT), total < MAX_COUNT
         # The walk of ``walks``, counting instead of copying each chain.
         count, steps = 0, 0
         for start in starts:
@@ -459,16 +464,11 @@ class _Graph:
         return order
 
     def _paths_to_origins(self) -> dict[int, int]:
+        """Chains from each statement to an origin, counted up to MAX_COUNT (a lattice of
+        thousands of layers has more chains than digits a JSON number may carry)."""
         paths: dict[int, int] = {}
         for node in reversed(self._topological()):
-            paths[node] = 1 if not self.up[node] else sum(paths[n] for n in self.up[node])
-        return paths
-
-    def _paths_from_starts(self, starts: list[int]) -> dict[int, int]:
-        start_set = set(starts)
-        paths: dict[int, int] = {}
-        for node in self._topological():
-            paths[node] = (1 if node in start_set else 0) + sum(paths[d] for d in self.down[node])
+            paths[node] = 1 if not self.up[node] else min(sum(paths[n] for n in self.up[node]), MAX_COUNT)
         return paths
 
     def loops(self) -> list[tuple[int, ...]]:
@@ -527,14 +527,14 @@ class _Graph:
             return []
         start_set = set(starts)
         candidates = [n for n in self.nodes if n not in start_set and n not in self.origins]
-        if self.acyclic:
-            into, onward = self._paths_from_starts(starts), self._paths_to_origins()
-            return [n for n in candidates if into[n] * onward[n] == total]
-        # With loops. A statement X is on every chain exactly when, without X, the
-        # starts reach neither an origin nor a loop. Dominators answer most of it in one
-        # pass (sound: X dominating every origin and every statement on a loop is on
-        # every chain); the exact test then settles the rest, while it stays cheap.
+        # Dominators answer it in one linear pass: X dominating every origin and every
+        # statement on a loop is on every chain; without loops that is exactly the
+        # statements on every chain. With loops, the exact test then settles the rest
+        # (a way into a loop may avoid X yet end, as a chain, before the loop closes),
+        # while it stays cheap.
         found = self._dominating_ends(starts) & set(candidates)
+        if self.acyclic:
+            return sorted(found)
         on_first = next(self.walks(starts), ([], False))[0]
         unsettled = [n for n in on_first if n in candidates and n not in found]
         if len(unsettled) * (len(self.nodes) + len(self.edges_by_ends)) <= EXACT_CHECK_BUDGET:
@@ -550,58 +550,56 @@ class _Graph:
 
     def _dominating_ends(self, starts: list[int]) -> set[int]:
         """Statements every way passes through, from the starts to any origin or any
-        statement on a loop (Cooper, Harvey and Kennedy's iterative dominators, over the
-        graph with a virtual root before the starts and a virtual end after those)."""
-        root, end = -1, -2
-        succ: dict[int, list[int]] = {root: list(starts), end: []}
-        for node in self.nodes:
-            succ[node] = [*self.up[node], *([end] if node in self.origins or node in self._cyclic else [])]
-        # Reverse postorder from the root, iteratively.
-        order: list[int] = []
-        seen = {root}
-        stack = [(root, iter(succ[root]))]
-        while stack:
-            node, children = stack[-1]
-            child = next(children, None)
-            if child is None:
-                stack.pop()
-                order.append(node)
-            elif child not in seen:
-                seen.add(child)
-                stack.append((child, iter(succ[child])))
-        order.reverse()
-        number = {node: i for i, node in enumerate(order)}
-        preds: dict[int, list[int]] = {node: [] for node in order}
-        for node in order:
-            for child in succ[node]:
-                preds[child].append(node)
-        idom: dict[int, int] = {root: root}
+        statement on a loop. Linear: take one such way; a statement on it is passed by
+        every way unless a detour leaving the way before it rejoins it after (or reaches
+        an end of its own). One search along the way finds the detours, visiting each
+        statement once (the s-t dominators of a virtual root before the starts and a
+        virtual end after the origins and loops)."""
+        ends = self.origins | self._cyclic
+        came_from: dict[int, int | None] = dict.fromkeys(starts)
+        queue, found = deque(starts), None
+        while queue:
+            node = queue.popleft()
+            if node in ends:
+                found = node
+                break
+            for nxt in self.up[node]:
+                if nxt not in came_from:
+                    came_from[nxt] = node
+                    queue.append(nxt)
+        if found is None:
+            return set()
+        way = [found]
+        while came_from[way[-1]] is not None:
+            way.append(came_from[way[-1]])
+        way.reverse()
+        # Positions: 0 the virtual root, 1..len(way) the way, len(way) + 1 the virtual end.
+        position = {node: i for i, node in enumerate(way, start=1)}
+        end = len(way) + 1
+        detoured: set[int] = set()
+        furthest = 0
 
-        def meet(a: int, b: int) -> int:
-            while a != b:
-                while number[a] > number[b]:
-                    a = idom[a]
-                while number[b] > number[a]:
-                    b = idom[b]
-            return a
+        def follow(successors: Iterable[int]) -> None:
+            """Detours through statements off the way: how far along the way they rejoin."""
+            nonlocal furthest
+            stack = list(successors)
+            while stack:
+                node = stack.pop()
+                if node in position:
+                    furthest = max(furthest, position[node])
+                elif node not in detoured:
+                    detoured.add(node)
+                    if node in ends:
+                        furthest = end
+                    stack.extend(self.up[node])
 
-        changed = True
-        while changed:
-            changed = False
-            for node in order[1:]:
-                known = [p for p in preds[node] if p in idom]
-                new = known[0]
-                for other in known[1:]:
-                    new = meet(other, new)
-                if idom.get(node) != new:
-                    idom[node] = new
-                    changed = True
-        result, node = set(), end
-        while end in idom and node != root:
-            node = idom[node]
-            if node != root:
-                result.add(node)
-        return result
+        follow(starts)
+        passed_by_all = set()
+        for i, node in enumerate(way, start=1):
+            if furthest <= i:  # nothing from before it reaches beyond it
+                passed_by_all.add(node)
+            follow(self.up[node])
+        return passed_by_all
 
 
 def _strongly_connected(nodes: list[int], up: dict[int, list[int]]) -> list[list[int]]:
