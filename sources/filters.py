@@ -15,7 +15,7 @@ class SourceFilter(filters.FilterSet):
     search = filters.CharFilter(method="filter_search", max_length=300, help_text="Part of the name or an alias.")
     kind = filters.ChoiceFilter(choices=SourceKind.choices)
     country = filters.CharFilter(method="filter_hidden", max_length=2, help_text="Two-letter ISO 3166-1 code, e.g. AZ.")
-    parent = IdFilter(field_name="parent_id", help_text="Sources belonging to this organisation.")
+    parent = IdFilter(method="filter_parent", help_text="Sources belonging to this organisation.")
     reliability = filters.ChoiceFilter(choices=Reliability.choices, method="filter_hidden")
     confidential = YesNoFilter(help_text="Only confidential sources (true) or only the others (false).")
 
@@ -29,6 +29,10 @@ class SourceFilter(filters.FilterSet):
 
     def filter_search(self, queryset: QuerySet[Source], name: str, value: str) -> QuerySet[Source]:
         return queryset.search(value, self.viewer)
+
+    def filter_parent(self, queryset: QuerySet[Source], name: str, value: int) -> QuerySet[Source]:
+        # Whom a confidential source works for is part of who it is.
+        return queryset.without_hidden(self.viewer).filter(parent_id=value)
 
     def filter_hidden(self, queryset: QuerySet[Source], name: str, value: str) -> QuerySet[Source]:
         # What is hidden of a confidential source cannot be probed by filtering on it.

@@ -66,7 +66,9 @@ _NAMED_IN_PUBLISHED = """EXISTS (
     WHERE c.status = 'published' AND st.source_id IN (
         SELECT x.id FROM sources_source x
         LEFT JOIN sources_source up ON up.id = x.parent_id
-        WHERE x.id = "sources_source"."id" OR up.id = "sources_source"."id" OR up.parent_id = "sources_source"."id"
+        WHERE x.id = "sources_source"."id" OR NOT x.confidential AND (
+            up.id = "sources_source"."id" OR up.parent_id = "sources_source"."id" AND NOT up.confidential
+        )
     )
 )"""
 
@@ -93,7 +95,8 @@ class SourceQuerySet(models.QuerySet):
     def visible_to(self, viewer: Viewer) -> SourceQuerySet:
         """The sources ``viewer`` may read: all of them for a role that reads unpublished
         work; for everyone else those a published claim's graph names, and the
-        organisations they belong to (two levels up). A source only drafts name would
+        organisations they belong to (two levels up; not through a confidential source,
+        whose organisation is part of who it is). A source only drafts name would
         tell what the newsroom is working on. (The claims app's tables are named here,
         not imported: sources sit below claims.)"""
         if viewer.reads_unpublished:

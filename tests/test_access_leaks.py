@@ -20,7 +20,7 @@ from rest_framework.test import APIClient
 from claims.models import Attribution, ClaimStatus, Statement
 from claims.services import HopInput, attribution_delete, chain_record, claim_update
 from sources.services import source_update
-from tests.factories import ClaimFactory, DocumentFactory, SourceFactory, UserFactory
+from tests.factories import ClaimFactory, DocumentFactory, SourceFactory, TopicFactory, UserFactory
 
 # Strings that identify the confidential source, or belong to drafts.
 SECRETS = {
@@ -34,6 +34,8 @@ SECRETS = {
     "draft text": "A draft the public must not read.",
     "draft source": "Draft-only Source",
     "informant": "CONFIDENTIAL informant Petrov",
+    "employer": "Special Liaison Bureau",
+    "draft topic": "Secret probe of minister Bribeson",
 }
 PLACEHOLDER = "an official of the Ministry of Defence of Azerbaijan (confidential source {id})"
 
@@ -45,7 +47,8 @@ READERS = CLEARED | {"journalist"}  # may read drafts
 @pytest.fixture
 def world(db):
     government = SourceFactory(name="Government of Azerbaijan", kind="government")
-    ministry = SourceFactory(name="Ministry of Defence of Azerbaijan", kind="government", parent=government)
+    # Whom the confidential source works for: known only through it, so as secret as its name.
+    employer = SourceFactory(name=SECRETS["employer"], kind="government")
     secret = SourceFactory(
         name=SECRETS["name"],
         kind="person",
@@ -57,8 +60,9 @@ def world(db):
         description=SECRETS["description"],
         confidential=True,
         public_description="an official of the Ministry of Defence of Azerbaijan",
-        parent=ministry,
+        parent=employer,
     )
+    ministry = SourceFactory(name="Ministry of Defence of Azerbaijan", kind="government", parent=government)
     agency = SourceFactory(name="RIA Novosti", kind="news_agency")
     outlet = SourceFactory(name="Daily Example")
     notes = DocumentFactory(title=SECRETS["document"], publisher=secret)
@@ -72,6 +76,8 @@ def world(db):
         ],
     )
     draft = ClaimFactory(text=SECRETS["draft text"], status=ClaimStatus.DRAFT)
+    draft_topic = TopicFactory(name=SECRETS["draft topic"], slug="bribeson")
+    draft.topics.add(draft_topic)
     draft_source = SourceFactory(name=SECRETS["draft source"])
     chain_record(claim=draft, hops=[HopInput(source=draft_source)])
     return {
@@ -81,6 +87,8 @@ def world(db):
         "notes": notes,
         "agency": agency,
         "draft_source": draft_source,
+        "employer": employer,
+        "draft_topic": draft_topic,
     }
 
 
@@ -130,6 +138,15 @@ def endpoints(w) -> dict[str, str]:
         "documents": "/api/v1/documents/",
         "document": f"/api/v1/documents/{w['notes'].pk}/",
         "topics": "/api/v1/topics/",
+        "draft topic": f"/api/v1/topics/{w['draft_topic'].pk}/",
+        "topics as a table": "/api/v1/topics/?format=csv",
+        "claims as a table": "/api/v1/claims/?format=csv&include=origins,flags,review",
+        "claims with origins": "/api/v1/claims/?include=origins,flags,review",
+        "traces": f"/api/v1/claims/traces/?ids={p},{d}",
+        "sources as a table": "/api/v1/sources/?format=csv",
+        "sources of the employer": f"/api/v1/sources/?parent={w['employer'].pk}",
+        "employer": f"/api/v1/sources/{w['employer'].pk}/",
+        "claimreview feed": "/api/v1/claimreview/",
         "draft source": f"/api/v1/sources/{w['draft_source'].pk}/",
         "claims by draft source": "/api/v1/claims/?source=Draft-only%20Source",
     }
@@ -137,11 +154,12 @@ def endpoints(w) -> dict[str, str]:
 
 def expected_status(role: str, name: str) -> set[int]:
     public = {"claims list", "claims search", "claims by source", "claim", "trace", "trace, chains off"}
-    public |= {"prov", "claimreview", "topics"}
+    public |= {"prov", "claimreview", "topics", "topics as a table", "claims as a table", "claims with origins"}
+    public |= {"traces", "claimreview feed", "sources as a table", "sources of the employer"}
     # Sources are public facts (a confidential one as its placeholder, a draft-only one not at all).
     public |= {"sources", "sources search name", "sources search alias", "sources by country"}
     public |= {"sources by reliability", "source"}
-    drafts = {"draft", "draft trace", "draft prov", "draft claimreview", "draft source"}
+    drafts = {"draft", "draft trace", "draft prov", "draft claimreview", "draft source", "draft topic", "employer"}
     history = {"history", "source history"}
     if role == "inactive editor":
         return {401}  # its token is refused, whatever it asks
@@ -164,7 +182,9 @@ def leaked(role: str, text: str) -> list[str]:
     """The secrets ``role`` may not see that ``text`` holds."""
     found = []
     for key, secret in SECRETS.items():
-        if key in ("draft text", "draft source", "informant"):
+        # The employer is a source like any other to those who read every source; what
+        # they may not know is that the confidential one works for it (asserted on the trace).
+        if key in ("draft text", "draft source", "informant", "draft topic", "employer"):
             if role in READERS:
                 continue
         elif role in CLEARED:
@@ -181,11 +201,12 @@ def test_no_role_sees_through_any_endpoint_what_it_may_not(world):
         for name, url in endpoints(world).items():
             response = client.get(url)
             assert response.status_code in expected_status(role, name), (role, name, response.status_code)
-            seen = response.content.decode() + json.dumps(dict(response.headers))
+            body = b"".join(response.streaming_content) if response.streaming else response.content
+            seen = body.decode() + json.dumps(dict(response.headers))
             assert not leaked(role, seen), (role, name, leaked(role, seen))
             checked += 1
-    # The size of the matrix, for the record: 8 roles x 24 paths.
-    assert checked == len(ROLES) * len(endpoints(world)) == 216
+    # The size of the matrix, for the record: 8 roles x 36 paths.
+    assert checked == len(ROLES) * len(endpoints(world)) == 288
 
 
 def test_a_confidential_source_is_a_placeholder_and_still_counts_once(world):
@@ -193,7 +214,9 @@ def test_a_confidential_source_is_a_placeholder_and_still_counts_once(world):
     body = client_for("journalist").get(f"/api/v1/claims/{world['published'].pk}/trace/").json()
     assert body["origins"] == [{"id": world["secret"].pk, "name": placeholder, "kind": "person", "confidential": True}]
     assert body["independent_origins"] == 1
-    assert body["origin_groups"][0]["organisation"]["name"] == "Government of Azerbaijan"
+    # Its organisation is known only through it: withheld, and the group still counts once.
+    assert body["origin_groups"][0]["organisation"] is None
+    assert body["origin_groups"][0]["sources"] == body["origins"]
     assert f"The only chain leads to {placeholder}." in [f["message"] for f in body["flag_details"]]
     # The hop the source's words came through keeps no quote or document for the public.
     withheld = [e for e in body["edges"] if e["evidence_withheld"]]
@@ -341,3 +364,19 @@ def test_what_a_confidential_source_and_its_documents_are_called(description, pl
     assert confidential_placeholder(7, description) == placeholder
     assert confidential_document_title(placeholder) == title
     assert viewer_for(None) is PUBLIC
+
+
+def test_whom_a_confidential_source_works_for_is_kept_to_those_cleared(world):
+    secret, employer = world["secret"], world["employer"]
+    for role in ("anonymous", "journalist"):
+        client = client_for(role)
+        assert client.get(f"/api/v1/sources/{secret.pk}/").json()["parent"] is None
+        assert client.get(f"/api/v1/sources/?parent={employer.pk}").json()["results"] == []
+        prov = client.get(f"/api/v1/claims/{world['published'].pk}/prov/").json()
+        assert "actedOnBehalfOf" not in prov
+    editor = client_for("editor")
+    assert editor.get(f"/api/v1/sources/{secret.pk}/").json()["parent"] == employer.pk
+    assert [s["id"] for s in editor.get(f"/api/v1/sources/?parent={employer.pk}").json()["results"]] == [secret.pk]
+    trace = editor.get(f"/api/v1/claims/{world['published'].pk}/trace/").json()
+    assert trace["origin_groups"][0]["organisation"] == {"id": employer.pk, "name": SECRETS["employer"]}
+    assert "actedOnBehalfOf" in editor.get(f"/api/v1/claims/{world['published'].pk}/prov/").json()

@@ -451,7 +451,11 @@ class OrganisationSerializer(serializers.Serializer):
 
 
 class OriginGroupSerializer(serializers.Serializer):
-    organisation = OrganisationSerializer(help_text="The top-level organisation the origins belong to.")
+    organisation = OrganisationSerializer(
+        allow_null=True,
+        help_text="The top-level organisation the origins belong to; null when you may know it only through "
+        "confidential sources (the group still counts once).",
+    )
     sources = TraceSourceSerializer(many=True)
 
 

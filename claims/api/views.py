@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import F, Func, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Exists, F, Func, OuterRef, Prefetch, QuerySet, Subquery
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status, viewsets
@@ -245,6 +245,9 @@ class TopicViewSet(TableMixin, viewsets.ReadOnlyModelViewSet):
     pagination_class = DefaultPagination
 
     def get_queryset(self) -> QuerySet[Topic]:
-        readable = Claim.objects.readable_by(self.request.user).filter(topics=OuterRef("pk")).order_by()
+        viewer = viewer_for(self.request.user)
+        readable = Claim.objects.visible_to(viewer).filter(topics=OuterRef("pk")).order_by()
         counted = readable.annotate(n=Func(F("pk"), function="COUNT")).values("n")
-        return Topic.objects.annotate(claim_count=Subquery(counted)).order_by("name", "id")
+        topics = Topic.objects.annotate(claim_count=Subquery(counted)).order_by("name", "id")
+        # A topic only drafts carry would tell what the newsroom is working on.
+        return topics if viewer.reads_unpublished else topics.filter(Exists(readable))

@@ -65,7 +65,8 @@ def claim_prov(claim: Claim, graph: Trace) -> ProvDocument:
         agent(graph.sources[source_id], typed=True)
     for source_id in involved:
         ref = graph.sources[source_id]
-        if ref.group_id != ref.id:
+        # A placeholder's organisation is part of who it is: not named.
+        if ref.group_id != ref.id and not ref.redacted:
             organisation = agent(graph.sources[ref.group_id], typed=False)
             doc.delegation(agents[ref.id], organisation)
 

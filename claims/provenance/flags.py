@@ -51,7 +51,7 @@ def word_flags(trace: Trace) -> list:
     groups = trace.origin_groups
     if len(groups) == 1:
         group = groups[0]
-        organisation = trace.sources.get(group[0].group_id)
+        organisation = trace.organisation_of(group)
         shared = f" (all part of {organisation.name})" if len(group) > 1 and organisation else ""
         if analysis.every_chain_reaches_one_group:
             count = chain_count(trace)

@@ -145,6 +145,15 @@ class Trace:
                 groups.setdefault(origin.group_id, []).append(origin)
         return list(groups.values())
 
+    def organisation_of(self, group: list[SourceRef]) -> SourceRef | None:
+        """The organisation a group of origins belongs to, as this trace may name it: None
+        when the viewer knows of it only through confidential sources (whom one works
+        for is part of who it is). Independence still counts the group once."""
+        organisation = self.sources.get(group[0].group_id)
+        if organisation is not None and all(o.redacted for o in group) and organisation.id not in {o.id for o in group}:
+            return None
+        return organisation
+
     @property
     def independent_origins(self) -> int:
         return len(self.origin_groups)
@@ -197,7 +206,7 @@ class Trace:
             "independent_origins": self.independent_origins,
             "origin_groups": [
                 {
-                    "organisation": {"id": group[0].group_id, "name": self.sources[group[0].group_id].name},
+                    "organisation": _organisation_dict(self.organisation_of(group)),
                     "sources": [_source_dict(o) for o in group],
                 }
                 for group in self.origin_groups
@@ -210,6 +219,10 @@ class Trace:
 
 def _source_dict(ref: SourceRef) -> dict:
     return {"id": ref.id, "name": ref.name, "kind": ref.kind, "confidential": ref.confidential}
+
+
+def _organisation_dict(ref: SourceRef | None) -> dict | None:
+    return None if ref is None else {"id": ref.id, "name": ref.name}
 
 
 def _document_dict(document: DocumentRef | None) -> dict | None:

@@ -67,6 +67,7 @@ class SourceSerializer(serializers.ModelSerializer):
                 url="",
                 wikidata_qid="",
                 reliability="",
+                parent=None,
                 updated_at=data["created_at"],
             )
         return data
