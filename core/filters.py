@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.exceptions import ErrorDetail
 
 from core.validators import MAX_ID, in_utc, validate_language_tag, validate_moment
 
@@ -112,7 +114,22 @@ class StrictFilterBackend(DjangoFilterBackend):
                         for name in unknown[:5]
                     }
                 )
-        return super().filter_queryset(request, queryset, view)
+        filterset = self.get_filterset(request, queryset, view)
+        if filterset is None:
+            return queryset
+        if not filterset.is_valid():
+            raise serializers.ValidationError(filter_errors(filterset.form))
+        return filterset.qs
+
+
+def filter_errors(form) -> dict[str, list[ErrorDetail]]:
+    """A filter form's errors with their codes, worded as Django words them (a message is
+    formatted only with its params: a value quoted in it may hold a '%', which
+    django-filter's own translation would try to format, and fail on)."""
+    return {
+        name: [ErrorDetail(message, code=error.code or "invalid") for error in errors for message in error]
+        for name, errors in form.errors.as_data().items()
+    }
 
 
 @extend_schema_field(

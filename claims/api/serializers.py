@@ -16,11 +16,12 @@ from claims.provenance import CHAIN_LIMIT, MAX_CHAIN_LIMIT, Trace
 from claims.provenance.flags import FLAG_CODES
 from claims.services import MAX_HOPS, HopInput
 from core.access import viewer_for
+from core.fields import BoundedListField
 from core.validators import MAX_ID
 from sources.models import Document, Source, SourceKind
 
 
-class TopicSlugsField(serializers.ListField):
+class TopicSlugsField(BoundedListField):
     """Topics as slugs, resolved in one query (a per-slug lookup would let one request run thousands)."""
 
     child = serializers.SlugField(max_length=100)
@@ -37,7 +38,8 @@ class TopicSlugsField(serializers.ListField):
         found = {topic.slug: topic for topic in Topic.objects.filter(slug__in=slugs)}
         missing = [slug for slug in slugs if slug not in found]
         if missing:
-            raise serializers.ValidationError(f"Unknown topic: {', '.join(missing)}.")
+            more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+            raise serializers.ValidationError(f"Unknown topic: {', '.join(missing[:5])}{more}.")
         return [found[slug] for slug in slugs]
 
 

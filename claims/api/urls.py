@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from rest_framework.routers import SimpleRouter
+from core.routers import IdRouter
 
 from .views import ClaimViewSet, TopicViewSet
 
-router = SimpleRouter()
+router = IdRouter()
 router.register("claims", ClaimViewSet, basename="claim")
 router.register("topics", TopicViewSet, basename="topic")
 

@@ -196,6 +196,10 @@ REST_FRAMEWORK = {
     # JSON only (the token endpoint and the ClaimReview upload add forms and files):
     # a form cannot say null or carry the nested hops of a chain.
     "DEFAULT_PARSER_CLASSES": ["core.parsers.SafeJSONParser"],
+    # Answers in JSON (lists in CSV too, see core/tables.py), never HTML: people read the
+    # API through its docs at /api/v1/docs/.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "core.negotiation.StrictContentNegotiation",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_FILTER_BACKENDS": ["core.filters.StrictFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "core.pagination.DefaultPagination",

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 from django.urls import path
-from rest_framework.routers import SimpleRouter
+
+from core.routers import IdRouter
 
 from .views import DocumentHistoryView, DocumentViewSet, SourceHistoryView, SourceViewSet
 
-router = SimpleRouter()
+router = IdRouter()
 router.register("sources", SourceViewSet, basename="source")
 router.register("documents", DocumentViewSet, basename="document")
 
