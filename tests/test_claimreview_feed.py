@@ -135,3 +135,25 @@ def test_a_cursor_with_a_far_eastern_offset_is_read_in_utc(api_client):
     response = api_client.get(f"{FEED}?cursor={quote(cursor)}")
 
     assert response.status_code == 200
+
+
+def test_every_review_has_the_shape_the_schema_documents(api_client):
+    import jsonschema
+
+    from claims.api.interop_schemas import CLAIM_REVIEW, PROV_DOCUMENT
+
+    insider = SourceFactory(name="Colonel X", kind="anonymous", confidential=True, public_description="An officer")
+    ministry = SourceFactory(name="Ministry", kind="government", url="https://mod.example.org/", wikidata_qid="Q1")
+    several = reviewed("Two origins.", rating="unproven")
+    chain_record(claim=several, document=DocumentFactory(publisher=insider), quote="q", hops=[HopInput(source=insider)])
+    chain_record(claim=several, document=None, quote="", hops=[HopInput(source=ministry)])
+    reviewed("One origin.")
+
+    reviews = harvest(api_client)
+
+    by_text = {review["claimReviewed"]: review for review in reviews}
+    assert len(by_text["Two origins."]["itemReviewed"]["author"]) == 3
+    assert "Colonel X" not in str(reviews)
+    for review in reviews:
+        jsonschema.validate(review, CLAIM_REVIEW)
+    jsonschema.validate(api_client.get(f"/api/v1/claims/{several.pk}/prov/").json(), PROV_DOCUMENT)

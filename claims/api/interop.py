@@ -27,6 +27,8 @@ from core.pagination import ModifiedPagination
 from core.parsers import SafeJSONParser
 from core.permissions import RolePermission
 
+from .interop_schemas import CLAIM_REVIEW, PROV_DOCUMENT
+
 
 class JSONLDRenderer(JSONRenderer):
     media_type = "application/ld+json"
@@ -44,7 +46,7 @@ class ClaimReviewView(APIView):
 
     @extend_schema(
         summary="The claim as schema.org ClaimReview JSON-LD",
-        responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="ClaimReview JSON-LD")},
+        responses={200: OpenApiResponse(CLAIM_REVIEW, description="ClaimReview JSON-LD")},
         tags=["claims"],
     )
     def get(self, request: Request, id: int) -> Response:
@@ -71,7 +73,8 @@ class ClaimReviewFeedView(ListAPIView):
         description="Each published, rated claim as schema.org ClaimReview JSON-LD (as /claims/{id}/claimreview/ "
         "gives it to the public), the most recently changed first, 50 a page (page_size up to 200). A harvester "
         "follows next until it is null, then later asks again with modified_since set to when it started.",
-        responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="A page of ClaimReviews")},
+        # A list view: the schema pages the items as it pages every list.
+        responses={200: OpenApiResponse(CLAIM_REVIEW, description="A page of ClaimReviews")},
         tags=["claims"],
     )
     def get(self, request: Request, *args, **kwargs) -> Response:
@@ -88,7 +91,7 @@ class ClaimProvView(APIView):
 
     @extend_schema(
         summary="The claim's attribution graph as W3C PROV-JSON",
-        responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="PROV-JSON document")},
+        responses={200: OpenApiResponse(PROV_DOCUMENT, description="PROV-JSON document")},
         tags=["claims"],
     )
     def get(self, request: Request, id: int) -> Response:
