@@ -46,6 +46,9 @@ class ClaimReviewView(APIView):
 
     @extend_schema(
         summary="The claim as schema.org ClaimReview JSON-LD",
+        description="Our review of the claim in the markup search engines and fact-check aggregators read: "
+        "the verdict on the rating scale, the explanation, the claim's origins as its authors and the documents "
+        "it appeared in (confidential sources as their placeholders for readers without clearance).",
         responses={200: OpenApiResponse(CLAIM_REVIEW, description="ClaimReview JSON-LD")},
         tags=["claims"],
     )
@@ -91,6 +94,9 @@ class ClaimProvView(APIView):
 
     @extend_schema(
         summary="The claim's attribution graph as W3C PROV-JSON",
+        description="Sources as agents, each statement of the claim as an entity attributed to its source, "
+        "each hop as a derivation with its relation, quote, document and whether it was verified: readable by "
+        "any PROV tool (the W3C reference library reads it in our tests).",
         responses={200: OpenApiResponse(PROV_DOCUMENT, description="PROV-JSON document")},
         tags=["claims"],
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Exists, F, Func, OuterRef, Prefetch, QuerySet, Subquery
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -66,6 +66,29 @@ INCLUDE_PARAMETER = OpenApiParameter(
 )
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="Search and filter claims",
+        description="Published claims for everyone; every claim for editors, journalists and auditors. "
+        "`search` finds claims in any language they are written in, best first, each with its score and a "
+        "snippet; the filters narrow by status, rating, language, source, origin, document, topic and dates, "
+        "and an unknown parameter is a 400 naming the known ones. `include` adds each claim's origins, flags "
+        "and our published review. As CSV (`Accept: text/csv` or `format=csv`): every claim the filters "
+        "select, one a row.",
+    ),
+    create=extend_schema(summary="Create a claim (editors)", description="A new claim starts as a draft."),
+    retrieve=extend_schema(
+        summary="A claim",
+        description="The claim, every document it appeared in with the quote, and other organisations' "
+        "reviews of it. Its ETag goes back in If-Match to change it safely.",
+    ),
+    partial_update=extend_schema(
+        summary="Change a claim (editors)",
+        description="Only the fields sent are written, under a row lock, so two editors changing different "
+        "fields both keep their change. With If-Match, the change is refused (412) if anyone changed the claim "
+        "since that ETag. Claims are never deleted: retract one by setting its status.",
+    ),
+)
 class ClaimViewSet(TableMixin, VersionedViewSetMixin, viewsets.ModelViewSet):
     """Claims are never deleted: retract one by PATCHing its status."""
 
@@ -236,6 +259,14 @@ class SourceDependentsView(TableMixin, ListAPIView):
         return self.get_serializer(claims, many=True).data
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="Topics",
+        description="Topics to filter claims by (`topic=<slug or id>`), each with how many claims you may read "
+        "carry it.",
+    ),
+    retrieve=extend_schema(summary="A topic", description="One topic and how many claims you may read carry it."),
+)
 class TopicViewSet(TableMixin, viewsets.ReadOnlyModelViewSet):
     """Topics, to filter claims by (``topic=<slug>``): public, like the claims they label."""
 
