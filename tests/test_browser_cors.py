@@ -11,7 +11,11 @@ from rest_framework.authtoken.models import Token
 
 from claims.models import ClaimStatus
 from tests.factories import ClaimFactory, UserFactory
-from tests.test_browser_admin import _sync_database_access_beside_playwright, chromium_page  # noqa: F401
+from tests import test_browser_admin
+
+# The admin tests' Chromium, and the switch its event loop needs, for these tests too.
+chromium_page = test_browser_admin.chromium_page
+_sync_database_access_beside_playwright = test_browser_admin._sync_database_access_beside_playwright
 
 pytestmark = pytest.mark.browser
 
