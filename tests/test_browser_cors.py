@@ -10,8 +10,8 @@ import pytest
 from rest_framework.authtoken.models import Token
 
 from claims.models import ClaimStatus
-from tests.factories import ClaimFactory, UserFactory
 from tests import test_browser_admin
+from tests.factories import ClaimFactory, UserFactory
 
 # The admin tests' Chromium, and the switch its event loop needs, for these tests too.
 chromium_page = test_browser_admin.chromium_page
