@@ -5,12 +5,18 @@ its claims need, and the claims with their verbatim quotes and attribution
 chains (see ``seeds/000_f448ad022973d20f.yaml`` for the format, with comments).
 
 Loading goes through the services, so every row is validated and recorded in
-the history like an editor's change. It is idempotent: rows are found again by
-natural keys (source name, document URL or title, claim text or its quote in
-the document) and nothing is written when nothing differs. Rows that exist but
-differ from the file were edited by someone since; they are kept as edited
-unless ``update=True``. Chains are only ever added to (``chain_record`` merges
-and never overwrites an edge).
+the history like an editor's change (marked as the seeds' in its context). It is
+idempotent: rows are found again by natural keys (a source by Wikidata QID, then
+by its name or an alias, then by a name it had before an editor renamed it; a
+document by URL or title; a claim by its text or its quote in the document) and
+nothing is written when nothing differs. Rows that exist but differ from the
+file were edited by someone since, or the file changed; they are kept as they
+are unless ``update=True``, and even then a claim is changed only where the seeds
+alone wrote it: never a claim an editor changed since (the history says who
+wrote what), never a published claim's verdict, never a rating blanked. A source
+found under another name (renamed, or merged into another) is the editors' and
+is never overwritten. Chains are only ever added to (``chain_record`` merges and
+never overwrites an edge).
 
 Also here: the demo users for local use (``manage.py demo_users``).
 """
@@ -25,22 +31,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pghistory
 import yaml
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Prefetch
+from django.db import connection, transaction
+from django.db.models import Prefetch, Q
 from django.utils.dateparse import parse_date, parse_datetime
 from rest_framework.authtoken.models import Token
 
 from core.locks import lock_keys
 from core.roles import AUDITOR, EDITOR, JOURNALIST
 from core.validators import in_utc
-from sources.models import Document, DocumentKind, Reliability, Source, SourceKind
+from sources.models import Document, DocumentKind, Reliability, Source, SourceKind, name_key
 from sources.services import document_create, document_update, source_create, source_update
 
-from .models import Appearance, Claim, ClaimStatus, Rating, Relation, Topic
+from .models import Appearance, Claim, ClaimStatus, ClaimTopic, Rating, Relation, Topic
 from .services import HopInput, chain_record, claim_create, claim_update
 
 
@@ -416,7 +423,7 @@ class SeedReport:
     documents: Tally = field(default_factory=Tally)
     claims: Tally = field(default_factory=Tally)
     chains: Tally = field(default_factory=Tally)
-    notes: list[str] = field(default_factory=list)  # what differs, for rows kept as edited
+    notes: list[str] = field(default_factory=list)  # what was updated, and what differs in rows kept
 
     def lines(self) -> list[str]:
         return [f"{name}: {getattr(self, name)}" for name in ("sources", "topics", "documents", "claims", "chains")]
@@ -436,12 +443,23 @@ def load_seed_dir(directory: Path, *, update: bool = False) -> SeedReport:
     # Check every file before writing anything, so a bad file leaves no half-load.
     seeds = [parse_seed_file(path) for path in seed_files(directory)]
     report = SeedReport()
-    with transaction.atomic():
+    # Every change a load makes says so in its history, which is how a later --update
+    # tells what the seeds wrote from what an editor wrote since.
+    with pghistory.context(**{SEED_CONTEXT: True}), transaction.atomic():
         # Loads take turns: a second load waits, then finds everything and changes nothing.
         lock_keys("load-seeds")
         for seed in seeds:
             _load(seed, report, update=update)
             report.files.append(seed.path.name)
+    if connection.in_atomic_block:
+        # pghistory hands the context to its triggers in settings that last as long as the
+        # transaction: inside a caller's, they would mark the caller's later writes as the
+        # seeds' too. (A load that fails leaves none: its savepoint's rollback undoes them.)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT set_config('pghistory.context_id', '', true), "
+                "set_config('pghistory.context_metadata', '', true)"
+            )
     return report
 
 
@@ -470,16 +488,65 @@ def _service_call(where: str, call, **kwargs):
         raise SeedError(f"{where}: {detail}") from None
 
 
-def _sync(where: str, obj, values: dict[str, Any], tally: Tally, report: SeedReport, *, update: bool, apply) -> None:
+def _sync(
+    where: str, obj, values: dict[str, Any], tally: Tally, report: SeedReport, *, update: bool, apply, why: str = ""
+) -> None:
     changed = _differences(obj, values)
     if not changed:
         tally.unchanged += 1
     elif update:
         apply(changed)
         tally.updated += 1
+        report.notes.append(f"{where}: updated {', '.join(sorted(changed))} from the seed")
     else:
         tally.kept += 1
-        report.notes.append(f"{where}: kept as edited ({', '.join(sorted(changed))} differ from the seed)")
+        report.notes.append(f"{where}: kept as edited ({', '.join(sorted(changed))} differ from the seed{why})")
+
+
+# The history context of a seed load (see load_seed_dir), and of loads run before it
+# was set: ``manage.py load_seeds`` names its command in the context. Containment, not
+# a key's value: that is NULL where the key is missing, and a NULL drops out of the
+# exclude() below as well as out of the filter().
+SEED_CONTEXT = "seed_load"
+_BY_SEEDS = Q(pgh_context__metadata__contains={SEED_CONTEXT: True}) | Q(
+    pgh_context__metadata__contains={"command": "load_seeds"}
+)
+
+
+def _edited_since_seeded(claims: Iterable[Claim]) -> set[int]:
+    """The claims among ``claims`` that the seeds never wrote, or that someone else has
+    changed since (a field or the topics, by any path: the history records every write)."""
+    ids = [claim.pk for claim in claims]
+    events = Claim.pgh_event_model.objects.filter(pgh_obj_id__in=ids)
+    seeded = set(events.filter(_BY_SEEDS).values_list("pgh_obj_id", flat=True))
+    others = set(events.exclude(_BY_SEEDS).values_list("pgh_obj_id", flat=True))
+    topic_events = ClaimTopic.pgh_event_model.objects.filter(claim_id__in=ids).exclude(_BY_SEEDS)
+    others.update(topic_events.values_list("claim_id", flat=True))
+    return set(ids) - (seeded - others)
+
+
+# What the loader never does to a claim, even one only the seeds wrote: a published
+# claim's verdict is its editors' to change, and no verdict is blanked by a file.
+_VERDICT = ("rating", "rating_explanation")
+
+
+def _update_claim(
+    where: str, claim: Claim, changed: dict[str, Any], topics: list[Topic] | None, report: SeedReport
+) -> None:
+    held = [
+        name for name in _VERDICT if name in changed and (claim.status == ClaimStatus.PUBLISHED or not changed[name])
+    ]
+    applied = {name: value for name, value in changed.items() if name not in held}
+    if held:
+        reason = "the claim is published" if claim.status == ClaimStatus.PUBLISHED else "the seed would blank it"
+        report.notes.append(f"{where}: kept {', '.join(held)} as it is ({reason}; a verdict is for editors to change)")
+    if not applied and topics is None:
+        report.claims.kept += 1
+        return
+    _service_call(where, claim_update, claim=claim, topics=topics, **applied)
+    report.claims.updated += 1
+    fields = sorted(applied) + (["topics"] if topics is not None else [])
+    report.notes.append(f"{where}: updated {', '.join(fields)} from the seed")
 
 
 def _load(seed: SeedFile, report: SeedReport, *, update: bool) -> None:
@@ -489,6 +556,7 @@ def _load(seed: SeedFile, report: SeedReport, *, update: bool) -> None:
     document = _load_document(seed, sources, report, update=update)
 
     found = _find_claims(seed, document)
+    edited: set[int] | None = None  # read once, when --update first needs it
     for spec in seed.claims:
         where = f"{name}: {spec.label}"
         values = {
@@ -518,22 +586,53 @@ def _load(seed: SeedFile, report: SeedReport, *, update: bool) -> None:
                     f"{where}: status kept as {claim.get_status_display().lower()} (the seed says "
                     f"{ClaimStatus(spec.status).label.lower()}; statuses are for editors to change)"
                 )
+            if update and (changed or topics_differ) and edited is None:
+                edited = _edited_since_seeded(found.values())
             if not changed and not topics_differ:
                 report.claims.unchanged += 1
-            elif update:
-                _service_call(
-                    where, claim_update, claim=claim, topics=wanted_topics if topics_differ else None, **changed
-                )
-                report.claims.updated += 1
+            elif update and claim.pk not in edited:
+                _update_claim(where, claim, changed, wanted_topics if topics_differ else None, report)
             else:
                 report.claims.kept += 1
                 fields = sorted(changed) + (["topics"] if topics_differ else [])
-                report.notes.append(f"{where}: kept as edited ({', '.join(fields)} differ from the seed)")
+                why = "; an editor changed the claim since the seeds wrote it, so --update leaves it" if update else ""
+                report.notes.append(f"{where}: kept as edited ({', '.join(fields)} differ from the seed{why})")
         _load_chain(where, claim, spec, document, sources, report)
 
 
+def _find_sources(seed: SeedFile) -> dict[str, Source]:
+    """The file's sources already in the database, by name in the file: found by Wikidata
+    QID, then by name or alias (name keys, as ``source_find_or_create`` finds them), then
+    by a name they had before an editor renamed them. A source renamed, or merged into
+    another (whose aliases keep its names), is found again, never made twice."""
+    keys = {spec.name: name_key(spec.name) for spec in seed.sources}
+    qids = [spec.wikidata_qid for spec in seed.sources if spec.wikidata_qid]
+    candidates = list(
+        Source.objects.filter(
+            Q(wikidata_qid__in=qids) | Q(name_keys__overlap=[k for k in keys.values() if k])
+        ).order_by("id")
+    )
+    found = {}
+    for spec in seed.sources:
+        matches = (
+            [s for s in candidates if spec.wikidata_qid and s.wikidata_qid == spec.wikidata_qid]
+            or [s for s in candidates if s.name == spec.name]
+            or [s for s in candidates if keys[spec.name] and keys[spec.name] in s.name_keys]
+        )
+        if matches:
+            found[spec.name] = matches[0]
+    missing = [spec.name for spec in seed.sources if spec.name not in found]
+    if missing:
+        # Renamed without keeping the old name as an alias: the history still has it.
+        former = Source.pgh_event_model.objects.filter(name__in=missing).order_by("pgh_id")
+        last_named = dict(former.values_list("name", "pgh_obj_id"))  # the latest source to bear each name
+        sources = Source.objects.in_bulk(last_named.values())
+        found.update({name: sources[pk] for name, pk in last_named.items() if pk in sources})
+    return found
+
+
 def _load_sources(seed: SeedFile, report: SeedReport, *, update: bool) -> dict[str, Source]:
-    existing = {s.name: s for s in Source.objects.filter(name__in=[s.name for s in seed.sources])}
+    existing = _find_sources(seed)
     loaded: dict[str, Source] = {}
     pending = list(seed.sources)
     # Parents first; a parent loop inside the file leaves sources pending.
@@ -558,6 +657,20 @@ def _load_sources(seed: SeedFile, report: SeedReport, *, update: bool) -> dict[s
             if source is None:
                 source = _service_call(where, source_create, name=spec.name, **values)
                 report.sources.created += 1
+            elif source.name != spec.name:
+                # Renamed, or merged into another source, by an editor: that source is the
+                # editors' now, and the seed's values (its aliases, its description) would
+                # overwrite theirs, so they are compared but never applied.
+                _sync(
+                    f"{where} (now {source.name!r})",
+                    source,
+                    values,
+                    report.sources,
+                    report,
+                    update=False,
+                    apply=None,
+                    why="; renamed or merged since, so --update leaves it",
+                )
             else:
                 _sync(
                     where,

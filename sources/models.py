@@ -44,11 +44,40 @@ class Reliability(models.TextChoices):
     F = "F", "F - reliability cannot be judged"
 
 
+# Letters that NFKD leaves whole, as they are written without their stroke or ligature
+# ("Anadolu Ajansı" is "ANADOLU AJANSI", "Søren Łukasz" is "Soren Lukasz"). ə as in the
+# claims' search (fc_prep): "Gəncə" is "Gence".
+_TRANSLITERATED = str.maketrans(
+    {"ı": "i", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "ħ": "h", "æ": "ae", "œ": "oe", "ß": "ss", "þ": "th", "ə": "e"}
+)
+
+# Cyrillic and Greek letters that look like a Latin one (in either case: keys are
+# lower-case, so "В" and "в" both count as the "B" they look like), mapped onto it:
+# "RІА" typed with a Cyrillic І and А is "RIA". Every key gets this skeleton, so a
+# Latin name spelled with look-alikes matches the Latin one, and a Cyrillic name
+# spelled with a few Latin look-alikes matches the Cyrillic one. Only letters that
+# look alike are mapped: "РИА Новости" is not "RIA Novosti" (a transliteration,
+# which an editor records as an alias). A small explicit table rather than Unicode's
+# full confusables list, which also folds Latin onto Latin ("rn" as "m", "l" as "I").
+_LOOK_ALIKES = str.maketrans(
+    {
+        # Cyrillic
+        "а": "a", "в": "b", "е": "e", "і": "i", "ј": "j", "к": "k", "м": "m", "н": "h", "о": "o",
+        "р": "p", "с": "c", "т": "t", "у": "y", "х": "x", "ѕ": "s", "һ": "h", "ԁ": "d", "ԛ": "q",
+        "ԝ": "w", "ӏ": "l", "ү": "y",
+        # Greek
+        "α": "a", "β": "b", "ε": "e", "ζ": "z", "η": "h", "ι": "i", "κ": "k", "μ": "m", "ν": "n",
+        "ο": "o", "ρ": "p", "τ": "t", "υ": "y", "χ": "x", "ϳ": "j",
+    }
+)  # fmt: skip
+
+
 def name_key(text: str) -> str:
-    """A name as compared for duplicates: case, accents, spaces and punctuation aside
-    ("R.I.A." and "ria", "Erdoğan" and "Erdogan" are the same key)."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if ch.isalnum())
+    """A name as compared for duplicates: case, accents, spaces, punctuation and
+    look-alike letters aside ("R.I.A." and "ria", "Erdoğan" and "Erdogan", "Ajansı" and
+    "AJANSI", "RІА" with Cyrillic letters and "RIA" are the same key)."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold()).translate(_TRANSLITERATED)
+    return "".join(ch for ch in decomposed if ch.isalnum()).translate(_LOOK_ALIKES)
 
 
 def name_keys(name: str, aliases: list[str]) -> list[str]:

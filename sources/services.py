@@ -7,6 +7,8 @@ trigger that takes turns with every other change of parents (migration 0005).
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -120,17 +122,40 @@ def _constraint(error: IntegrityError) -> str | None:
     return getattr(diag, "constraint_name", None)
 
 
+def _url_key(url: str) -> str:
+    """A URL as compared for locking: scheme, "www.", case of the host and a trailing
+    slash aside. Looser than the lookup (an exact URL), so two imports that would find
+    each other's source by URL always take turns."""
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").removeprefix("www.")
+    except ValueError:
+        return url.casefold()
+    return host + parts.path.rstrip("/") + (f"?{parts.query}" if parts.query else "")
+
+
+def source_lock_keys(*, name: str, url: str = "", wikidata_qid: str = "") -> list[str]:
+    """The advisory locks ``source_find_or_create`` takes: for a caller that takes every
+    lock its transaction needs in one ``lock_keys`` call (locks are ordered only within
+    a call, so locks taken call by call can deadlock with another transaction's)."""
+    keys = [f"source-name:{key}" for key in name_keys(name, [])]
+    if wikidata_qid:
+        keys.append(f"source-qid:{wikidata_qid}")
+    if url:
+        keys.append(f"source-url:{_url_key(url)}")
+    return keys
+
+
 @transaction.atomic
 def source_find_or_create(
     *, name: str, kind: str = SourceKind.ORGANISATION, url: str = "", wikidata_qid: str = ""
 ) -> Source:
     """The source an import names: found by Wikidata QID, then URL, then its name or an
-    alias; created when none matches. Locked by name (and QID), so twenty imports
-    naming the same new source create it once."""
+    alias; created when none matches. Locked by name, QID and URL, whatever it is found
+    by, so twenty imports naming the same new source (by any of them) create it once."""
     keys = name_keys(name, [])
-    _lock_names(keys)
-    if wikidata_qid:
-        lock_keys(f"source-qid:{wikidata_qid}")
+    lock_keys(*source_lock_keys(name=name, url=url, wikidata_qid=wikidata_qid))
     candidates = [
         Q(wikidata_qid=wikidata_qid) if wikidata_qid else None,
         Q(url=url) if url else None,
@@ -163,12 +188,17 @@ def source_delete(*, source: Source) -> None:
 # --- documents ------------------------------------------------------------------------
 
 
+def document_lock_key(url: str) -> str:
+    """The advisory lock a document's URL is claimed under (see ``source_lock_keys``)."""
+    return f"document-url:{url}"
+
+
 def _claim_url(document: Document) -> None:
     """Two requests creating the same URL take turns; the second is then told which
     document already has it (not a bare database conflict)."""
     if not document.url:
         return
-    lock_keys(f"document-url:{document.url}")
+    lock_keys(document_lock_key(document.url))
     other = Document.objects.filter(url=document.url).exclude(pk=document.pk).only("id", "title").first()
     if other is not None:
         raise ValidationError(

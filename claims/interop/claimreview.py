@@ -14,6 +14,7 @@ an import reads as "no verdict".
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from datetime import datetime
@@ -217,27 +218,58 @@ def rating_from_review(rating: Any, *, where: str = "reviewRating") -> str | Non
             )
         return None
     number, best, worst = (
-        _number(rating.get(k), default, where)
-        for k, default in (("ratingValue", None), ("bestRating", 5), ("worstRating", 1))
+        _number(rating.get(name), default, name, where)
+        for name, default in (("ratingValue", None), ("bestRating", 5), ("worstRating", 1))
     )
-    if best == worst:
+    span = best - worst
+    if span == 0:
         raise ValidationError({where: ["bestRating and worstRating must differ."]})
+    if not math.isfinite(span):
+        raise ValidationError({where: [f"bestRating {best:g} and worstRating {worst:g} are too far apart to scale."]})
     if not min(best, worst) <= number <= max(best, worst):
         raise ValidationError({where: [f"ratingValue {number:g} is outside {worst:g}..{best:g}."]})
-    position = (number - worst) / (best - worst)  # 0 at the worst end, 1 at the best
+    position = (number - worst) / span  # 0 at the worst end, 1 at the best
+    if not math.isfinite(position):
+        # Not expected once the span is finite; checked so that a float surprise is a 400.
+        raise ValidationError({where: [f"ratingValue {number:g} cannot be scaled from {worst:g}..{best:g}."]})
     scaled = WORST_RATING + math.floor(position * (BEST_RATING - WORST_RATING) + 0.5)
     return next(r for r, v in RATING_VALUES.items() if v == scaled)
 
 
-def _number(value: Any, default: float | None, where: str) -> float:
+# A number as people write one: ASCII digits, an optional sign and decimal point.
+# float() alone also reads "٣" (Arabic-Indic three), "3_0", "1e5", " inf" and "nan".
+_PLAIN_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)\Z")
+
+
+def _number(value: Any, default: float | None, name: str, where: str) -> float:
+    """A rating number: a JSON number (never true or false) or a string holding a plain
+    decimal; finite, or refused in words rather than failing further on."""
     if value is None or value == "":
         if default is None:
-            raise ValidationError({where: ["ratingValue is missing."]})
+            raise ValidationError({where: [f"{name} is missing."]})
         return float(default)
+    shown = _shown(value)
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float, str))
+        or (isinstance(value, str) and not _PLAIN_DECIMAL.match(value.strip()))
+    ):
+        raise ValidationError(
+            {where: [f"{shown} is not a number. {name} takes a JSON number or a decimal such as 4 or 3.5."]}
+        )
     try:
         number = float(value)
-    except (TypeError, ValueError):
-        raise ValidationError({where: [f"{value!r} is not a number."]}) from None
+    except OverflowError:  # an integer past what a float holds (400 digits)
+        number = math.inf
     if not math.isfinite(number):
-        raise ValidationError({where: [f"{value!r} is not a finite number."]})
+        raise ValidationError({where: [f"{name} {shown} is too large a number."]})
     return number
+
+
+def _shown(value: Any) -> str:
+    """A value as a message quotes it: in JSON's spelling (true, not True), at most 40 characters."""
+    try:
+        text = json.dumps(value, ensure_ascii=False) if isinstance(value, (bool, int, float)) else repr(value)
+    except ValueError:  # an integer too long to print
+        return "a number of thousands of digits"
+    return text if len(text) <= 40 else f"{text[:20]}…{text[-10:]} ({len(text)} characters)"

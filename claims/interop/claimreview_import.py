@@ -13,7 +13,10 @@ beside it. An import never changes one of our claims; an editor does that.
   a foreign review: it changes nothing when the claim exists, and restores it
   as a draft, with its rating, when it does not.
 - A second import of the same review changes nothing; a revised one updates its
-  ``ForeignReview`` (found by the review's URL).
+  ``ForeignReview`` (found by the review's URL and its author), which stays linked
+  to the claim it was linked to: only an editor moves a review to another claim.
+  The same URL under another author is refused: a review's address is its
+  publisher's, and two publishers claiming one is for an editor to look into.
 
 Everything an import writes goes through the services and their validation,
 so a date no reader can handle, text PostgreSQL cannot store or a rating that
@@ -41,8 +44,8 @@ from core.errors import as_validation_error
 from core.locks import lock_keys
 from core.text import check_storable
 from core.validators import in_utc, validate_language_tag
-from sources.models import Document, DocumentKind, Source, SourceKind
-from sources.services import document_create, source_find_or_create
+from sources.models import Document, DocumentKind, Source, SourceKind, name_key
+from sources.services import document_create, document_lock_key, source_find_or_create, source_lock_keys
 
 from .claimreview import rating_from_review
 
@@ -80,7 +83,7 @@ class _LdJsonScripts(HTMLParser):
 def _loads(text: str, where: str) -> Any:
     try:
         value = json.loads(text, parse_constant=_no_constant)
-    except json.JSONDecodeError as exc:
+    except ValueError as exc:  # malformed, or an integer of thousands of digits
         raise ValidationError({"input": [f"Malformed JSON-LD in {where}: {exc}."]}) from None
     check_storable(value, where="input")
     return value
@@ -379,24 +382,45 @@ def _is_ours(review: Review) -> bool:
 @transaction.atomic
 def claimreview_import(content: str | bytes | dict | list, *, user=None) -> list[ImportResult]:
     """Import every ClaimReview in ``content``, all or nothing."""
-    return [_import_review(review, user=user) for review in parse_reviews(content)]
+    reviews = parse_reviews(content)
+    # Two imports of the same review (or naming the same new source or document) at
+    # once would both find nothing and both create; they take turns instead, until
+    # this transaction ends. Every lock the import needs is taken here, in one call
+    # (so in one order) and before any row: taken review by review, [A, B] and [B, A]
+    # imported at once would each hold one and wait for the other.
+    lock_keys(*(key for review in reviews for key in _lock_keys(review)))
+    return [_import_review(review, user=user) for review in reviews]
+
+
+def _lock_keys(review: Review) -> list[str]:
+    """The advisory locks importing ``review`` takes: its own, and those of every source
+    and document it may find or create (``source_find_or_create``, ``document_create``)."""
+    keys = [f"claimreview-text:{review.claim_text}", f"claimreview-url:{review.url}"]
+    parties = [*review.authors, *(work.author for work in review.appearances if work.author)]
+    for party in parties:
+        keys += source_lock_keys(name=party.name, url=party.url, wikidata_qid=party.wikidata_qid)
+    keys += [document_lock_key(work.url) for work in review.appearances]
+    return keys
 
 
 def _import_review(review: Review, *, user) -> ImportResult:
-    # Two imports of the same review at once would both find nothing and both
-    # create; they take turns instead, until this transaction ends.
-    lock_keys(f"claimreview-text:{review.claim_text}", f"claimreview-url:{review.url}")
     if _is_ours(review):
         return _import_our_own(review, user=user)
-    our_id = _our_claim_id(review.url)
-    claim = Claim.objects.filter(pk=our_id).first() if our_id is not None else None
-    claim = claim or Claim.objects.filter(text=review.claim_text).order_by("id").first()
+    existing = _existing_record(review)
+    if existing is not None:
+        # A revised review stays with the claim it was linked to, even when its
+        # claimReviewed now reads like another claim: only an editor moves it.
+        claim = existing.claim
+    else:
+        our_id = _our_claim_id(review.url)
+        claim = Claim.objects.filter(pk=our_id).first() if our_id is not None else None
+        claim = claim or Claim.objects.filter(text=review.claim_text).order_by("id").first()
     changes: list[str] = []
     created = claim is None
     if created:
         claim = _new_draft(review, user=user, rated=False)
         changes += _add_authors_and_appearances(claim, review)
-    record, review_action = _record(review, claim, user=user)
+    record, review_action = _record(review, claim, existing, user=user)
     changes += [f"review {name}" for name in review_action[1]]
     action = "created" if created or review_action[0] == "created" else review_action[0]
     return ImportResult(claim=claim, review=record, action=action, changes=changes)
@@ -444,7 +468,6 @@ def _add_authors_and_appearances(claim: Claim, review: Review) -> list[str]:
             chain_record(claim=claim, hops=[HopInput(source=source)])
             changes.append(f"author {source.name}")
     for work in review.appearances:
-        lock_keys(f"document-url:{work.url}")
         document = Document.objects.filter(url=work.url).first()
         if document is None:
             publisher = _source(work.author, "itemReviewed.appearance.author") if work.author else None
@@ -465,11 +488,38 @@ def _add_authors_and_appearances(claim: Claim, review: Review) -> list[str]:
     return changes
 
 
-def _record(review: Review, claim: Claim, *, user) -> tuple[ForeignReview, tuple[str, list[str]]]:
+def _reviewer(review: Review) -> str:
+    return review.reviewer.name if review.reviewer else ""
+
+
+def _existing_record(review: Review) -> ForeignReview | None:
+    """The record an earlier import made of this review, found by its URL and author;
+    a review without a URL is found by its claim, in ``_record``."""
+    if not review.url:
+        return None
+    existing = ForeignReview.objects.select_for_update().filter(url=review.url).first()
+    # Case and accents aside: a publisher's name as it spells it in another export.
+    if existing is not None and name_key(existing.author) != name_key(_reviewer(review)):
+        by = f"by {existing.author}" if existing.author else "without an author"
+        raise ValidationError(
+            {
+                "author": [
+                    f"The review at {review.url} was imported {by} (review {existing.pk}, of claim "
+                    f"{existing.claim_id}); this one says it is by {_reviewer(review) or 'nobody'}. A review's "
+                    "address belongs to one publisher: check where this markup comes from."
+                ]
+            }
+        )
+    return existing
+
+
+def _record(
+    review: Review, claim: Claim, existing: ForeignReview | None, *, user
+) -> tuple[ForeignReview, tuple[str, list[str]]]:
     """Their review as a record of its own: created, or updated when it was revised."""
     values = {
         "claim": claim,
-        "author": review.reviewer.name if review.reviewer else "",
+        "author": _reviewer(review),
         "author_url": review.reviewer.url if review.reviewer else "",
         "claim_reviewed": review.claim_text,
         "rating": review.rating or "",
@@ -479,10 +529,7 @@ def _record(review: Review, claim: Claim, *, user) -> tuple[ForeignReview, tuple
         "language": review.language,
         "appearances": [work.url for work in review.appearances][:100],
     }
-    existing = None
-    if review.url:
-        existing = ForeignReview.objects.select_for_update().filter(url=review.url).first()
-    else:
+    if not review.url:
         existing = (
             ForeignReview.objects.select_for_update()
             .filter(url="", claim=claim, author=values["author"], claim_reviewed=review.claim_text)

@@ -26,8 +26,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--update",
             action="store_true",
-            help="Overwrite rows that were edited since they were loaded with the values in the files. "
-            "Chains are only ever added to.",
+            help="Apply the files' values to sources, topics and documents that differ from them, and to claims "
+            "that only the seeds wrote: a claim an editor changed since is left alone, and so are a published "
+            "claim's verdict and a rating the file would blank. Each change is reported. Chains are only ever "
+            "added to.",
         )
 
     def handle(self, *args, dir: Path, update: bool, **options) -> None:
@@ -41,4 +43,4 @@ class Command(BaseCommand):
         for note in report.notes:
             self.stdout.write(self.style.WARNING(f"  {note}"))
         if report.notes and not update:
-            self.stdout.write("  Run with --update to apply the seed values to rows kept as edited.")
+            self.stdout.write("  Run with --update to apply the seed values to rows kept as edited (see --help).")
