@@ -26,7 +26,10 @@ class TokenView(ObtainAuthToken):
         "Repeated failures lock the username (and, after more, the address) for a while: 429 with Retry-After.",
         responses={
             200: inline_serializer("TokenResponse", fields={"token": serializers.CharField()}),
-            400: OpenApiResponse(description="Wrong username or password, or one of them missing."),
+            400: OpenApiResponse(
+                description="Wrong username or password (an error item with no field, code `authorization`), "
+                "or one of them missing (an item on that field, code `required`)."
+            ),
         },
         tags=["auth"],
     )

@@ -1,13 +1,26 @@
-"""One adapter from Django's ValidationError to the shapes our callers need.
+"""The API's one error shape, and the adapter from Django's ValidationError to it.
 
-The API, the admin forms, the imports and the commands all turn a service's
-``ValidationError`` into messages keyed by field; this is where that happens.
+Every API error, whoever answers it (the DRF exception handler in core/exceptions.py,
+the 404 and 500 handlers and ``error_response`` below, the middleware, gunicorn), is
+built by ``error_body`` (``validation_error_body`` for messages by field)::
+
+    {"detail": "a message a person can act on", "code": "machine_code",
+     "errors": [{"field": "hops[1].source" or null, "message": "...", "code": "..."}]}
+
+Input that failed validation has the code ``invalid`` and one item per message,
+each with its field's path and its own code (``required``, ``max_length``, ...);
+any other error has one item repeating ``detail`` and ``code``.
+
+A service's Django ``ValidationError`` becomes messages by field with their codes
+(``messages_by_field``); the imports rename its fields with ``as_validation_error``.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Callable
+from http import HTTPStatus
 from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -16,36 +29,88 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import Resolver404, resolve
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
-from rest_framework.serializers import as_serializer_error
+from rest_framework.exceptions import ErrorDetail
+
+# The code of input that failed validation, and of a message that came without a code.
+INVALID = "invalid"
+_NO_FIELD = "non_field_errors"
 
 
-def messages_by_field(error: ValidationError) -> dict[str, list[str]]:
-    """``{"field": ["message", ...]}``; messages about no field are under ``non_field_errors``."""
-    return {key: [str(m) for m in messages] for key, messages in as_serializer_error(error).items()}
+def error_item(field: str | None, message: Any, code: str | None = None) -> dict[str, Any]:
+    """One problem: the field it is about (a path such as ``hops[1].source``; None for the
+    request as a whole), a message a person can act on, and a code programs can rely on."""
+    return {"field": field, "message": str(message), "code": str(code or getattr(message, "code", None) or INVALID)}
 
 
-def flatten_errors(errors: Any, prefix: str = "") -> dict[str, list[str]]:
-    """Nested serializer errors as flat keys (``hops[1].source``, ``aliases[0]``): every
-    validation error the API answers is ``{"field": ["message", ...]}``."""
-    flat: dict[str, list[str]] = {}
+def error_body(detail: Any, code: str, errors: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The body of every API error. Without ``errors``, the one item is ``detail`` itself."""
+    detail = str(detail)
+    return {"detail": detail, "code": code, "errors": errors or [error_item(None, detail, code)]}
+
+
+def validation_error_body(errors: Any, code: str = INVALID) -> dict[str, Any]:
+    """Messages by field, however nested (a serializer's ``errors``, a ValidationError's
+    ``detail``), as the one shape: an item per message, each keeping its own code, and
+    a ``detail`` that reads them all (``field: message; ...``)."""
+    items = [
+        error_item(None if field == _NO_FIELD else field, message)
+        for field, messages in flatten_errors(errors).items()
+        for message in messages
+    ]
+    if not items:
+        return error_body("The input is not valid.", code)
+    detail = "; ".join(f"{item['field']}: {item['message']}" if item["field"] else item["message"] for item in items)
+    return error_body(detail, code, items)
+
+
+def messages_by_field(error: ValidationError) -> dict[str, list[ErrorDetail]]:
+    """A Django ``ValidationError`` as ``{"field": [message, ...]}`` (messages about no
+    field under ``__all__``), each message keeping its code: its own, else the one the
+    error was raised with (Django keeps a dict's or a list's only in ``args``), else
+    ``invalid``."""
+    raised_with = getattr(error, "code", None) or (error.args[1] if len(error.args) > 1 else None)
+
+    def detail(message: ValidationError) -> ErrorDetail:
+        text = message.message % message.params if message.params else message.message
+        return ErrorDetail(str(text), code=message.code or raised_with or INVALID)
+
+    if hasattr(error, "error_dict"):
+        return {field: [detail(m) for m in messages] for field, messages in error.error_dict.items()}
+    return {NON_FIELD_ERRORS: [detail(m) for m in error.error_list]}
+
+
+def flatten_errors(errors: Any, prefix: str = "") -> dict[str, list[ErrorDetail]]:
+    """Nested serializer errors as flat keys (``hops[1].source``, ``aliases[0]``; messages
+    about no field under ``non_field_errors``), each message keeping its code (``invalid``
+    for one that came without)."""
+    flat: dict[str, list[ErrorDetail]] = {}
     if isinstance(errors, dict):
         for key, value in errors.items():
             if str(key).isdigit():  # list items: DRF keys their errors by position
                 name = f"{prefix}[{key}]"
-            elif key in ("non_field_errors", NON_FIELD_ERRORS):  # DRF's name and Django's ("__all__")
-                name = prefix or "non_field_errors"
+            elif key in (_NO_FIELD, NON_FIELD_ERRORS):  # DRF's name and Django's ("__all__")
+                name = prefix or _NO_FIELD
             else:
                 name = f"{prefix}.{key}" if prefix else str(key)
-            flat.update(flatten_errors(value, name))
+            for field, messages in flatten_errors(value, name).items():
+                flat.setdefault(field, []).extend(messages)
     elif isinstance(errors, list) and all(isinstance(item, str) for item in errors):
-        flat[prefix or "non_field_errors"] = [str(item) for item in errors]
+        flat[prefix or _NO_FIELD] = [_with_code(item) for item in errors]
     elif isinstance(errors, list):
         for i, item in enumerate(errors):
             if item:
-                flat.update(flatten_errors(item, f"{prefix}[{i}]"))
+                flatten = flatten_errors(item, f"{prefix}[{i}]")
+                for field, messages in flatten.items():
+                    flat.setdefault(field, []).extend(messages)
     else:
-        flat[prefix or "non_field_errors"] = [str(errors)]
+        flat[prefix or _NO_FIELD] = [_with_code(errors)]
     return flat
+
+
+def _with_code(message: Any) -> ErrorDetail:
+    if isinstance(message, ErrorDetail) and message.code:
+        return message
+    return ErrorDetail(str(message), code=getattr(message, "code", None) or INVALID)
 
 
 def as_validation_error(error: ValidationError, *, key: Callable[[str], str]) -> ValidationError:
@@ -67,13 +132,78 @@ def is_api(request: HttpRequest) -> bool:
 
 
 def error_response(request: HttpRequest, status: int, detail: str, code: str) -> HttpResponse:
-    """JSON for API paths (``{"detail", "code"}``, as every API error), plain text elsewhere."""
+    """JSON for API paths (``error_body``, as every API error), plain text elsewhere."""
     if is_api(request):
-        response: HttpResponse = JsonResponse({"detail": detail, "code": code}, status=status)
+        response: HttpResponse = JsonResponse(error_body(detail, code), status=status)
     else:
         response = HttpResponse(detail, status=status, content_type="text/plain; charset=utf-8")
     if status == 503:
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+# Errors that something other than our code answered without a body: the API's code
+# for the status where it has one (else the status's name), and a message.
+_STATUS_CODES = {
+    400: INVALID,
+    401: "not_authenticated",
+    403: "permission_denied",
+    412: "changed_since_read",
+    413: "too_large",
+    429: "throttled",
+    500: "error",
+    503: "unavailable",
+}
+_STATUS_DETAILS = {
+    # Django's ConditionalGetMiddleware, for a GET whose If-Match names another version.
+    412: "The record is not the version your If-Match (or If-Unmodified-Since) header names: "
+    "it changed since you read it. GET it again.",
+}
+
+
+def status_error(status: int) -> tuple[str, str]:
+    """A message and a code for an error status that came with nothing better."""
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:
+        phrase = "Error"
+    code = _STATUS_CODES.get(status) or phrase.lower().replace(" ", "_").replace("-", "_")
+    return _STATUS_DETAILS.get(status, f"{phrase}."), code
+
+
+def _is_json(content_type: str) -> bool:
+    media_type = content_type.split(";")[0].strip().lower()
+    return media_type == "application/json" or media_type.endswith("+json")
+
+
+def in_error_shape(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """An API error answered in some other way (Django's empty 412 or 405, a view that
+    built its own body) put into the one shape; every other response as it is."""
+    if response.status_code < 400 or response.streaming or not is_api(request):
+        return response
+    body: Any = None
+    if response.content:
+        if not _is_json(response.get("Content-Type", "")):
+            return response  # a page the client asked for (the API's HTML docs)
+        try:
+            body = json.loads(response.content)
+        except ValueError:
+            return response
+        if isinstance(body, dict) and set(body) == {"detail", "code", "errors"}:
+            return response
+    if isinstance(body, dict) and isinstance(body.get("detail"), str):
+        code = body.get("code")
+        shaped = error_body(body["detail"], code if isinstance(code, str) else status_error(response.status_code)[1])
+    elif isinstance(body, (dict, list)) and body:
+        shaped = validation_error_body(body)  # messages by field
+    else:
+        shaped = error_body(*status_error(response.status_code))
+    if not body:
+        response["Content-Type"] = "application/json"
+    response.content = json.dumps(shaped).encode()
+    response["Content-Length"] = str(len(response.content))
+    # An ETag computed from the old body (ConditionalGetMiddleware) would now be false.
+    del response["ETag"]
     return response
 
 

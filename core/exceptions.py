@@ -1,8 +1,11 @@
 """The API's errors: JSON, each with a message a person can act on, never a 500
 for input the client got wrong, and a 503 to retry when the database is away.
 
-Shapes: ``{"detail": "...", "code": "..."}`` for an error about the request as a
-whole; ``{"field": ["message", ...]}`` for input that failed validation.
+Every error has the one shape ``core.errors.error_body`` builds:
+``{"detail": "...", "code": "...", "errors": [{"field", "message", "code"}, ...]}``.
+Input that failed validation is ``invalid``, with an item per message naming its
+field by path (``hops[1].source``; null for the input as a whole) and keeping the
+message's own code (``required``, ``max_length``, ...).
 """
 
 from __future__ import annotations
@@ -21,13 +24,14 @@ from core.errors import (
     RETRY_AFTER_SECONDS,
     UNAVAILABLE_DETAIL,
     database_unavailable,
-    flatten_errors,
+    error_body,
     messages_by_field,
+    validation_error_body,
 )
 
 
 def _error(detail: str, code: str, status_code: int) -> Response:
-    return Response({"detail": detail, "code": code}, status=status_code)
+    return Response(error_body(detail, code), status=status_code)
 
 
 def exception_handler(exc, context):
@@ -49,13 +53,17 @@ def exception_handler(exc, context):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+    # DRF's response keeps its status and headers (Retry-After, WWW-Authenticate); its body
+    # becomes the one shape.
     response = drf_exception_handler(exc, context)
-    if response is not None and isinstance(exc, exceptions.ValidationError):
-        # Messages by field, nested fields named by their path (aliases[0], hops[1].source).
-        response.data = flatten_errors(response.data)
+    if response is None or not isinstance(exc, exceptions.APIException):
         return response
-    if response is not None and isinstance(exc, exceptions.APIException) and isinstance(response.data, dict):
+    if isinstance(exc, exceptions.ValidationError):
+        # Nested fields named by their path (aliases[0], hops[1].source).
+        response.data = validation_error_body(exc.detail)
+    elif isinstance(exc.detail, (dict, list)):
+        response.data = validation_error_body(exc.detail, code=exc.default_code)
+    else:
         codes = exc.get_codes()
-        if "detail" in response.data and isinstance(codes, str):
-            response.data["code"] = codes
+        response.data = error_body(exc.detail, codes if isinstance(codes, str) else exc.default_code)
     return response

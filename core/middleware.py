@@ -1,4 +1,5 @@
-"""Middleware: who made a change (for the history), and requests refused at the door."""
+"""Middleware: who made a change (for the history), requests refused at the door, and
+every API error in the one shape (core.errors.error_body)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_vary_headers
 from pghistory.middleware import HistoryMiddleware
 
-from core.errors import error_response
+from core.errors import error_response, in_error_shape
 from core.text import unstorable
 
 # Longer request targets are refused (414) before anything else reads them.
@@ -33,7 +34,11 @@ class RequestSanityMiddleware:
     """Refuses, with a message, what no view should have to handle: a request target
     over 4 KiB (414) and, anywhere in the path or query string, characters
     PostgreSQL cannot store (a NUL, half a surrogate pair), which would otherwise
-    fail a filter's query with a 500. JSON for the API, plain text elsewhere."""
+    fail a filter's query with a 500. JSON for the API, plain text elsewhere.
+
+    On the way out, an API error that something other than our code answered (Django's
+    empty 412 for a GET whose If-Match names another version, a view that built its own
+    body) is put into the one error shape: it sits outside every middleware that answers."""
 
     def __init__(self, get_response) -> None:
         self.get_response = get_response
@@ -56,7 +61,7 @@ class RequestSanityMiddleware:
                     break
         if problem:
             return error_response(request, 400, f"The address contains {problem}, which is not allowed.", "invalid")
-        return self.get_response(request)
+        return in_error_shape(request, self.get_response(request))
 
 
 class ContentSecurityPolicyMiddleware:

@@ -1,4 +1,4 @@
-"""The OpenAPI schema says every error an operation can answer, in the shapes it really has.
+"""The OpenAPI schema says every error an operation can answer, in the shape it really has.
 
 drf-spectacular documents the successful answers; ``document_errors`` (a
 postprocessing hook, see ``SPECTACULAR_SETTINGS``) adds to each operation the
@@ -9,12 +9,16 @@ renderers (the media types errors come in), ETag versioning (412) and path ids
 or pagination (404). It also declares anonymous access (``{}`` in ``security``)
 where the permissions allow it.
 
-Every error is JSON in one of two shapes, both shared components:
+Every error is JSON in one shape, the shared component ``Error`` (built by
+``core.errors.error_body``, whoever answers: core/exceptions.py, core/errors.py,
+core/middleware.py, gunicorn)::
 
-- ``Error``: ``{"detail": "...", "code": "..."}``, about the request as a whole
-  (core/exceptions.py, core/errors.py, core/middleware.py);
-- ``ValidationError``: ``{"field": ["message", ...]}``, input that failed
-  validation; nested fields are named by their path (``hops[0].source``).
+    {"detail": "a message a person can act on", "code": "machine_code",
+     "errors": [{"field": "hops[0].source", "message": "...", "code": "does_not_exist"}]}
+
+``errors`` holds ``ErrorItem``s: for input that failed validation (code ``invalid``)
+one per message, with the field's path (null for the input as a whole) and the
+message's own code; for any other error one, repeating ``detail`` and ``code``.
 """
 
 from __future__ import annotations
@@ -32,24 +36,61 @@ from core.middleware import MAX_URL_LENGTH
 from core.permissions import RolePermission
 
 ERROR = "Error"
-VALIDATION_ERROR = "ValidationError"
+ERROR_ITEM = "ErrorItem"
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
 
 ERROR_SCHEMA = {
     "type": "object",
-    "description": "An error about the request as a whole: a message a person can act on, and a stable code "
-    "for programs (`not_found`, `permission_denied`, `throttled`, `changed_since_read`, ...).",
+    "description": "Every error the API answers: a message a person can act on, a stable code for programs, "
+    "and each problem on its own. Input that failed validation has the code `invalid` and an item per message; "
+    "any other error (`not_found`, `permission_denied`, `not_authenticated`, `throttled`, `changed_since_read`, "
+    "`unavailable`, ...) has one item, repeating `detail` and `code`.",
     "properties": {
-        "detail": {"type": "string", "description": "What went wrong and what to do about it."},
-        "code": {"type": "string", "description": "A stable, machine-readable code."},
+        "detail": {
+            "type": "string",
+            "description": "What went wrong and what to do about it. For a validation error, every item's "
+            "message, each after its field (`field: message`), joined by `; `.",
+        },
+        "code": {
+            "type": "string",
+            "description": "A stable, machine-readable code for the error as a whole: `invalid` for input "
+            "that failed validation, otherwise what went wrong (`not_found`, `throttled`, ...).",
+        },
+        "errors": {
+            "type": "array",
+            "description": "Each problem on its own: one per validation message, or the error itself.",
+            "items": _ref(ERROR_ITEM),
+            "minItems": 1,
+        },
     },
-    "required": ["detail", "code"],
+    "required": ["detail", "code", "errors"],
+    "additionalProperties": False,
 }
 
-VALIDATION_ERROR_SCHEMA = {
+ERROR_ITEM_SCHEMA = {
     "type": "object",
-    "description": "Input that failed validation: messages by field. Nested fields are named by their path "
-    "(`hops[0].source`); messages about no single field are under `non_field_errors`.",
-    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+    "description": "One problem with the request.",
+    "properties": {
+        "field": {
+            "type": "string",
+            "nullable": True,
+            "description": "The input it is about, by path: `text`, `aliases[0]`, `hops[1].source`, or a query "
+            "parameter's name. Null when it is about the request or the input as a whole.",
+        },
+        "message": {"type": "string", "description": "What is wrong with it, for a person."},
+        "code": {
+            "type": "string",
+            "description": "A stable, machine-readable code: for validation the rule the value broke "
+            "(`required`, `invalid`, `max_length`, `invalid_choice`, `min_value`, `unique`, `does_not_exist`, "
+            "...), otherwise the error's own code.",
+        },
+    },
+    "required": ["field", "message", "code"],
+    "additionalProperties": False,
 }
 
 RETRY_AFTER = {
@@ -92,10 +133,6 @@ CONDITIONAL_ETAG = {
         "schema": {"type": "string"},
     }
 }
-
-
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
 
 
 def _megabytes(size: int) -> str:
@@ -197,17 +234,13 @@ class _Operation:
         reasons = []
         if self.has_body():
             reasons.append(
-                "the body failed validation (messages by field) or is not well-formed (a `detail` and a `code`)"
+                "the body failed validation (code `invalid`, an item per message, by field) "
+                "or is not well-formed (`parse_error`)"
             )
         if has_query:
-            reasons.append("a query parameter is invalid or unknown (messages by parameter)")
+            reasons.append("a query parameter is invalid or unknown (`invalid`, an item per message, by parameter)")
         reasons.append("the address holds a character that cannot be stored, such as a NUL")
-        validates = self.has_body() or has_query
-        errors["400"] = (
-            "Bad request: " + "; or ".join(reasons) + ".",
-            {"oneOf": [_ref(VALIDATION_ERROR), _ref(ERROR)]} if validates else _ref(ERROR),
-            {},
-        )
+        errors["400"] = ("Bad request: " + "; or ".join(reasons) + ".", _ref(ERROR), {})
 
         if public:
             errors["401"] = (
@@ -340,7 +373,7 @@ def document_errors(result: dict[str, Any], generator, request, public, **kwargs
     """Postprocessing hook: the error responses, anonymous access and a server for every operation."""
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     schemas.setdefault(ERROR, ERROR_SCHEMA)
-    schemas.setdefault(VALIDATION_ERROR, VALIDATION_ERROR_SCHEMA)
+    schemas.setdefault(ERROR_ITEM, ERROR_ITEM_SCHEMA)
     result["components"]["schemas"] = dict(sorted(schemas.items()))
 
     paths = result.get("paths", {})

@@ -2,7 +2,7 @@
 
 Each can be overridden from the environment (GUNICORN_CMD_ARGS, or the variables
 below). The errors gunicorn answers itself, before Django sees a request (a
-request line over the limit, malformed headers), are JSON like the API's.
+request line over the limit, malformed headers), are JSON in the API's error shape.
 """
 
 from __future__ import annotations
@@ -32,8 +32,13 @@ max_requests_jitter = 500
 
 
 def _json_error(sock, status_int: int, reason: str, mesg: str) -> None:
-    """gunicorn.util.write_error, answering JSON instead of an HTML page."""
-    body = json.dumps({"detail": mesg or reason, "code": reason.lower().replace(" ", "_")}).encode()
+    """gunicorn.util.write_error, answering the API's error shape instead of an HTML page
+    (code: the reason, as ``uri_too_long``)."""
+    # Imported here, in the worker, where the app (and the project on sys.path) is loaded.
+    from core.errors import error_body
+
+    code = reason.lower().replace(" ", "_").replace("-", "_")
+    body = json.dumps(error_body(mesg or reason, code)).encode()
     head = (
         f"HTTP/1.1 {status_int} {reason}\r\n"
         "Connection: close\r\n"

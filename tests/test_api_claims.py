@@ -8,6 +8,7 @@ from django.utils import timezone
 from claims.models import Claim
 from claims.services import HopInput, chain_record
 from tests.conftest import iso
+from tests.errors import detail, messages
 from tests.factories import ClaimFactory, DocumentFactory, SourceFactory, TopicFactory
 
 pytestmark = pytest.mark.django_db
@@ -104,8 +105,7 @@ def test_a_forbidden_status_transition_is_a_400_on_status(editor_client):
 
     response = editor_client.patch(f"/api/v1/claims/{claim.id}/", {"status": "published"}, format="json")
 
-    assert response.status_code == 400
-    assert response.json() == {"status": ["A retracted claim cannot become published."]}
+    assert messages(response) == {"status": ["A retracted claim cannot become published."]}
 
 
 def test_patching_topics_replaces_them(editor_client):
@@ -125,7 +125,7 @@ def test_claims_cannot_be_deleted_over_the_api(editor_client):
 
     response = editor_client.delete(f"/api/v1/claims/{claim.id}/")
 
-    assert response.status_code == 405
+    assert detail(response, 405, "method_not_allowed") == 'Method "DELETE" not allowed.'
     assert Claim.objects.filter(pk=claim.pk).exists()
 
 

@@ -6,6 +6,7 @@ import pytest
 
 from claims.models import Claim
 from sources.models import Source
+from tests.errors import detail, error_body
 from tests.factories import ClaimFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
@@ -32,8 +33,10 @@ def test_the_second_of_two_editors_who_read_the_same_version_is_refused(editor_c
     second = editor_client.patch(f"/api/v1/claims/{claim.id}/", {"text": "Second edit."}, HTTP_IF_MATCH=etag)
 
     assert first.status_code == 200
-    assert second.status_code == 412
-    assert "changed by someone else" in second.json()["detail"]
+    assert detail(second, 412, "changed_since_read") == (
+        "This record was changed by someone else since you read it. "
+        "GET it again, re-apply your change and send the new ETag in If-Match."
+    )
     assert Claim.objects.get(pk=claim.pk).text == "First edit."
 
 
@@ -50,7 +53,7 @@ def test_a_stale_delete_of_a_source_is_refused_and_the_source_stays(editor_clien
 
     response = editor_client.delete(f"/api/v1/sources/{source.id}/", HTTP_IF_MATCH=etag)
 
-    assert response.status_code == 412
+    error_body(response, 412, "changed_since_read")
     assert Source.objects.filter(pk=source.pk).exists()
 
 
@@ -63,6 +66,6 @@ def test_a_document_edit_with_a_stale_version_is_refused(editor_client):
 
     response = editor_client.patch(f"/api/v1/documents/{document.id}/", {"title": "Mine"}, HTTP_IF_MATCH=etag)
 
-    assert response.status_code == 412
+    error_body(response, 412, "changed_since_read")
     document.refresh_from_db()
     assert document.title == "Someone else's title"

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from claims.models import Claim
 from claims.services import HopInput, chain_record
+from tests.errors import messages
 from tests.factories import ClaimFactory, DocumentFactory, SourceFactory, TopicFactory
 
 pytestmark = pytest.mark.django_db
@@ -35,10 +36,9 @@ def ids(response) -> list[int]:
 def test_an_unknown_parameter_is_a_400_naming_the_known_ones(url, unknown, client_for, editor):
     response = client_for(editor).get(url)
 
-    assert response.status_code == 400
-    body = response.json()
-    assert sorted(body) == unknown
-    message = body[unknown[0]][0]
+    by_field = messages(response)
+    assert sorted(by_field) == unknown
+    message = by_field[unknown[0]][0]
     assert message.startswith(f"This list has no parameter {unknown[0]!r}; it knows: ")
     assert "page_size" in message
 
@@ -58,9 +58,9 @@ def test_status_and_rating_take_several_values(client_for, editor):
     assert set(ids(client.get("/api/v1/claims/?rating=false,mostly_false"))) == {false.id, mostly_false.id}
     assert set(ids(client.get("/api/v1/claims/?status=published,in_review"))) == {false.id, mostly_false.id}
     bad = client.get("/api/v1/claims/?rating=false,great")
-    assert bad.status_code == 400
-    assert list(bad.json()) == ["rating"]
-    assert "great" in bad.json()["rating"][0]
+    ((field, (message,)),) = messages(bad).items()
+    assert field == "rating"
+    assert "great" in message
 
 
 def test_rated_and_unrated(api_client):
@@ -69,7 +69,7 @@ def test_rated_and_unrated(api_client):
 
     assert ids(api_client.get("/api/v1/claims/?rated=true")) == [rated.id]
     assert ids(api_client.get("/api/v1/claims/?rated=false")) == [unrated.id]
-    assert api_client.get("/api/v1/claims/?rated=maybe").status_code == 400
+    assert list(messages(api_client.get("/api/v1/claims/?rated=maybe"))) == ["rated"]
 
 
 def test_max_age_days_counts_from_publication_or_else_creation(client_for, editor):
@@ -85,8 +85,7 @@ def test_max_age_days_counts_from_publication_or_else_creation(client_for, edito
     assert set(ids(client.get("/api/v1/claims/?max_age_days=30"))) == {recent.id, draft.id}
     for bad in ("-1", "1.5e9", "x"):
         response = client.get(f"/api/v1/claims/?max_age_days={bad}")
-        assert response.status_code == 400
-        assert list(response.json()) == ["max_age_days"]
+        assert list(messages(response)) == ["max_age_days"]
 
 
 def test_a_source_is_named_by_id_name_or_alias_in_any_case(api_client):
@@ -98,8 +97,7 @@ def test_a_source_is_named_by_id_name_or_alias_in_any_case(api_client):
         assert ids(api_client.get("/api/v1/claims/", {"source": value})) == [claim.id], value
         assert ids(api_client.get("/api/v1/claims/", {"origin": value})) == [claim.id], value
     response = api_client.get("/api/v1/claims/", {"source": "Pravda"})
-    assert response.status_code == 400
-    assert response.json() == {
+    assert messages(response) == {
         "source": ["No source has this id or name; find a source's id with /api/v1/sources/?search=..."]
     }
 
@@ -109,7 +107,7 @@ def test_a_confidential_source_is_not_found_by_name_without_clearance(api_client
     claim = ClaimFactory(status="published")
     chain_record(claim=claim, hops=[HopInput(source=insider)])
 
-    assert api_client.get("/api/v1/claims/", {"source": "Colonel Nazarov"}).status_code == 400
+    assert list(messages(api_client.get("/api/v1/claims/", {"source": "Colonel Nazarov"}))) == ["source"]
     assert ids(api_client.get("/api/v1/claims/", {"source": insider.id})) == [claim.id]
     assert ids(client_for(editor).get("/api/v1/claims/", {"source": "Colonel Nazarov"})) == [claim.id]
 

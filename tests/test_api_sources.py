@@ -5,6 +5,7 @@ import pytest
 from claims.services import HopInput, chain_record
 from sources.models import Source
 from tests.conftest import iso
+from tests.errors import error_body, messages
 from tests.factories import ClaimFactory, DocumentFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
@@ -71,8 +72,7 @@ def test_a_parent_loop_is_a_400_on_parent(editor_client):
 
     response = editor_client.patch(f"/api/v1/sources/{top.id}/", {"parent": below.id}, format="json")
 
-    assert response.status_code == 400
-    assert response.json() == {"parent": ["Below is already below Top: that would make a loop."]}
+    assert messages(response) == {"parent": ["Below is already below Top: that would make a loop."]}
 
 
 def test_a_duplicate_wikidata_qid_is_a_400(editor_client):
@@ -80,8 +80,7 @@ def test_a_duplicate_wikidata_qid_is_a_400(editor_client):
 
     response = editor_client.post("/api/v1/sources/", {"name": "Reuters again", "wikidata_qid": "Q130879"})
 
-    assert response.status_code == 400
-    assert response.json() == {"wikidata_qid": ["source with this Wikidata QID already exists."]}
+    assert messages(response) == {"wikidata_qid": ["source with this Wikidata QID already exists."]}
 
 
 def test_an_unused_source_is_deleted(editor_client):
@@ -100,11 +99,9 @@ def test_a_source_still_used_cannot_be_deleted_and_says_why(editor_client):
 
     response = editor_client.delete(f"/api/v1/sources/{source.id}/")
 
-    assert response.status_code == 409
-    assert response.json() == {
-        "detail": "RIA Novosti is used by attribution chains, documents as their publisher; it cannot be deleted.",
-        "code": "in_use",
-    }
+    assert error_body(response, 409, "in_use")["detail"] == (
+        "RIA Novosti is used by attribution chains, documents as their publisher; it cannot be deleted."
+    )
     assert Source.objects.filter(pk=source.pk).exists()
 
 

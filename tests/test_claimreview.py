@@ -19,6 +19,7 @@ from claims.interop.claimreview_import import MAX_IMPORT_BYTES, claimreview_impo
 from claims.models import Appearance, Claim, ClaimStatus, ForeignReview, Rating, Statement
 from claims.services import HopInput, appearance_record, chain_record
 from sources.models import Document, Source
+from tests.errors import detail, error_body, messages
 from tests.factories import ClaimFactory, DocumentFactory, SourceFactory, UserFactory
 
 DATA = Path(__file__).parent / "data"
@@ -240,12 +241,12 @@ def test_claimreview_lists_every_origin_as_an_author(api_client):
 
 def test_anonymous_clients_get_no_claimreview_of_a_draft_but_journalists_do(api_client, client_for, journalist):
     draft = ClaimFactory(status=ClaimStatus.DRAFT)
-    assert api_client.get(f"/api/v1/claims/{draft.pk}/claimreview/").status_code == 404
+    error_body(api_client.get(f"/api/v1/claims/{draft.pk}/claimreview/"), 404, "not_found")
     assert client_for(journalist).get(f"/api/v1/claims/{draft.pk}/claimreview/").status_code == 200
 
 
 def test_claimreview_of_an_unknown_claim_is_404(api_client, db):
-    assert api_client.get("/api/v1/claims/999999/claimreview/").status_code == 404
+    error_body(api_client.get("/api/v1/claims/999999/claimreview/"), 404, "not_found")
 
 
 def test_claimreview_takes_four_queries_however_many_appearances(api_client, reviewed, django_assert_num_queries):
@@ -371,7 +372,7 @@ def test_exported_review_imported_into_an_empty_database_gives_back_the_same_cla
     ]
     # Exported again, it says what the original said; it is a draft, so it has no
     # publication date yet and only someone with a role may read it.
-    assert api_client.get(f"/api/v1/claims/{imported.pk}/claimreview/").status_code == 404
+    error_body(api_client.get(f"/api/v1/claims/{imported.pk}/claimreview/"), 404, "not_found")
     api_client.force_authenticate(UserFactory(is_superuser=True))
     again = api_client.get(f"/api/v1/claims/{imported.pk}/claimreview/").json()
     expected = {k: v for k, v in review.items() if k not in {"url", "datePublished", "dateModified"}}
@@ -587,10 +588,10 @@ def test_editors_upload_an_html_page(client_for, editor):
 
 
 def test_journalists_and_anonymous_clients_cannot_import(api_client, client_for, journalist):
-    assert (
-        client_for(journalist).post("/api/v1/claimreview/import/", _minimal_review(), format="json").status_code == 403
-    )
-    assert api_client.post("/api/v1/claimreview/import/", _minimal_review(), format="json").status_code in {401, 403}
+    refused = client_for(journalist).post("/api/v1/claimreview/import/", _minimal_review(), format="json")
+    error_body(refused, 403, "permission_denied")
+    anonymous = api_client.post("/api/v1/claimreview/import/", _minimal_review(), format="json")
+    error_body(anonymous, 401, "not_authenticated")
     assert Claim.objects.count() == 0
 
 
@@ -642,11 +643,11 @@ def _minimal_review(**changes) -> dict:
 )
 def test_bad_review_is_refused_with_400_and_a_field_message(client_for, editor, body, errors):
     response = client_for(editor).post("/api/v1/claimreview/import/", body, format="json")
-    assert response.status_code == 400
-    data = response.json()
+    data = messages(response)
     assert set(data) == set(errors)
-    for key, messages in errors.items():
-        assert data[key][0].startswith(messages[0])
+    for key, expected in errors.items():
+        assert len(data[key]) == len(expected)
+        assert data[key][0].startswith(expected[0])
     assert Claim.objects.count() == 0
 
 
@@ -664,8 +665,7 @@ def test_malformed_json_is_refused_with_400(client_for, editor):
     response = client_for(editor).post(
         "/api/v1/claimreview/import/", '{"@type": "ClaimReview", ', content_type="application/json"
     )
-    assert response.status_code == 400
-    assert response.json()["detail"].startswith("JSON parse error")
+    assert detail(response, 400, "parse_error").startswith("JSON parse error")
 
 
 def test_a_page_with_malformed_markup_is_refused_with_400(client_for, editor, tmp_path):
@@ -673,8 +673,9 @@ def test_a_page_with_malformed_markup_is_refused_with_400(client_for, editor, tm
     page.write_text('<html><script type="application/ld+json">{"@type": "ClaimReview",</script></html>')
     with open(page, "rb") as upload:
         response = client_for(editor).post("/api/v1/claimreview/import/", {"file": upload}, format="multipart")
-    assert response.status_code == 400
-    assert response.json()["input"][0].startswith("Malformed JSON-LD in script block 1: ")
+    ((field, (message,)),) = messages(response).items()
+    assert field == "input"
+    assert message.startswith("Malformed JSON-LD in script block 1: ")
 
 
 def test_a_page_without_markup_is_refused_with_400(client_for, editor, tmp_path):
@@ -682,22 +683,21 @@ def test_a_page_without_markup_is_refused_with_400(client_for, editor, tmp_path)
     page.write_text("<html><body>No markup here</body></html>")
     with open(page, "rb") as upload:
         response = client_for(editor).post("/api/v1/claimreview/import/", {"file": upload}, format="multipart")
-    assert response.status_code == 400
-    assert response.json() == {"input": ['The page has no <script type="application/ld+json"> markup.']}
+    assert messages(response) == {"input": ['The page has no <script type="application/ld+json"> markup.']}
 
 
 def test_oversized_input_is_refused_with_400_before_it_is_parsed(client_for, editor):
     body = _minimal_review(reviewBody="x" * MAX_IMPORT_BYTES)
     response = client_for(editor).post("/api/v1/claimreview/import/", body, format="json")
-    assert response.status_code == 400
-    assert response.json()["input"][0].startswith("The request is ")
-    assert response.json()["input"][0].endswith(f"the limit is {MAX_IMPORT_BYTES} bytes.")
+    ((field, (message,)),) = messages(response).items()
+    assert field == "input"
+    assert message.startswith("The request is ")
+    assert message.endswith(f"the limit is {MAX_IMPORT_BYTES} bytes.")
 
 
 def test_a_multipart_post_without_a_file_is_refused_with_400(client_for, editor):
     response = client_for(editor).post("/api/v1/claimreview/import/", {"other": "x"}, format="multipart")
-    assert response.status_code == 400
-    assert response.json() == {"file": ["Upload the JSON-LD or HTML page in the 'file' field."]}
+    assert messages(response) == {"file": ["Upload the JSON-LD or HTML page in the 'file' field."]}
 
 
 def test_import_command_reports_what_it_created_then_that_nothing_changed(db, capsys):
@@ -729,8 +729,7 @@ def test_import_command_names_the_file_and_the_problem_and_fails(db, tmp_path, c
 def test_json_nested_too_deeply_is_refused_with_400_not_a_crash(client_for, editor):
     body = '{"@type": "ClaimReview", "x": ' + "[" * 5000 + "]" * 5000 + "}"
     response = client_for(editor).post("/api/v1/claimreview/import/", body, content_type="application/json")
-    assert response.status_code == 400
-    assert response.json() == {"detail": "JSON parse error - nested too deeply.", "code": "parse_error"}
+    assert detail(response, 400, "parse_error") == "JSON parse error - nested too deeply."
 
 
 def test_an_uploaded_file_nested_too_deeply_is_refused_with_400(client_for, editor, tmp_path):
@@ -738,5 +737,4 @@ def test_an_uploaded_file_nested_too_deeply_is_refused_with_400(client_for, edit
     page.write_text('{"@type": "ClaimReview", "x": ' + "[" * 5000 + "]" * 5000 + "}")
     with open(page, "rb") as upload:
         response = client_for(editor).post("/api/v1/claimreview/import/", {"file": upload}, format="multipart")
-    assert response.status_code == 400
-    assert response.json() == {"input": ["The JSON-LD is nested too deeply."]}
+    assert messages(response) == {"input": ["The JSON-LD is nested too deeply."]}

@@ -14,6 +14,7 @@ from claims.models import Attribution, Statement
 from claims.services import HopInput, chain_record, source_merge
 from core.history import read_history
 from sources.models import Document, Source
+from tests.errors import error_body, messages
 from tests.factories import ClaimFactory, DocumentFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
@@ -25,11 +26,12 @@ def test_a_source_named_like_another_ones_alias_is_refused_with_the_clash_shown(
     refused = editor_client.post("/api/v1/sources/", {"name": "R.I.A."}, format="json")
     confirmed = editor_client.post("/api/v1/sources/", {"name": "R.I.A.", "confirm_distinct": True}, format="json")
 
-    assert refused.status_code == 400
-    messages = refused.json()["name"]
-    assert messages[0].startswith("“RIA” is already RIA Novosti (source ")
-    assert "news agency; RU; also known as RIA, РИА Новости" in messages[0]
-    assert "confirm that it is distinct" in messages[1]
+    by_field = messages(refused)
+    assert list(by_field) == ["name"]
+    clash, confirm = by_field["name"]
+    assert clash.startswith("“RIA” is already RIA Novosti (source ")
+    assert "news agency; RU; also known as RIA, РИА Новости" in clash
+    assert "confirm that it is distinct" in confirm
     assert confirmed.status_code == 201
 
 
@@ -37,8 +39,9 @@ def test_renaming_into_a_clash_is_refused_too_and_accents_and_case_do_not_hide_i
     SourceFactory(name="Recep Tayyip Erdoğan", kind="person")
     other = SourceFactory(name="The president")
     response = editor_client.patch(f"/api/v1/sources/{other.pk}/", {"aliases": ["RECEP TAYYIP ERDOGAN"]}, format="json")
-    assert response.status_code == 400
-    assert "is already Recep Tayyip Erdoğan" in response.json()["name"][0]
+    by_field = messages(response)
+    assert list(by_field) == ["name"]
+    assert "is already Recep Tayyip Erdoğan" in by_field["name"][0]
     # Editing something else of a source that already shares a name is not re-asked.
     twin = SourceFactory(name="Twin")
     Source.objects.filter(pk=twin.pk).update(name_keys=["recep"])
@@ -114,9 +117,11 @@ def test_merging_moves_everything_keeps_every_name_and_counts_independence_again
 def test_merging_over_the_api_reports_what_it_did(duplicates, editor_client, journalist_client):
     d = duplicates
     url = f"/api/v1/sources/{d['ria'].pk}/merge/"
-    assert journalist_client.post(url, {"source": d["dup"].pk}, format="json").status_code == 403
-    assert editor_client.post(url, {"source": d["ria"].pk}, format="json").status_code == 400
-    assert editor_client.post(url, {"source": 999999}, format="json").status_code == 400
+    error_body(journalist_client.post(url, {"source": d["dup"].pk}, format="json"), 403, "permission_denied")
+    assert list(messages(editor_client.post(url, {"source": d["ria"].pk}, format="json"))) == ["source"]
+    assert messages(editor_client.post(url, {"source": 999999}, format="json")) == {
+        "source": ["No source has id 999999."]
+    }
 
     response = editor_client.post(url, {"source": d["dup"].pk}, format="json")
 
@@ -214,6 +219,6 @@ def test_a_taken_document_address_names_the_document_that_has_it(editor_client):
     kept = editor_client.patch(f"/api/v1/documents/{taken.pk}/", {"url": taken.url, "title": "Renamed"}, format="json")
 
     message = f"Document {taken.pk} (“The first report”) already has this address; use that one."
-    assert (created.status_code, created.json()) == (400, {"url": [message]})
-    assert (moved.status_code, moved.json()) == (400, {"url": [message]})
+    assert messages(created) == {"url": [message]}
+    assert messages(moved) == {"url": [message]}
     assert kept.status_code == 200  # its own address is not a clash

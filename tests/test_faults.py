@@ -100,7 +100,13 @@ def test_a_database_restart_under_load_gives_503s_then_recovers_without_losing_a
         assert status == 503
         assert headers["Retry-After"] == "5"
         assert headers["Content-Type"] == "application/json"
-        assert json.loads(body)["code"] == "unavailable"
+        error = json.loads(body)
+        assert error == {
+            "detail": error["detail"],
+            "code": "unavailable",
+            "errors": [{"field": None, "message": error["detail"], "code": "unavailable"}],
+        }
+        assert error["detail"].startswith("The database is unavailable")
     summary = json.loads(out.strip().splitlines()[-1]) if out.strip() else {"stderr": err}
     print("fault:", json.dumps({**summary, "recovered_after_s": round(recovered_after, 2)}))
     assert load.returncode == 0, summary

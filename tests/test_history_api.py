@@ -6,6 +6,7 @@ import pytest
 from django.utils.dateparse import parse_datetime
 
 from claims.models import Claim, ClaimStatus
+from tests.errors import detail, error_body
 from tests.factories import ClaimFactory, DocumentFactory, SourceFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -125,7 +126,7 @@ def test_history_is_paginated(client_for, auditor):
 def test_unknown_id_is_404(client_for, auditor, kind):
     response = client_for(auditor).get(f"/api/v1/{kind}/987654/history/")
 
-    assert response.status_code == 404
+    assert detail(response, 404, "not_found") == "Not found."
 
 
 @pytest.mark.parametrize("kind", ["claims", "sources", "documents"])
@@ -136,10 +137,7 @@ def test_users_without_the_auditor_role_get_403(client_for, request, who, kind):
 
     response = client_for(user).get(f"/api/v1/{kind}/{obj.pk}/history/")
 
-    assert (response.status_code, response.json()) == (
-        403,
-        {"detail": "Change history is for auditors.", "code": "permission_denied"},
-    )
+    assert detail(response, 403, "permission_denied") == "Change history is for auditors."
 
 
 def test_anonymous_client_gets_401(api_client):
@@ -147,7 +145,7 @@ def test_anonymous_client_gets_401(api_client):
 
     response = api_client.get(f"/api/v1/claims/{claim.pk}/history/")
 
-    assert response.status_code == 401
+    assert detail(response, 401, "not_authenticated") == "Authentication credentials were not provided."
 
 
 def test_superuser_reads_history(client_for):
@@ -162,7 +160,7 @@ def test_history_is_read_only(client_for, auditor):
 
     response = client_for(auditor).post(f"/api/v1/claims/{claim.pk}/history/", {}, format="json")
 
-    assert response.status_code == 403
+    error_body(response, 403, "permission_denied")
 
 
 @pytest.mark.parametrize("edits", [0, 60])

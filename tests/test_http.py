@@ -11,6 +11,7 @@ from django.test import Client
 from rest_framework.authtoken.models import Token
 
 from claims.services import HopInput, chain_record
+from tests.errors import detail
 from tests.factories import ClaimFactory, SourceFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -89,8 +90,9 @@ def test_a_bearer_token_works_like_a_token(claim):
 
     assert Client().get("/api/v1/documents/", HTTP_AUTHORIZATION=f"Bearer {key}").status_code == 200
     assert Client().get("/api/v1/documents/", HTTP_AUTHORIZATION=f"Token {key}").status_code == 200
-    assert Client().get("/api/v1/documents/", HTTP_AUTHORIZATION="Bearer nope").status_code == 401
-    assert Client().get("/api/v1/documents/", HTTP_AUTHORIZATION=f"Basic {key}").status_code == 401
+    assert detail(Client().get("/api/v1/documents/", HTTP_AUTHORIZATION="Bearer nope"), 401) == "Invalid token."
+    unknown_scheme = Client().get("/api/v1/documents/", HTTP_AUTHORIZATION=f"Basic {key}")
+    assert detail(unknown_scheme, 401, "not_authenticated") == "Authentication credentials were not provided."
 
 
 def test_answers_vary_by_caller_and_say_what_is_left_of_the_rate_limit(claim, settings):

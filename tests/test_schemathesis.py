@@ -283,6 +283,7 @@ def test_errors_are_answered_as_documented(identity, method, path, query, header
 
     assert response.status_code == expected, response.get_data(as_text=True)
     operation.Case().validate_response(response, checks=CHECKS)
+    assert_one_error_shape(response)
 
 
 def test_too_many_requests_are_answered_as_documented(api_data, settings):
@@ -296,6 +297,17 @@ def test_too_many_requests_are_answered_as_documented(api_data, settings):
 
     assert [r.status_code for r in responses] == [200, 200, 429]
     schema["/api/v1/claims/"]["GET"].Case().validate_response(responses[-1], checks=CHECKS)
+    assert_one_error_shape(responses[-1])
+
+
+def assert_one_error_shape(response) -> None:
+    """The one error shape (the schema checks types; this, that every item is read in ``detail``)."""
+    body = json.loads(response.get_data())
+    assert list(body) == ["detail", "code", "errors"], body
+    read = [f"{e['field']}: {e['message']}" if e["field"] else e["message"] for e in body["errors"]]
+    assert body["detail"] == "; ".join(read), body
+    if body["code"] != "invalid":
+        assert body["errors"] == [{"field": None, "message": body["detail"], "code": body["code"]}], body
 
 
 def _operations():

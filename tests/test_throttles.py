@@ -15,6 +15,7 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from tests.errors import detail, error_body, messages
 from tests.factories import UserFactory
 from tests.servers import database_url, gunicorn
 
@@ -61,7 +62,11 @@ def test_two_workers_share_one_limit_and_a_forged_forwarded_for_changes_nothing(
     assert statuses[-40:] == [429] * 40
     refused = next(headers for status, headers in answers if status == 429)
     assert 1 <= int(refused["Retry-After"]) <= 3600
-    assert json.loads(refused["body"])["code"] == "throttled"
+    body = json.loads(refused["body"])
+    assert list(body) == ["detail", "code", "errors"]
+    assert body["code"] == "throttled"
+    assert body["detail"].startswith("Request was throttled. Expected available in ")
+    assert body["errors"] == [{"field": None, "message": body["detail"], "code": "throttled"}]
 
 
 @pytest.mark.slow
@@ -84,16 +89,18 @@ def test_the_token_endpoint_locks_a_username_after_five_failures(settings):
     settings.LOGIN_LOCKOUT = {"per_username": 5, "per_address": 30, "window_seconds": 900}
     UserFactory(username="alice", password="correct horse battery staple", roles=["editor"])
     client = APIClient()
-    assert [post_token(client, "alice", "wrong").status_code for _ in range(5)] == [400] * 5
+    refused = [messages(post_token(client, "alice", "wrong")) for _ in range(5)]
+    assert refused == [{None: ["Unable to log in with provided credentials."]}] * 5
 
     locked = post_token(client, "alice", "correct horse battery staple")
     other_address = post_token(client, "alice", "correct horse battery staple", address="198.51.100.9")
 
-    assert locked.status_code == 429
-    assert "Too many failed attempts" in locked.json()["detail"]
+    assert detail(locked, 429, "throttled") == (
+        "Too many failed attempts to log in. Try again in 15 minutes. Expected available in 900 seconds."
+    )
     assert locked["Retry-After"] == "900"
     # The username is locked wherever the attempts come from.
-    assert other_address.status_code == 429
+    error_body(other_address, 429, "throttled")
 
 
 @pytest.mark.django_db
