@@ -46,7 +46,6 @@ READERS = CLEARED | {"journalist"}  # may read drafts
 
 @pytest.fixture
 def world(db):
-    government = SourceFactory(name="Government of Azerbaijan", kind="government")
     # Whom the confidential source works for: known only through it, so as secret as its name.
     employer = SourceFactory(name=SECRETS["employer"], kind="government")
     secret = SourceFactory(
@@ -62,7 +61,6 @@ def world(db):
         public_description="an official of the Ministry of Defence of Azerbaijan",
         parent=employer,
     )
-    ministry = SourceFactory(name="Ministry of Defence of Azerbaijan", kind="government", parent=government)
     agency = SourceFactory(name="RIA Novosti", kind="news_agency")
     outlet = SourceFactory(name="Daily Example")
     notes = DocumentFactory(title=SECRETS["document"], publisher=secret)

@@ -32,8 +32,16 @@ def client_package(tmp_path_factory, django_db_setup, django_db_blocker) -> Path
     (folder / "schema.json").write_text(json.dumps(schema))
     bin_dir = Path(sys.executable).parent
     done = subprocess.run(
-        [str(bin_dir / "openapi-python-client"), "generate", "--path", "schema.json", "--meta", "none"]
-        + ["--output-path", PACKAGE],
+        [
+            str(bin_dir / "openapi-python-client"),
+            "generate",
+            "--path",
+            "schema.json",
+            "--meta",
+            "none",
+            "--output-path",
+            PACKAGE,
+        ],
         cwd=folder,
         env={**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"},
         capture_output=True,
