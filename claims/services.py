@@ -13,9 +13,10 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from core.writes import copy_fields, lock, save_fields
+from core.locks import lock_source_hierarchy
+from core.writes import Gone, copy_fields, lock, save_fields
 from sources import services as source_services
-from sources.models import Document, Source
+from sources.models import Document, Source, name_keys
 
 from .models import Appearance, Attribution, Claim, ClaimStatus, Relation, Statement
 
@@ -222,6 +223,7 @@ class MergeReport:
     edges_dropped: list[str] = field(default_factory=list)  # hops between the two sources
     documents_moved: int = 0
     children_moved: int = 0
+    links_dropped: list[str] = field(default_factory=list)  # parent links that would have made a loop
     claims: list[int] = field(default_factory=list)  # whose traces changed
     made_confidential: bool = False  # the duplicate was confidential, so the kept source is now too
 
@@ -235,6 +237,7 @@ class MergeReport:
             f"{len(self.claims)} claims' traces changed.",
         ]
         lines += [f"Dropped a hop between the two (a source cannot cite itself): {e}" for e in self.edges_dropped]
+        lines += [f"Dropped a parent link that would make a loop: {link}" for link in self.links_dropped]
         if self.made_confidential:
             lines.append(f"{self.kept.name} is now confidential: the duplicate was, and its names are now aliases.")
         return lines
@@ -249,28 +252,51 @@ def source_merge(*, keep: Source, merge: Source) -> MergeReport:
     A claim stated by both sources ends up with one statement: the hops of the
     merged statement move to the kept one, and a hop recorded through both is kept
     once, its empty evidence filled in from the other. A hop *between* the two
-    would become a source citing itself; it is dropped and reported.
+    would become a source citing itself; it is dropped and reported. So is a parent
+    link that would become a loop (the two sit in one chain of parents).
+
+    Refused with ``Gone`` (a ValidationError) when either source was merged or
+    deleted by someone else meanwhile.
     """
     if keep.pk == merge.pk:
         raise ValidationError({"source": "A source cannot be merged into itself."})
-    # Locked in id order, so two merges of the same pair cannot deadlock; the duplicate
-    # for removal, so that no chain comes to cite it while its statements are moved.
-    locked = {s.pk: lock(s, for_removal=s.pk == merge.pk) for s in sorted([keep, merge], key=lambda s: s.pk)}
+    # Advisory locks first, rows after, as every writer takes them (core.locks): an
+    # import holds a name, then wants its source's row; a change of parent holds the
+    # hierarchy lock, then its foreign-key check wants the parent's row.
+    _lock_names_of(keep, merge)
+    lock_source_hierarchy()
+    locked = _lock_pair(keep, merge)
     keep, merge = locked[keep.pk], locked[merge.pk]
     report = MergeReport(kept=keep, merged_name=merge.name, merged_id=merge.pk)
     _statements_merge(keep=keep, merge=merge, report=report)
     report.documents_moved = Document.objects.filter(publisher=merge).update(publisher=keep, updated_at=timezone.now())
-    children = Source.objects.filter(parent=merge).exclude(pk=keep.pk)
-    report.children_moved = children.count()
+    # Locked, so a member deleted or moved elsewhere meanwhile is skipped, not a failure.
+    children = Source.objects.select_for_update(no_key=True).filter(parent=merge).exclude(pk=keep.pk).order_by("pk")
+    above_keep = _self_and_ancestors(keep.pk)
     for child in children:
+        if child.pk in above_keep:
+            # The kept source is below this member of the duplicate: under keep, it would close a loop.
+            source_services.source_update(source=child, parent=None)
+            report.links_dropped.append(
+                f"{child.name} (source {child.pk}) belonged to {merge.name}, but {keep.name} is below it: "
+                f"it now belongs to no source."
+            )
+            continue
         source_services.source_update(source=child, parent=keep)
+        report.children_moved += 1
     aliases = [
         a for a in dict.fromkeys([*keep.aliases, merge.name, *merge.aliases]) if a.casefold() != keep.name.casefold()
     ]
     # The kept source keeps its parent; without one (or when that was the duplicate)
-    # it takes the duplicate's, which would otherwise be lost.
+    # it takes the duplicate's, which would otherwise be lost, unless that parent is
+    # the kept source itself or below it.
     new_parent = keep.parent if keep.parent_id not in (None, merge.pk) else merge.parent
-    if new_parent is not None and new_parent.pk == keep.pk:
+    if new_parent is not None and keep.pk in _self_and_ancestors(new_parent.pk):
+        if new_parent.pk != keep.pk:
+            report.links_dropped.append(
+                f"{keep.name} does not take {merge.name}'s parent {new_parent.name} (source {new_parent.pk}): "
+                f"it is below {keep.name}."
+            )
         new_parent = None
     if keep.parent_id == merge.pk:
         Source.objects.filter(pk=keep.pk).update(parent=None)
@@ -283,6 +309,47 @@ def source_merge(*, keep: Source, merge: Source) -> MergeReport:
     merge.delete()
     source_services.source_update(source=keep, aliases=aliases, parent=new_parent, confirm_distinct=True, **secrecy)
     return report
+
+
+def _lock_names_of(*sources: Source) -> None:
+    """Lock the names and aliases of the sources (the kept one takes them all), as the
+    caller read them and as stored now. Read again once they are held, until no rename
+    slipped in between: all before any row lock."""
+    held: set[str] = set()
+    while True:
+        stored = Source.objects.filter(pk__in=[s.pk for s in sources]).only("name", "aliases")
+        keys = {key for s in [*sources, *stored] for key in name_keys(s.name, s.aliases or [])} - held
+        if not keys:
+            return
+        source_services._lock_names(sorted(keys))  # the keys source_update's clash check locks
+        held |= keys
+
+
+def _lock_pair(keep: Source, merge: Source) -> dict[int, Source]:
+    """Both rows, locked in id order (two merges of the same pair cannot deadlock); the
+    duplicate for removal, so that no chain comes to cite it while it is emptied."""
+    locked = {}
+    for source in sorted([keep, merge], key=lambda s: s.pk):
+        try:
+            locked[source.pk] = lock(source, for_removal=source.pk == merge.pk, gone="merged or deleted")
+        except Gone as error:
+            # The duplicate is the request's "source"; the kept one is the request itself.
+            raise (ValidationError({"source": error}) if source.pk == merge.pk else error) from None
+    return locked
+
+
+def _self_and_ancestors(source_id: int) -> set[int]:
+    """The source and every source above it (one query up the parent chain, which the
+    hierarchy lock keeps still)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "WITH RECURSIVE up(id, parent_id) AS ("
+            " SELECT id, parent_id FROM sources_source WHERE id = %s"
+            " UNION SELECT s.id, s.parent_id FROM sources_source s JOIN up ON s.id = up.parent_id"
+            ") SELECT id FROM up",
+            [source_id],
+        )
+        return {row[0] for row in cursor.fetchall()}
 
 
 def _statements_merge(*, keep: Source, merge: Source, report: MergeReport) -> None:

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.generics import GenericAPIView, get_object_or_404
+from rest_framework.exceptions import NotFound
+from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from claims.services import source_merge
 from core.validators import MAX_ID
-from sources.api.serializers import SourceSerializer
+from sources.api.serializers import SourceSerializer, gone_message
 from sources.models import Source
 
 
@@ -45,22 +46,30 @@ class SourceMergeView(GenericAPIView):
                     ),
                 },
             ),
-            400: OpenApiResponse(description="No such duplicate, or the source itself."),
+            400: OpenApiResponse(
+                description="No such duplicate, the source itself, or one of the two was merged or deleted "
+                "by someone else meanwhile."
+            ),
         },
         tags=["sources"],
     )
     def post(self, request: Request, pk: int) -> Response:
-        keep = get_object_or_404(Source, pk=pk)
+        # Either may have been merged or deleted by someone else since the client read it.
+        keep = Source.objects.filter(pk=pk).first()
+        if keep is None:
+            raise NotFound(gone_message(pk) or NotFound.default_detail)
         body = self.get_serializer(data=request.data)
         body.is_valid(raise_exception=True)
         merge = Source.objects.filter(pk=body.validated_data["source"]).first()
         if merge is None:
-            raise serializers.ValidationError({"source": [f"No source has id {body.validated_data['source']}."]})
+            missing = body.validated_data["source"]
+            raise serializers.ValidationError({"source": [gone_message(missing) or f"No source has id {missing}."]})
+        # And meanwhile: source_merge then refuses with a ValidationError naming it.
         report = source_merge(keep=keep, merge=merge)
-        keep.refresh_from_db()
         return Response(
             {
-                "source": SourceSerializer(keep, context=self.get_serializer_context()).data,
+                # As the merge left it (reading it again could find it merged away already).
+                "source": SourceSerializer(report.kept, context=self.get_serializer_context()).data,
                 "report": report.lines(),
                 "claims": report.claims,
             }
