@@ -74,7 +74,7 @@ def test_an_unknown_source_in_a_hop_is_named_at_its_path(editor_client):
     assert response.json() == {
         "detail": "hops[1].source: No source has id 999999.",
         "code": "invalid",
-        "errors": [{"field": "hops[1].source", "message": "No source has id 999999.", "code": "invalid"}],
+        "errors": [{"field": "hops[1].source", "message": "No source has id 999999.", "code": "does_not_exist"}],
     }
 
 

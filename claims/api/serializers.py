@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.exceptions import ErrorDetail
 
 from claims import services
 from claims.history import ClaimAsOf
@@ -281,14 +282,18 @@ class ChainSerializer(serializers.Serializer):
         document_ids = {hop["document"] for hop in hops} | {attrs["document"]}
         document_ids.discard(None)
         documents = Document.objects.in_bulk(document_ids) if document_ids else {}
-        errors: dict[str, list[str]] = {}
+        errors: dict[str, list[ErrorDetail]] = {}
+
+        def missing(field: str, what: str, pk: int) -> None:
+            errors[field] = [ErrorDetail(f"No {what} has id {pk}.", code="does_not_exist")]
+
         if attrs["document"] is not None and attrs["document"] not in documents:
-            errors["document"] = [f"No document has id {attrs['document']}."]
+            missing("document", "document", attrs["document"])
         for i, hop in enumerate(hops):
             if hop["source"] not in sources:
-                errors[f"hops[{i}].source"] = [f"No source has id {hop['source']}."]
+                missing(f"hops[{i}].source", "source", hop["source"])
             if hop["document"] is not None and hop["document"] not in documents:
-                errors[f"hops[{i}].document"] = [f"No document has id {hop['document']}."]
+                missing(f"hops[{i}].document", "document", hop["document"])
         if errors:
             raise serializers.ValidationError(errors)
         return {

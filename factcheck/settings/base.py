@@ -245,10 +245,12 @@ else:
 SPECTACULAR_SETTINGS = {
     "TITLE": "factcheck API",
     "DESCRIPTION": "Claims, sources, documents and the attribution chains between them.\n\n"
-    'Errors are JSON: `{"detail": "...", "code": "..."}` about the request as a whole (`Error`), '
-    '`{"field": ["message", ...]}` for input that failed validation (`ValidationError`). Each operation '
-    "lists the error statuses it can answer; any other path under `/api/` answers 404, and a method an "
-    "operation does not offer 405, both as an `Error`. 429 and 503 come with `Retry-After`.",
+    'Every error is one JSON shape (`Error`): `{"detail": "...", "code": "...", "errors": [{"field": ..., '
+    '"message": "...", "code": "..."}]}`; input that failed validation has code `invalid` and an item per '
+    "message, its field named by its path (`hops[1].source`). Each operation lists the error statuses it can "
+    "answer; any other path under `/api/` answers 404, and a method an operation does not offer 405. 429 and "
+    "503 come with `Retry-After`. Anonymous clients read published claims, their traces and exports, "
+    "sources and topics; tokens go in `Authorization: Token ...` or `Authorization: Bearer ...`.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
