@@ -19,7 +19,8 @@ on RIA Novosti, and the search for Ganja.
 
 With --lattice it measures traces whose chains cannot be listed (database
 ``factcheck_bench_lattice``): lattices of 40 layers, 2 wide (2^41 chains) and 3
-wide, 100 layers, and one with a loop, traced in-process and over HTTP under
+wide, 100 layers, and one with a loop, long paths and combs, and graphs of
+thousands of hops with loops everywhere, traced in-process and over HTTP under
 gunicorn (2 workers), beside the floor: the same graph read by one raw SQL
 query.
 """
@@ -50,6 +51,25 @@ LATTICES = [  # (label, layers, width, with a loop)
 COMBS = [  # (label, statements in a row, origins at the end, with a loop)
     ("path of 2,000, looped", 2000, 1, True),
     ("comb 400 + 200 origins", 400, 200, False),
+]
+
+
+def comb_citing_the_top(n: int) -> list[tuple[int, int]]:
+    """A row of n statements; each also cites a tooth that cites the first again (loops
+    everywhere, one origin at the end): quadratic for iterative dominators."""
+    edges = [(i, i + 1) for i in range(n - 1)] + [(i, n + i) for i in range(n - 1)] + [(n + i, 0) for i in range(n - 1)]
+    return [*edges, (n - 1, 2 * n)]
+
+
+def ring_with_exits(n: int) -> list[tuple[int, int]]:
+    """A ring of n statements reported from outside, each also citing one origin."""
+    return [(n + 1, 0), *((i, (i + 1) % n) for i in range(n)), *((i, n) for i in range(n))]
+
+
+# Graphs of thousands of hops with loops, given as edges between numbered sources.
+LOOPED = [  # (label, edges)
+    ("comb of 1,000 with loops", comb_citing_the_top(1000)),
+    ("ring of 3,000 with exits", ring_with_exits(3000)),
 ]
 
 
@@ -312,6 +332,17 @@ def build_lattices() -> list[tuple[str, int]]:
                 chain_record(claim=claim, hops=[HopInput(source=row[-1], relation="citing"), HopInput(source=end)])
             if looped:
                 chain_record(claim=claim, hops=[HopInput(source=row[-1], relation="citing"), HopInput(source=row[-2])])
+        result.append((label, claim.pk))
+    for label, edges in LOOPED:
+        claim = Claim.objects.filter(text=f"Benchmark {label}.").first()
+        if claim is None:
+            claim = Claim.objects.create(text=f"Benchmark {label}.", status="published")
+            count = 1 + max(max(edge) for edge in edges)
+            nodes = [source_create(name=f"{label} node {i}", confirm_distinct=True) for i in range(count)]
+            for a, b in edges:
+                chain_record(
+                    claim=claim, hops=[HopInput(source=nodes[a], relation="citing"), HopInput(source=nodes[b])]
+                )
         result.append((label, claim.pk))
     return result
 
