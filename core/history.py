@@ -19,7 +19,8 @@ from typing import Any
 import pghistory
 from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+from django.db.models.signals import post_migrate
 from django.utils.functional import cached_property
 
 
@@ -263,7 +264,8 @@ def _summary(
 
 TRUNCATE_GUARD = "history_no_truncate"
 
-PROTECT_CONTEXT_SQL = """
+# The context trigger as migration 0007 made it (0009 replaces it; its reverse puts this back).
+_CONTEXT_ONLY_GROWS_0007 = """
 CREATE FUNCTION pgh_context_only_grows() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'DELETE' THEN
@@ -277,7 +279,11 @@ BEGIN
     END IF;
     RETURN NEW;
 END $$;
-CREATE TRIGGER pgh_context_only_grows BEFORE UPDATE OR DELETE ON pghistory_context
+"""
+
+PROTECT_CONTEXT_SQL = (
+    _CONTEXT_ONLY_GROWS_0007
+    + """CREATE TRIGGER pgh_context_only_grows BEFORE UPDATE OR DELETE ON pghistory_context
     FOR EACH ROW EXECUTE FUNCTION pgh_context_only_grows();
 
 CREATE FUNCTION history_no_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -289,6 +295,7 @@ BEGIN
     RETURN NULL;
 END $$;
 """
+)
 
 UNPROTECT_CONTEXT_SQL = """
 DROP TRIGGER pgh_context_only_grows ON pghistory_context;
@@ -305,3 +312,213 @@ def truncate_guard_sql(table: str) -> str:
 
 def drop_truncate_guard_sql(table: str) -> str:
     return f'DROP TRIGGER {TRUNCATE_GUARD} ON "{table}";'
+
+
+# --- a change's context is settled by the transaction that made it ---------------------------
+#
+# pghistory gives each ``pghistory.context()`` (a request, a command) an id, and the
+# first tracked write of every transaction in it upserts the context row with the
+# metadata gathered so far: a nested ``pghistory.context(key=...)`` adds keys to the
+# same row. So a context row legitimately grows, but only while the transaction that
+# inserted it is still open. Once that transaction has committed, the row is what
+# the history says about who made those changes: no later transaction may add to it
+# (the app's role could otherwise add ``user`` and ``url`` to a command's context and
+# make its changes read as an editor's). And the keys that say who made a change,
+# where and how (those the history pages, the admin and ``load_seeds --update`` read)
+# are set when the row is created, never added or changed afterwards, even within
+# that transaction.
+#
+# "The transaction that inserted it": the row's xmin is that transaction's id, or one
+# of its subtransactions' (Django's savepoints). pg_xact_status() says "in progress"
+# for those, and for no committed transaction; a row another open transaction
+# inserted is not visible. xmin is a 32-bit id, widened to the 64-bit one
+# pg_xact_status() takes from ours: our subtransactions' ids are never behind our
+# top-level one. The row's created_at (NOW() at the insert: its transaction's start)
+# must be this transaction's start too, which also leaves out rows old enough for
+# their 32-bit id to have come round again.
+
+CONTEXT_KEYS_SET_ONCE = ("user", "url", "app", "command", "os_user", "seed_load")
+
+_CONTEXT_SETTLED_BODY = """
+DECLARE
+    key text;
+    made_by xid;
+    ours bigint := pg_catalog.pg_current_xact_id()::text::bigint;
+    ahead bigint;
+    status text;
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        RAISE EXCEPTION 'the change history''s context (who made a change) cannot be deleted'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF NEW.id <> OLD.id OR NEW.created_at <> OLD.created_at OR NOT (OLD.metadata <@ NEW.metadata) THEN
+        RAISE EXCEPTION 'the change history''s context (who made a change) cannot be rewritten'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    FOREACH key IN ARRAY ARRAY[KEYS]::text[] LOOP
+        IF (NEW.metadata -> key) IS DISTINCT FROM (OLD.metadata -> key) THEN
+            RAISE EXCEPTION 'the change history''s context says "%" when it is created: it cannot be added '
+                'or changed afterwards', key USING ERRCODE = 'insufficient_privilege';
+        END IF;
+    END LOOP;
+    IF OLD.created_at = pg_catalog.now() THEN
+        EXECUTE pg_catalog.format('SELECT xmin FROM %s WHERE id = $1', TG_RELID::pg_catalog.regclass)
+            INTO made_by USING OLD.id;
+        ahead := (made_by::text::bigint - ours % 4294967296 + 4294967296) % 4294967296;
+        IF ahead < 2147483648 THEN
+            BEGIN
+                status := pg_catalog.pg_xact_status((ours + ahead)::text::xid8);
+            EXCEPTION WHEN OTHERS THEN  -- "in the future": not an id of ours
+                status := NULL;
+            END;
+        END IF;
+    END IF;
+    IF status IS DISTINCT FROM 'in progress' THEN
+        RAISE EXCEPTION 'the change history''s context (who made a change) can only grow in the transaction '
+            'that recorded it, not afterwards' USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN NEW;
+END
+""".replace("KEYS", ", ".join(f"'{key}'" for key in CONTEXT_KEYS_SET_ONCE))
+
+CONTEXT_SETTLED_SQL = (
+    "CREATE OR REPLACE FUNCTION pgh_context_only_grows() RETURNS trigger LANGUAGE plpgsql AS $$"
+    + _CONTEXT_SETTLED_BODY
+    + "$$;"
+)
+
+# The reverse: migration 0007's function again.
+CONTEXT_UNSETTLED_SQL = _CONTEXT_ONLY_GROWS_0007.replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1)
+
+
+# --- only the owner skips a trigger ----------------------------------------------------------
+#
+# Every trigger django-pgtrigger installs (pghistory's history triggers, the append-only
+# guards on event tables, the guard that refuses to delete a claim) first asks
+# ``"public"._pgtrigger_should_ignore(TG_NAME)`` whether to skip itself, and pgtrigger's
+# version says yes when the setting ``pgtrigger.ignore`` names the trigger: a setting
+# any role may SET. The app's role could thereby change a record without its history
+# event, or delete a claim. Two locks, so that only the owner (the role that migrates,
+# or a superuser) may skip a trigger:
+#
+# 1. ``_pgtrigger_should_ignore`` is replaced by one that skips a trigger only for a
+#    role with the privileges of the function's owner, and refuses the statement for
+#    anyone else (it also reads the setting without pgtrigger's exception block, a
+#    subtransaction per row and trigger). Every pgtrigger trigger, present and future,
+#    goes through it. But pgtrigger re-creates its own version each time it installs a
+#    trigger (a migration's AddTrigger, ``manage.py pgtrigger install``): CREATE OR
+#    REPLACE keeps a function's owner and grants, not its body, and pgtrigger's
+#    PGTRIGGER_SCHEMA setting only moves the function. So ours is put back at the end
+#    of every ``migrate`` (``keep_skipping_to_the_owner``, on post_migrate) and by
+#    ``grant_app_role`` (run after every migration), which checks it.
+# 2. Meanwhile, and whatever pgtrigger does, a statement trigger of our own on every
+#    table with pgtrigger triggers refuses a write by a role that does not own the
+#    table while ``pgtrigger.ignore`` names anything. pgtrigger never touches it (it
+#    prunes only triggers named pgtrigger_*). A new table with pgtrigger triggers
+#    needs it too (tests/test_history_protection.py checks).
+
+IGNORE_FUNCTION = '"public"._pgtrigger_should_ignore'
+SKIP_GUARD = "history_no_skipping"
+
+_OWNER_ONLY_IGNORE_BODY = """
+    DECLARE
+        ignored TEXT[] := NULLIF(pg_catalog.current_setting('pgtrigger.ignore', true), '');
+    BEGIN
+        -- factcheck: only the owner skips a trigger (core/history.py).
+        IF ignored IS NULL OR NOT (trigger_name = ANY(ignored)) THEN
+            RETURN FALSE;
+        END IF;
+        IF pg_catalog.pg_has_role(CURRENT_USER, (
+                SELECT p.proowner FROM pg_catalog.pg_proc p
+                WHERE p.oid = 'public._pgtrigger_should_ignore(pg_catalog.name)'::pg_catalog.regprocedure
+            ), 'USAGE') THEN
+            RETURN TRUE;
+        END IF;
+        RAISE EXCEPTION 'only the owner (the role that migrates) may skip the trigger % (pgtrigger.ignore)',
+            trigger_name USING ERRCODE = 'insufficient_privilege';
+    END;
+"""
+
+OWNER_ONLY_IGNORE_SQL = (
+    f"CREATE OR REPLACE FUNCTION {IGNORE_FUNCTION}(trigger_name NAME) RETURNS BOOLEAN AS $$"
+    + _OWNER_ONLY_IGNORE_BODY
+    + "$$ LANGUAGE plpgsql;"
+)
+
+# pgtrigger's own (its installation template, v1), for the migration's reverse.
+PGTRIGGER_IGNORE_SQL = f"""
+CREATE OR REPLACE FUNCTION {IGNORE_FUNCTION}(trigger_name NAME) RETURNS BOOLEAN AS $$
+    DECLARE
+        _pgtrigger_ignore TEXT[];
+        _result BOOLEAN;
+    BEGIN
+        BEGIN
+            SELECT INTO _pgtrigger_ignore CURRENT_SETTING('pgtrigger.ignore');
+            EXCEPTION WHEN OTHERS THEN
+        END;
+        IF _pgtrigger_ignore IS NOT NULL THEN
+            SELECT trigger_name = ANY(_pgtrigger_ignore) INTO _result;
+            RETURN _result;
+        ELSE
+            RETURN FALSE;
+        END IF;
+    END;
+$$ LANGUAGE plpgsql;
+"""
+
+SKIP_GUARD_FUNCTION_SQL = f"""
+CREATE FUNCTION {SKIP_GUARD}() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF pg_catalog.current_setting('pgtrigger.ignore', true) NOT IN ('', '{{}}')
+        AND NOT pg_catalog.pg_has_role(CURRENT_USER, (
+            SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = TG_RELID
+        ), 'USAGE') THEN
+        RAISE EXCEPTION '% on % refused: only its owner may skip its triggers (pgtrigger.ignore)',
+            TG_OP, TG_TABLE_NAME USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN NULL;
+END $$;
+"""
+
+
+def skip_guard_sql(table: str) -> str:
+    return (
+        f'CREATE TRIGGER {SKIP_GUARD} BEFORE INSERT OR UPDATE OR DELETE ON "{table}" '
+        f"FOR EACH STATEMENT EXECUTE FUNCTION {SKIP_GUARD}();"
+    )
+
+
+def drop_skip_guard_sql(table: str) -> str:
+    return f'DROP TRIGGER {SKIP_GUARD} ON "{table}";'
+
+
+def skipping_is_the_owners(using: str = DEFAULT_DB_ALIAS) -> bool | None:
+    """Whether ``_pgtrigger_should_ignore`` is ours (owner only); None where the database
+    has none or predates it (migration claims 0009 not applied)."""
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            "SELECT p.prosrc FROM pg_catalog.pg_proc p WHERE p.oid = to_regprocedure(%s) "
+            "AND to_regprocedure(%s) IS NOT NULL",
+            [f"{IGNORE_FUNCTION}(name)", f"{SKIP_GUARD}()"],
+        )
+        row = cursor.fetchone()
+    return None if row is None else row[0] == _OWNER_ONLY_IGNORE_BODY
+
+
+def keep_skipping_to_the_owner(using: str = DEFAULT_DB_ALIAS) -> bool:
+    """Put our ``_pgtrigger_should_ignore`` back if pgtrigger has re-created its own.
+    True if it had to."""
+    if skipping_is_the_owners(using) is not False:
+        return False
+    with connections[using].cursor() as cursor:
+        cursor.execute(OWNER_ONLY_IGNORE_SQL)
+    return True
+
+
+def _after_migrate(sender, using: str = DEFAULT_DB_ALIAS, **kwargs) -> None:
+    # Sent once per app after every migrate (and flush); once is enough.
+    if getattr(sender, "name", None) == "pgtrigger" and connections[using].vendor == "postgresql":
+        keep_skipping_to_the_owner(using)
+
+
+post_migrate.connect(_after_migrate, dispatch_uid="core.history.keep_skipping_to_the_owner")
