@@ -26,7 +26,8 @@ from django.utils.text import capfirst
 
 from core.access import viewer_for
 from core.concurrency import version_of
-from core.throttling import LOCKED_OUT, client_ip, login_blocked, login_failed, login_succeeded
+from core.errors import RETRY_AFTER_SECONDS
+from core.throttling import LOCKED_OUT, LOGIN_UNAVAILABLE, CacheUnavailable, client_ip, login_attempt
 from core.writes import lock
 
 
@@ -44,30 +45,38 @@ class FactcheckAdminSite(admin.AdminSite):
         return bool(user.is_active and user.is_staff and viewer_for(user).sees_confidential)
 
     def login(self, request: HttpRequest, extra_context=None) -> HttpResponse:
-        """The admin's login page, with the same lockout as the API's token endpoint."""
+        """The admin's login page, with the same lockout as the API's token endpoint: each
+        attempt is counted before its password is checked (core.throttling.login_attempt)."""
         if request.method != "POST":
             return super().login(request, extra_context)
-        username, ip = request.POST.get("username", ""), client_ip(request)
-        wait = login_blocked(username, ip)
-        if wait:
-            response = TemplateResponse(
-                request,
-                self.login_template or "admin/login.html",
-                {
-                    **self.each_context(request),
-                    "title": "Log in",
-                    "form": self.login_form(request) if self.login_form else AdminAuthenticationForm(request),
-                    "lockout": LOCKED_OUT.format(minutes=max(1, wait // 60)),
-                },
-                status=429,
+        try:
+            attempt = login_attempt(request.POST.get("username", ""), client_ip(request))
+        except CacheUnavailable:
+            # Lockouts cannot be counted: refuse rather than let attempts through uncounted.
+            return self._login_refused(request, LOGIN_UNAVAILABLE, 503, RETRY_AFTER_SECONDS)
+        if attempt.wait:
+            return self._login_refused(
+                request, LOCKED_OUT.format(minutes=max(1, attempt.wait // 60)), 429, attempt.wait
             )
-            response["Retry-After"] = str(wait)
-            return response
         response = super().login(request, extra_context)
         if request.user.is_authenticated and response.status_code == 302:
-            login_succeeded(username, ip)
-        else:
-            login_failed(username, ip)
+            attempt.succeeded()
+        return response
+
+    def _login_refused(self, request: HttpRequest, message: str, status: int, retry_after: int) -> HttpResponse:
+        """The login page again, with ``message`` on top, its password unchecked."""
+        response = TemplateResponse(
+            request,
+            self.login_template or "admin/login.html",
+            {
+                **self.each_context(request),
+                "title": "Log in",
+                "form": self.login_form(request) if self.login_form else AdminAuthenticationForm(request),
+                "lockout": message,
+            },
+            status=status,
+        )
+        response["Retry-After"] = str(retry_after)
         return response
 
     def autocomplete_view(self, request: HttpRequest) -> HttpResponse:

@@ -1,5 +1,6 @@
 """Logging in for API clients: ``POST /api/v1/auth/token/`` (username and password in,
-token out), throttled per address and locked per username after repeated failures."""
+token out), throttled per address and locked per username after repeated failures:
+each attempt is counted before its password is checked (core.throttling.login_attempt)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.parsers import SafeJSONParser
-from core.throttling import LOCKED_OUT, LoginRateThrottle, client_ip, login_blocked, login_failed, login_succeeded
+from core.throttling import LOCKED_OUT, LoginRateThrottle, client_ip, login_attempt
 
 
 class TokenView(ObtainAuthToken):
@@ -36,15 +37,14 @@ class TokenView(ObtainAuthToken):
     def post(self, request: Request, *args, **kwargs) -> Response:
         username = request.data.get("username", "") if hasattr(request.data, "get") else ""
         username = username if isinstance(username, str) else ""
-        ip = client_ip(request)
-        wait = login_blocked(username, ip)
-        if wait:
-            raise Throttled(wait, detail=LOCKED_OUT.format(minutes=max(1, wait // 60)))
+        # Counted before the password is checked, so parallel attempts cannot all be checked.
+        attempt = login_attempt(username, client_ip(request))
+        if attempt.wait:
+            raise Throttled(attempt.wait, detail=LOCKED_OUT.format(minutes=max(1, attempt.wait // 60)))
         serializer = self.get_serializer(data=request.data)
         if not serializer.is_valid():
-            login_failed(username, ip)
-            raise ValidationError(serializer.errors)
+            raise ValidationError(serializer.errors)  # the attempt stays counted
         user = serializer.validated_data["user"]
-        login_succeeded(username, ip)
+        attempt.succeeded()
         token, _ = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})

@@ -18,17 +18,28 @@ A service's Django ``ValidationError`` becomes messages by field with their code
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.conf import settings
+from django.core.exceptions import (
+    NON_FIELD_ERRORS,
+    DisallowedHost,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+    ValidationError,
+)
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import Resolver404, resolve
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
+from django_redis.exceptions import ConnectionInterrupted
+from redis.exceptions import RedisError
 from rest_framework.exceptions import ErrorDetail
 
 # The code of input that failed validation, and of a message that came without a code.
@@ -125,10 +136,13 @@ def as_validation_error(error: ValidationError, *, key: Callable[[str], str]) ->
 API_PREFIX = "/api/"
 # How long a client should wait before trying again after a 503.
 RETRY_AFTER_SECONDS = 5
+# The API's paths, and the ones a client meant for it: "/api", "//api/v1/claims/" (a doubled
+# slash names nothing, and is answered as the API answers, not with a page).
+_API_PATH = re.compile(r"/+api(/|$)")
 
 
 def is_api(request: HttpRequest) -> bool:
-    return request.path.startswith(API_PREFIX)
+    return _API_PATH.match(request.path) is not None
 
 
 def error_response(request: HttpRequest, status: int, detail: str, code: str) -> HttpResponse:
@@ -216,6 +230,15 @@ UNAVAILABLE_DETAIL = (
     "The database is unavailable or the request took too long. Nothing was changed; try again in a few seconds."
 )
 
+# What a cache that is away (down, restarting, unreachable, out of memory) raises. The cache
+# holds the throttle counters and login lockouts: core.throttling refuses a request it cannot
+# count with a 503 (CacheUnavailable), and a cache error nothing caught is a 503 too.
+CACHE_ERRORS: tuple[type[BaseException], ...] = (RedisError, ConnectionInterrupted)
+CACHE_UNAVAILABLE_DETAIL = (
+    "The service that counts requests (rate limits and login lockouts) is unavailable. "
+    "Nothing was changed; try again in a few seconds."
+)
+
 
 def page_not_found(request: HttpRequest, exception: BaseException | None = None) -> HttpResponse:
     if is_api(request):
@@ -223,11 +246,42 @@ def page_not_found(request: HttpRequest, exception: BaseException | None = None)
     return defaults.page_not_found(request, exception)
 
 
+def bad_request(request: HttpRequest, exception: BaseException | None = None) -> HttpResponse:
+    """Requests Django refuses before any view (a Host header this site does not serve, too
+    many fields): the API's JSON for API paths, Django's page elsewhere."""
+    if not is_api(request):
+        return defaults.bad_request(request, exception)
+    if isinstance(exception, RequestDataTooBig):
+        return error_response(request, 413, "The request body is too large.", "too_large")
+    if isinstance(exception, DisallowedHost):
+        detail = "The Host header names a site this server does not serve."
+    elif isinstance(exception, TooManyFieldsSent):
+        detail = too_many_fields()
+    elif isinstance(exception, TooManyFilesSent):
+        detail = f"The request sends more than {settings.DATA_UPLOAD_MAX_NUMBER_FILES} files."
+    else:
+        detail = "The request is malformed."
+    return error_response(request, 400, detail, INVALID)
+
+
+def too_many_fields() -> str:
+    return f"The request has more than {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} fields (query parameters, form fields)."
+
+
+def permission_denied(request: HttpRequest, exception: BaseException | None = None) -> HttpResponse:
+    """A PermissionDenied raised outside the API's views: JSON for API paths, Django's page elsewhere."""
+    if is_api(request):
+        return error_response(request, 403, "You do not have permission to perform this action.", "permission_denied")
+    return defaults.permission_denied(request, exception)
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
     """The last resort (DEBUG off): a database that went away is a 503 to retry, not a crash."""
     exc = sys.exc_info()[1]
     if exc is not None and database_unavailable(exc):
         return error_response(request, 503, UNAVAILABLE_DETAIL, "unavailable")
+    if isinstance(exc, CACHE_ERRORS):
+        return error_response(request, 503, CACHE_UNAVAILABLE_DETAIL, "unavailable")
     if is_api(request):
         return error_response(request, 500, "Something went wrong on our side; it has been logged.", "error")
     return defaults.server_error(request)
@@ -247,5 +301,6 @@ def api_not_found(request: HttpRequest) -> HttpResponse:
             query = request.META.get("QUERY_STRING", "")
             response = HttpResponse(status=308)
             response["Location"] = with_slash + (f"?{query}" if query else "")
+            del response["Content-Type"]  # no body, so no type (Django's default would say HTML)
             return response
     return page_not_found(request)

@@ -27,5 +27,9 @@ urlpatterns = [
     re_path(r"^api/", api_not_found),
 ]
 
+# The API answers JSON for these too (a Host header this site does not serve, too many
+# fields, a PermissionDenied outside the views); the rest of the site, Django's pages.
+handler400 = "core.errors.bad_request"
+handler403 = "core.errors.permission_denied"
 handler404 = "core.errors.page_not_found"
 handler500 = "core.errors.server_error"

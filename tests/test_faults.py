@@ -113,3 +113,93 @@ def test_a_database_restart_under_load_gives_503s_then_recovers_without_losing_a
     assert summary["unavailable_503"] > 0
     assert summary["lost_writes"] == summary["history_mismatches"] == summary["errors"] == 0
     assert summary["unavailable_without_retry_after"] == 0
+
+
+# --- the cache goes away -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def private_redis(tmp_path):
+    """A Redis of the test's own (``redis-server`` on a free port), to stop and start;
+    yields (its URL, stop, start)."""
+    import shutil
+
+    from tests.servers import free_port
+
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("redis-server is not installed: the cache outage test needs one to stop")
+    port = free_port()
+    command = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+    processes = []
+
+    def start() -> None:
+        processes.append(subprocess.Popen([*command, "--dir", str(tmp_path)], stdout=subprocess.DEVNULL))
+        deadline = time.monotonic() + 10
+        while subprocess.run([shutil.which("redis-cli") or "redis-cli", "-p", str(port), "ping"],
+                             capture_output=True, text=True).stdout.strip() != "PONG":  # fmt: skip
+            assert time.monotonic() < deadline, "redis-server did not start"
+            time.sleep(0.1)
+
+    def stop() -> None:
+        processes[-1].terminate()
+        processes[-1].wait(10)
+
+    start()
+    try:
+        yield f"redis://127.0.0.1:{port}/0", stop, start
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+
+
+def request(url: str, data: bytes | None = None, headers: dict | None = None, opener=None) -> tuple[int, dict, str]:
+    call = urllib.request.Request(url, data=data, headers=headers or {})  # noqa: S310 - our own server
+    try:
+        with (opener or urllib.request.build_opener()).open(call, timeout=10) as response:
+            return response.status, dict(response.headers), response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read().decode()
+
+
+def test_the_cache_going_away_gives_503s_to_retry_and_a_page_to_try_again_then_recovers(committed_db, private_redis):
+    import http.cookiejar
+    import re
+
+    from django.db import connection
+
+    from tests.servers import database_url
+
+    url, stop, start = private_redis
+    with gunicorn(database_url(connection.settings_dict), workers=2, env={"REDIS_URL": url}) as base:
+        browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        page = request(f"{base}/admin/login/", opener=browser)[2]
+        csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+        stop()
+
+        api = [
+            request(f"{base}/api/v1/claims/?page_size=1"),
+            request(f"{base}/api/v1/documents/"),
+            request(f"{base}/api/v1/claims/", headers={"Authorization": "Token " + "0" * 40}),
+            request(f"{base}/api/v1/auth/token/", b'{"username": "u", "password": "p"}',
+                    {"Content-Type": "application/json"}),
+        ]  # fmt: skip
+        form = f"csrfmiddlewaretoken={csrf}&username=editor&password=secret".encode()
+        admin = request(f"{base}/admin/login/", form, {"Referer": f"{base}/admin/login/"}, opener=browser)
+
+        start()
+        started = time.monotonic()
+        while request(f"{base}/api/v1/claims/?page_size=1")[0] != 200:
+            assert time.monotonic() - started < 20, "the app did not recover after the cache came back"
+            time.sleep(0.2)
+
+    for status, headers, body in api:
+        assert (status, headers["Retry-After"], headers["Content-Type"]) == (503, "5", "application/json")
+        error = json.loads(body)
+        assert error["code"] == "unavailable"
+        assert error["detail"].startswith("The service that counts requests (rate limits and login lockouts)")
+    status, headers, body = admin
+    assert (status, headers["Retry-After"]) == (503, "5")
+    assert headers["Content-Type"].startswith("text/html")
+    assert "Logging in is unavailable for a moment" in body
