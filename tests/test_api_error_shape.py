@@ -371,7 +371,7 @@ def test_a_parse_error(editor_client):
 
 
 def test_a_429_keeps_its_retry_after(api_client, settings):
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "2/minute"}}
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "2/day"}}
     ClaimFactory(status=ClaimStatus.PUBLISHED)
 
     *allowed, refused = [api_client.get("/api/v1/claims/") for _ in range(3)]

@@ -289,7 +289,7 @@ def test_errors_are_answered_as_documented(identity, method, path, query, header
 def test_too_many_requests_are_answered_as_documented(api_data, settings):
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {"anon": "2/minute", "user": "2/minute", "login": "2/minute"},
+        "DEFAULT_THROTTLE_RATES": {"anon": "2/day", "user": "2/day", "login": "2/day"},
     }
     client = Client(app)
 
