@@ -332,8 +332,8 @@ class _Operation:
             )
 
         errors["503"] = (
-            "The database is unavailable or the request took too long. Nothing was changed; "
-            "try again after Retry-After seconds.",
+            "The database, or the cache that counts rate limits, is unavailable, or the request took too long. "
+            "Nothing was changed; try again after Retry-After seconds.",
             _ref(ERROR),
             RETRY_AFTER,
         )
