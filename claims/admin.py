@@ -15,13 +15,15 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.db.models import Q, QuerySet
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
 from core.access import viewer_for
-from core.admin import HistoryAdmin, ServiceAdmin, ServiceRejected
+from core.admin import BaseAdmin, HistoryAdmin, ServiceAdmin, ServiceRejected
 from core.paginators import EstimatedCountPaginator
 from core.validators import parse_id
 from sources import admin as sources_admin
@@ -92,7 +94,43 @@ class OriginSourceFilter(_SourceIdFilter):
         return queryset.originating_at(source_id)
 
 
+class ClaimIdFilter(admin.SimpleListFilter):
+    """The rows of one claim, given by id in the URL (the claim page links here for the
+    hops and appearances it does not list itself). Only the chosen claim is offered."""
+
+    title = "claim"
+    parameter_name = "claim"
+
+    def lookups(self, request, model_admin):
+        value = self.value()
+        if not value:
+            return []
+        claim_id = parse_id(value)
+        claim = Claim.objects.filter(pk=claim_id).only("text").first() if claim_id else None
+        return [(value, str(claim) if claim else f"unknown claim #{value}")]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if not value:
+            return queryset
+        claim_id = parse_id(value)
+        if claim_id is None:
+            raise IncorrectLookupParameters(f"{self.parameter_name} must be a claim id")
+        return queryset.filter(claim_id=claim_id)
+
+
 # --- the picture of the trace -----------------------------------------------------------
+
+# The picture draws at most this many sources and hops: past that, it is not a picture an
+# editor can read, and its size would grow with the graph. A bigger graph is drawn as the
+# first listed chains (those the tree lists), with a note of what is left out.
+MAX_DRAWN_NODES = 60
+MAX_DRAWN_EDGES = 150
+# The tree lists at most this many rows; quotes in the tree and the picture are cut here.
+MAX_TREE_ROWS = 300
+QUOTE_CHARS = 300
+# Origins named in the summary line.
+NAMED_ORIGINS = 10
 
 NODE_W, NODE_H, COL_GAP, ROW_GAP, PAD = 200, 50, 90, 26, 16
 TOP = 30  # room above the first row for hops that skip a column
@@ -168,14 +206,39 @@ def columns(trace: provenance.Trace) -> dict[int, int]:
     return depth
 
 
+def drawn_part(trace: provenance.Trace) -> tuple[list[int], list[provenance.Edge]]:
+    """The statements and edges the picture draws: all of them when they fit (at most
+    MAX_DRAWN_NODES and MAX_DRAWN_EDGES), else the first listed chains, as many as fit
+    whole (at least the beginning of the first), with the edges between their statements,
+    those of the chains first."""
+    if len(trace.statements) <= MAX_DRAWN_NODES and len(trace.edges) <= MAX_DRAWN_EDGES:
+        return list(trace.statements), trace.edges
+    drawn: dict[int, None] = {}  # ordered
+    on_chains: set[int] = set()
+    for chain in trace.chains:
+        new = list(dict.fromkeys(hop.statement_id for hop in chain if hop.statement_id not in drawn))
+        if drawn and len(drawn) + len(new) > MAX_DRAWN_NODES:
+            break
+        drawn.update(dict.fromkeys(new[: MAX_DRAWN_NODES - len(drawn)]))
+        on_chains.update(hop.edge.id for hop in chain if hop.edge is not None)
+    if not drawn:
+        drawn = dict.fromkeys(sorted(trace.statements)[:MAX_DRAWN_NODES])
+    between = [e for e in trace.edges if e.statement_id in drawn and e.upstream_id in drawn]
+    between.sort(key=lambda e: (e.id not in on_chains, e.id))
+    return list(drawn), between[:MAX_DRAWN_EDGES]
+
+
 def trace_graph(trace: provenance.Trace) -> dict:
     """Lay the claim's graph out left to right: reporting ends on the left, origins
     on the right, each statement in the column of its longest way in. Edges that
-    go back (circular reporting) are drawn below, as curves."""
+    go back (circular reporting) are drawn below, as curves. A graph too big to draw
+    whole is drawn in part (``drawn_part``), which ``truncated`` says."""
+    statements, drawn_edges = drawn_part(trace)
     depth = columns(trace)
-    order = sorted(trace.statements, key=lambda s: (depth[s], s))
+    depth = {statement_id: depth[statement_id] for statement_id in statements}
+    order = sorted(statements, key=lambda s: (depth[s], s))
 
-    # A loop can leave a column empty; close the gaps.
+    # A loop (or a part left out) can leave a column empty; close the gaps.
     compact = {d: i for i, d in enumerate(sorted(set(depth.values())))}
     depth = {statement_id: compact[d] for statement_id, d in depth.items()}
 
@@ -203,7 +266,7 @@ def trace_graph(trace: provenance.Trace) -> dict:
     last_column_x = PAD + max(depth.values(), default=0) * (NODE_W + COL_GAP)
     extra_width = 0
     edges = []
-    for edge in trace.edges:
+    for edge in drawn_edges:
         a, b = nodes[edge.statement_id], nodes[edge.upstream_id]
         loop = b.x <= a.x
         if b.x == a.x:
@@ -239,7 +302,7 @@ def trace_graph(trace: provenance.Trace) -> dict:
             label_x, label_y = mid, (y1 + y2) / 2 - 6
         title = f"{a.name} {relation_label(edge.relation)} {b.name}"
         if edge.quote:
-            title += f": “{edge.quote}”"
+            title += f": “{Truncator(edge.quote).chars(QUOTE_CHARS)}”"
         title += "" if edge.verified else " (not verified)"
         edges.append(
             GraphEdge(
@@ -260,12 +323,17 @@ def trace_graph(trace: provenance.Trace) -> dict:
         "height": height,
         "node_w": NODE_W,
         "node_h": NODE_H,
+        "nodes_total": len(trace.statements),
+        "edges_total": len(trace.edges),
+        "truncated": len(nodes) < len(trace.statements) or len(edges) < len(trace.edges),
     }
 
 
 def trace_tree(trace: provenance.Trace) -> list[dict]:
     """The listed chains as one tree: each reporting end, then what it relies on,
-    indented. Chains that share their first hops share those rows."""
+    indented. Chains that share their first hops share those rows. At most
+    MAX_TREE_ROWS rows, and one more when there are more (the chains are listed up to
+    a number of hops already, but one chain can be as long as the graph)."""
     rows: list[dict] = []
     tree: dict = {}  # a trie of the chains' hops: each shared beginning is one row
     for chain in trace.chains:
@@ -275,6 +343,8 @@ def trace_tree(trace: provenance.Trace) -> list[dict]:
             if key in branch:
                 branch = branch[key]
                 continue
+            if len(rows) > MAX_TREE_ROWS:
+                return rows
             branch[key] = branch = {}
             incoming = chain[i - 1].edge if i else None
             rows.append(
@@ -283,6 +353,7 @@ def trace_tree(trace: provenance.Trace) -> list[dict]:
                     "source": hop.source,
                     "relation": relation_label(incoming.relation) if incoming else "",
                     "edge": incoming,
+                    "quote": Truncator(incoming.quote).chars(QUOTE_CHARS) if incoming else "",
                     "origin": hop.edge is None and not hop.closes_loop,
                     "anonymous": hop.source.anonymous,
                     "closes_loop": hop.closes_loop,
@@ -294,19 +365,47 @@ def trace_tree(trace: provenance.Trace) -> list[dict]:
 # --- claims ------------------------------------------------------------------------------
 
 
-class AppearanceInline(admin.TabularInline):
-    """Where the claim appears, for reading; recorded with the chain form (a document
-    and its quote), corrected on the appearance's own page, which saves only what changed."""
+class LatestRowsFormSet(BaseInlineFormSet):
+    """An inline's latest rows, at most its ``shown``: a claim can have thousands, and the
+    page would grow with them. ``more`` says whether there are others (one row more is
+    read to know), ``all_url`` where they are all listed."""
 
-    model = Appearance
-    fields = ["document", "quote"]
-    readonly_fields = ["document", "quote"]
+    shown = 50
+    changelist = ""  # the admin URL name of the list of all rows, filtered by ``?claim=``
+
+    total: int | None = None  # all the rows, when the page knows it without counting them
+
+    def get_queryset(self):
+        if not hasattr(self, "_queryset"):
+            rows = list(self.queryset.order_by("-pk")[: self.shown + 1])
+            self._more = len(rows) > self.shown
+            self._queryset = rows[: self.shown]
+        return self._queryset
+
+    @property
+    def more(self) -> bool:
+        self.get_queryset()
+        return self._more
+
+    @property
+    def all_url(self) -> str:
+        return reverse(self.changelist) + f"?claim={self.instance.pk}"
+
+
+class LatestRowsInline(admin.TabularInline):
+    """A read-only inline of the claim's latest rows (``LatestRowsFormSet``), with a link to
+    all of them when there are more (templates/admin/claims/claim/latest_inline.html)."""
+
+    template = "admin/claims/claim/latest_inline.html"
+    shown = 50
     extra = 0
     can_delete = False
-    show_change_link = True
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("document")
+    def get_formset(self, request, obj=None, **kwargs):
+        changelist = f"admin:{self.model._meta.app_label}_{self.model._meta.model_name}_changelist"
+        attrs = {"shown": self.shown, "changelist": changelist}
+        kwargs["formset"] = type("LatestRowsFormSet", (LatestRowsFormSet,), attrs)
+        return super().get_formset(request, obj, **kwargs)
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -315,48 +414,54 @@ class AppearanceInline(admin.TabularInline):
         return False
 
 
-class AttributionInline(admin.TabularInline):
-    """The edges, for reading; chains are recorded with the form under the claim."""
+class AppearanceInline(LatestRowsInline):
+    """Where the claim appears, for reading; recorded with the chain form (a document
+    and its quote), corrected on the appearance's own page, which saves only what changed."""
+
+    model = Appearance
+    fields = ["document", "short_quote"]
+    readonly_fields = ["document", "short_quote"]
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("document")
+
+    @admin.display(description="quote")
+    def short_quote(self, appearance: Appearance) -> str:
+        return Truncator(appearance.quote).chars(QUOTE_CHARS)
+
+
+class AttributionInline(LatestRowsInline):
+    """The latest edges, for reading (the trace above shows the graph; all edges are in
+    the list of hops); chains are recorded with the form under the claim."""
 
     model = Attribution
     fk_name = "claim"
-    fields = ["hop", "document", "quote", "verified"]
-    readonly_fields = ["hop"]
-    extra = 0
-    can_delete = False
+    fields = ["hop", "document", "short_quote", "verified"]
+    readonly_fields = ["hop", "short_quote"]
     show_change_link = True
     verbose_name = "attribution hop"
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("statement__source", "upstream__source", "document")
 
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
     @admin.display(description="hop")
     def hop(self, edge: Attribution) -> str:
         return f"{edge.statement.source} {edge.get_relation_display()} {edge.upstream.source}"
 
+    @admin.display(description="quote")
+    def short_quote(self, edge: Attribution) -> str:
+        return Truncator(edge.quote).chars(QUOTE_CHARS)
 
-class ForeignReviewInline(admin.TabularInline):
+
+class ForeignReviewInline(LatestRowsInline):
     """Other organisations' reviews of the claim, beside ours: read here, never merged in."""
 
     model = ForeignReview
     fields = ["author", "rating_label", "rating", "date_published", "url"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
     verbose_name = "review elsewhere"
     verbose_name_plural = "reviews elsewhere (imported; they never change this claim)"
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Claim)
@@ -500,11 +605,21 @@ class ClaimAdmin(HistoryAdmin, ServiceAdmin):
         if getattr(request, "_chain_error", None) is not None:
             self.message_user(request, "Nothing was saved: the chain has errors, shown below.", messages.ERROR)
         if obj is not None:
+            # Each part of the trace is bounded: the page costs the same however big the graph.
             trace = provenance.trace_for(obj.pk, viewer_for(request.user))
+            origins = trace.origins
             context["trace"] = trace
-            context["trace_data"] = trace.as_dict()
+            context["trace_origins"] = origins[:NAMED_ORIGINS]
+            context["trace_origins_more"] = max(0, len(origins) - NAMED_ORIGINS)
+            context["trace_origins_total"] = len(origins)
+            context["trace_flags"] = [{"flag": flag.code, "message": flag.message} for flag in trace.flags]
             context["trace_graph"] = trace_graph(trace)
-            context["trace_tree"] = trace_tree(trace)
+            tree = trace_tree(trace)
+            context["trace_tree"], context["trace_tree_cut"] = tree[:MAX_TREE_ROWS], len(tree) > MAX_TREE_ROWS
+            context["hops_url"] = reverse("admin:claims_attribution_changelist") + f"?claim={obj.pk}"
+            for inline in context.get("inline_admin_formsets", []):
+                if isinstance(inline.opts, AttributionInline):
+                    inline.formset.total = len(trace.edges)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def response_change(self, request, obj):
@@ -516,7 +631,7 @@ class ClaimAdmin(HistoryAdmin, ServiceAdmin):
 
 
 @admin.register(Topic)
-class TopicAdmin(admin.ModelAdmin):
+class TopicAdmin(BaseAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
@@ -526,7 +641,7 @@ class TopicAdmin(admin.ModelAdmin):
 class AppearanceAdmin(ServiceAdmin):
     fields = ["claim", "document", "quote"]
     list_display = ["claim", "document", "document_published", "short_quote"]
-    list_filter = ["document__language", "document__kind", "created_at"]
+    list_filter = ["document__language", "document__kind", "created_at", ClaimIdFilter]
     list_select_related = ["claim", "document"]
     search_fields = ["quote", "document__title"]
     autocomplete_fields = ["claim", "document"]
@@ -553,7 +668,7 @@ class AppearanceAdmin(ServiceAdmin):
 
 
 @admin.register(Statement)
-class StatementAdmin(admin.ModelAdmin):
+class StatementAdmin(BaseAdmin):
     """Statements are made by recording chains; here they are read (and an unused
     one removed)."""
 
@@ -578,7 +693,7 @@ class AttributionAdmin(ServiceAdmin):
     says about itself (relation, document, quote, verified) can be corrected."""
 
     list_display = ["hop", "relation", "verified", "document", "claim"]
-    list_filter = ["relation", "verified", "created_at"]
+    list_filter = ["relation", "verified", "created_at", ClaimIdFilter]
     list_select_related = ["statement__source", "upstream__source", "document", "claim"]
     search_fields = ["quote", "statement__source__name", "upstream__source__name"]
     autocomplete_fields = ["document"]
@@ -604,12 +719,12 @@ class AttributionAdmin(ServiceAdmin):
 
 
 @admin.register(ForeignReview)
-class ForeignReviewAdmin(admin.ModelAdmin):
+class ForeignReviewAdmin(BaseAdmin):
     """Imported reviews by other organisations. Read-only but for deletion: they are
     their words, not ours; our verdict lives on the claim."""
 
     list_display = ["author", "rating_label", "rating", "date_published", "claim"]
-    list_filter = ["rating", "date_published"]
+    list_filter = ["rating", "date_published", ClaimIdFilter]
     list_select_related = ["claim"]
     search_fields = ["author", "claim_reviewed", "url"]
     readonly_fields = [

@@ -6,10 +6,9 @@ import itertools
 
 from django import forms
 from django.contrib import admin
-from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.core.exceptions import ValidationError
 
-from core.admin import add_validation_error
+from core.admin import AutocompleteSelect, AutocompleteSelectMultiple, add_validation_error
 from sources.models import Document, Source
 
 from .models import Attribution, Claim, Relation, Statement, Topic

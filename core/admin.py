@@ -8,17 +8,23 @@ API; a rule the service enforces comes back as an error on the form.
 from __future__ import annotations
 
 import hashlib
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import widgets as admin_widgets
+from django.contrib.admin.filters import SimpleListFilter
 from django.contrib.admin.forms import AdminAuthenticationForm
-from django.contrib.admin.utils import unquote
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.utils import get_fields_from_path, unquote
 from django.contrib.admin.views.autocomplete import AutocompleteJsonView
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import models
+from django.db import DataError, connection, models, transaction
+from django.db.models.constants import LOOKUP_SEP
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils.functional import cached_property
@@ -28,6 +34,7 @@ from core.access import viewer_for
 from core.concurrency import version_of
 from core.errors import RETRY_AFTER_SECONDS
 from core.throttling import LOCKED_OUT, LOGIN_UNAVAILABLE, CacheUnavailable, client_ip, login_attempt
+from core.validators import parse_id
 from core.writes import lock
 
 
@@ -79,6 +86,14 @@ class FactcheckAdminSite(admin.AdminSite):
         response["Retry-After"] = str(retry_after)
         return response
 
+    def register(self, model_or_iterable, admin_class=None, **options) -> None:
+        """Every admin on the site keeps BaseAdmin's defences against hostile input, those
+        other apps register (users, groups, tokens) too."""
+        admin_class = admin_class or admin.ModelAdmin
+        if not issubclass(admin_class, BaseAdmin):
+            admin_class = type(admin_class.__name__, (BaseAdmin, admin_class), {"__module__": admin_class.__module__})
+        super().register(model_or_iterable, admin_class, **options)
+
     def autocomplete_view(self, request: HttpRequest) -> HttpResponse:
         return LabelledAutocompleteJsonView.as_view(admin_site=self)(request)
 
@@ -94,6 +109,136 @@ class LabelledAutocompleteJsonView(AutocompleteJsonView):
         if callable(label):
             result["text"] = label()
         return result
+
+
+# --- hostile input: what a query string or a form carries is checked before the database sees it
+
+
+def is_key(field: models.Field, value: Any) -> bool:
+    """Whether ``value`` (from a URL or a form) can name a row by ``field``: an integer key
+    by ``parse_id`` (ASCII digits, in the bigint range), any other by the field's parsing."""
+    if isinstance(field, models.IntegerField):  # AutoField and BigAutoField too
+        return parse_id(value) is not None
+    try:
+        field.to_python(value)
+    except (ValidationError, ValueError, TypeError):
+        return False
+    return True
+
+
+class KeyCheckedAutocomplete:
+    """An autocomplete widget that looks up only values that can be keys. A form shown again
+    with "abc", "1.5" or a list of names in the field shows it empty, where Django's
+    ``AutocompleteMixin.optgroups`` hands the value to the database and fails with a 500.
+    (The form field itself has already said what is wrong with the value.)"""
+
+    def optgroups(self, name, value, attr=None):
+        remote = self.field.remote_field
+        opts = remote.model._meta
+        target = opts.get_field(getattr(remote, "field_name", None) or opts.pk.name)
+        return super().optgroups(name, [v for v in value if is_key(target, v)], attr)
+
+
+class AutocompleteSelect(KeyCheckedAutocomplete, admin_widgets.AutocompleteSelect):
+    pass
+
+
+class AutocompleteSelectMultiple(KeyCheckedAutocomplete, admin_widgets.AutocompleteSelectMultiple):
+    pass
+
+
+# The lookups the changelist filters build (Django's field filters use exact, isnull, gte
+# and lt; the others are their plain companions). Any other lookup is refused (a 400).
+FILTER_LOOKUPS = ("exact", "in", "gte", "lte", "gt", "lt", "isnull")
+# The parts of a date the date hierarchy filters by, and the values that make dates.
+DATE_PARTS = {"year": range(1000, 9000), "month": range(1, 13), "day": range(1, 32)}
+
+
+class BaseAdmin(admin.ModelAdmin):
+    """What every admin of the site shares: whatever a query string or a form carries, the
+    answer is the page, a message or a 4xx, never a 500.
+
+    - Changelists take only the lookups their filters use (``lookup_allowed``): Django
+      would take any lookup on any field, and ``published_at__year=99999`` fails before
+      the database, ``language__regex=(`` in it. A value the database still refuses sends
+      the editor back to the unfiltered list (``?e=1``), as any bad lookup does.
+    - Autocomplete fields look up only values that can be keys (``AutocompleteSelect``).
+    - An action's selection must name keys (``response_action``).
+    """
+
+    def lookup_allowed(self, lookup, value, request=None) -> bool:
+        for fk_lookup in self.model._meta.related_fkey_lookups:
+            # As Django: the lookups of a raw-id popup, from a foreign key's limit_choices_to.
+            if callable(fk_lookup):
+                fk_lookup = fk_lookup()
+            if (lookup, value) in admin_widgets.url_params_from_lookup_dict(fk_lookup).items():
+                return True
+        if lookup in self.filter_lookups(request):
+            return True
+        field, _, part = lookup.rpartition(LOOKUP_SEP)
+        if self.date_hierarchy and field == self.date_hierarchy and part in DATE_PARTS:
+            number = parse_id(value)
+            return number is not None and number in DATE_PARTS[part]
+        return False
+
+    def filter_lookups(self, request) -> set[str]:
+        """The query-string parameters the list filters read: a simple filter's own
+        parameter, and for a field ``f`` (a relation ``f`` also by its key, ``f__id``)
+        ``f`` and ``f__<lookup>`` for each of FILTER_LOOKUPS."""
+        names: set[str] = set()
+        for spec in self.get_list_filter(request):
+            if isinstance(spec, type) and issubclass(spec, SimpleListFilter):
+                names.add(spec.parameter_name)
+                continue
+            path = spec[0] if isinstance(spec, (list, tuple)) else spec
+            path = path if isinstance(path, str) else path.name
+            paths = [path]
+            try:
+                field = get_fields_from_path(self.model, path)[-1]
+            except FieldDoesNotExist:
+                continue
+            target = getattr(field, "target_field", None) if field.is_relation else None
+            if target is not None:
+                paths.append(f"{path}{LOOKUP_SEP}{target.name}")
+            names.update(paths)
+            names.update(f"{p}{LOOKUP_SEP}{lookup}" for p in paths for lookup in FILTER_LOOKUPS)
+        return names
+
+    def get_changelist_instance(self, request):
+        # Counting the rows runs the filters with the values given: one the database
+        # refuses (or Python cannot turn into a date) is a bad lookup, answered as Django
+        # answers those (back to the list, ``?e=1``). A failed statement spoils the
+        # transaction it runs in, so inside one (a test, a caller's block) it runs in a
+        # savepoint; outside one (a request) it needs none.
+        guarded = connection.in_atomic_block and bool(request.GET)
+        try:
+            with transaction.atomic() if guarded else nullcontext():
+                return super().get_changelist_instance(request)
+        except (ValueError, OverflowError, DataError) as error:
+            raise IncorrectLookupParameters(error) from error
+
+    def response_action(self, request, queryset):
+        # Django filters by the selection as sent (``pk__in``): "abc" would fail in the query.
+        pk = self.opts.pk
+        if not all(is_key(pk, value) for value in request.POST.getlist(ACTION_CHECKBOX_NAME)):
+            self.message_user(
+                request,
+                f"The selection names something that is not a {self.opts.verbose_name}; nothing was done. "
+                "Select the rows again.",
+                messages.ERROR,
+            )
+            return None
+        return super().response_action(request, queryset)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = AutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = AutocompleteSelectMultiple(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
 class ServiceRejected(Exception):
@@ -136,7 +281,7 @@ class Conflict:
     yours: Any
 
 
-class ServiceAdmin(admin.ModelAdmin):
+class ServiceAdmin(BaseAdmin):
     """A ModelAdmin that saves through a service, and never loses an editor's input.
 
     ``save_model`` calls ``create_with`` / ``update_with`` with the fields the editor
@@ -161,9 +306,15 @@ class ServiceAdmin(admin.ModelAdmin):
     def update_with(self, request: HttpRequest, obj: models.Model, form, values: dict[str, Any]) -> models.Model:
         raise NotImplementedError
 
+    def lock_ahead(self, request: HttpRequest, obj: models.Model, values: dict[str, Any]) -> None:
+        """Take the locks a change of ``values`` needs before the record's row lock (the
+        order every writer keeps, core.locks: names, then the source hierarchy, then rows):
+        the service takes them too, but only after ``save_model`` has locked the row."""
+
     def save_model(self, request: HttpRequest, obj: models.Model, form, change: bool) -> None:
         try:
             if change:
+                self.lock_ahead(request, obj, model_field_values(form, form.changed_data))
                 # The record as stored now, locked: the service judges the change against it
                 # (a status transition, a parent loop) and nobody can slip in between.
                 stored = lock(obj)
@@ -377,7 +528,7 @@ def _shown(form, name: str, value: Any) -> str:
     return "—" if value in (None, "") else str(value)
 
 
-class HistoryAdmin(admin.ModelAdmin):
+class HistoryAdmin(BaseAdmin):
     """The History button shows the trigger-recorded history with field diffs
     (claims/history.py), for auditors only."""
 

@@ -58,6 +58,17 @@ def hold(obj: models.Model, *, gone: str = "deleted") -> None:
             raise Gone(obj, how=gone)
 
 
+def hold_reference(field: str, obj: models.Model | None, *, gone: str = "deleted") -> None:
+    """``hold`` the record a write is about to refer to through ``field`` (nothing when
+    None); when it is gone, the refusal is about that field."""
+    if obj is None:
+        return
+    try:
+        hold(obj, gone=gone)
+    except Gone as error:
+        raise ValidationError({field: error}) from None
+
+
 def save_fields(current: M, fields: dict[str, Any], *, also: tuple[str, ...] = ()) -> M:
     """Apply ``fields`` to ``current`` (a locked, fresh copy), validate it, and save
     those fields (and ``also``, plus ``updated_at`` when the model has it)."""

@@ -76,6 +76,9 @@ class SourceAdmin(HistoryAdmin, ServiceAdmin):
     def create_with(self, request, form, values):
         return services.source_create(confirm_distinct=form.cleaned_data.get("confirm_distinct", False), **values)
 
+    def lock_ahead(self, request, obj, values):
+        services.source_update_locks(obj.pk, values)
+
     def update_with(self, request, obj, form, values):
         confirm = form.cleaned_data.get("confirm_distinct", False)
         return services.source_update(source=obj, confirm_distinct=confirm, **values)
@@ -111,6 +114,9 @@ class DocumentAdmin(HistoryAdmin, ServiceAdmin):
 
     def create_with(self, request, form, values):
         return services.document_create(**values)
+
+    def lock_ahead(self, request, obj, values):
+        services.document_update_locks(values)
 
     def update_with(self, request, obj, form, values):
         return services.document_update(document=obj, **values)

@@ -7,14 +7,16 @@ trigger that takes turns with every other change of parents (migration 0005).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
-from core.locks import lock_keys
-from core.writes import copy_fields, lock, save_fields
+from core.locks import lock_keys, lock_source_hierarchy
+from core.writes import copy_fields, hold_reference, lock, save_fields
 
 from .models import Document, Source, SourceKind, name_keys
 
@@ -49,8 +51,9 @@ def _lock_names(keys: list[str]) -> None:
 
 
 def _clashes(source: Source) -> list[Source]:
+    """Other sources going by one of its names. The caller holds the locks of those names
+    (taken before any row lock): a concurrent source with one of them waits, then sees this one."""
     keys = name_keys(source.name, source.aliases or [])
-    _lock_names(keys)
     return list(Source.objects.filter(name_keys__overlap=keys).exclude(pk=source.pk).order_by("id")[:5])
 
 
@@ -76,6 +79,10 @@ def _refuse_clashes(source: Source, clashes: list[Source]) -> None:
 
 # --- sources ----------------------------------------------------------------------------
 
+# How a source a write refers to can be gone by the time it is written: another editor
+# merged it into another source, or deleted it.
+GONE = "merged or deleted"
+
 
 @transaction.atomic
 def source_create(*, confirm_distinct: bool = False, **fields) -> Source:
@@ -83,6 +90,10 @@ def source_create(*, confirm_distinct: bool = False, **fields) -> Source:
     unless ``confirm_distinct`` says they are different sources."""
     source = Source(**fields)
     source.aliases = _clean_aliases(source.aliases or [])
+    # Its names first, then its parent held (a merge or a delete may have just removed it:
+    # the refusal names the field), in the order every writer locks (core.locks).
+    _lock_names(name_keys(source.name, source.aliases))
+    hold_reference("parent", source.parent, gone=GONE)
     source.full_clean()
     clashes = _clashes(source)
     if clashes and not confirm_distinct:
@@ -91,13 +102,45 @@ def source_create(*, confirm_distinct: bool = False, **fields) -> Source:
     return source
 
 
+def source_update_locks(source_id: int, fields: Mapping[str, Any]) -> None:
+    """The advisory locks a change of ``fields`` to a source takes before its row lock, in
+    the order every writer takes them (core.locks): the names it has and will have, in one
+    call, then the source hierarchy when a parent is given. ``source_update`` takes them
+    itself; a caller that locks the row before calling it (the admin's save, the API's
+    PATCH) takes them first. ``fields`` may be unchecked input: what is not a name is
+    left out (and refused later by validation)."""
+    if "name" in fields or "aliases" in fields:
+        name, aliases = fields.get("name"), fields.get("aliases")
+        new = set(
+            name_keys(
+                name if isinstance(name, str) else "",
+                [a for a in aliases if isinstance(a, str)] if isinstance(aliases, list) else [],
+            )
+        )
+        held: set[str] = set()
+        while True:
+            # The stored names are read before they are locked: read again once they are
+            # held, until no rename slipped in between.
+            stored = Source.objects.filter(pk=source_id).values_list("name", "aliases").first()
+            keys = new | set(name_keys(stored[0], stored[1] or []) if stored else ())
+            if keys <= held:
+                break
+            _lock_names(sorted(keys))  # those already held again, so the new ones in one call
+            held |= keys
+    if "parent" in fields:
+        lock_source_hierarchy()
+
+
 @transaction.atomic
 def source_update(*, source: Source, confirm_distinct: bool = False, **fields) -> Source:
     """Change the given fields and nothing else, on the source as stored now. A new
     name or alias is checked for clashes as on creation."""
+    source_update_locks(source.pk, fields)
     current = lock(source)
     if "aliases" in fields:
         fields["aliases"] = _clean_aliases(fields["aliases"] or [])
+    if fields.get("parent") is not None and fields["parent"].pk != current.parent_id:
+        hold_reference("parent", fields["parent"], gone=GONE)
     renamed = any(name in fields and fields[name] != getattr(current, name) for name in ("name", "aliases"))
     for name, value in fields.items():
         setattr(current, name, value)
@@ -207,10 +250,19 @@ def _claim_url(document: Document) -> None:
         )
 
 
+def document_update_locks(fields: Mapping[str, Any]) -> None:
+    """The advisory lock a change of ``fields`` to a document takes before its row lock
+    (see ``source_update_locks``): its new address's."""
+    if isinstance(fields.get("url"), str) and fields["url"]:
+        lock_keys(document_lock_key(fields["url"]))
+
+
 @transaction.atomic
 def document_create(**fields) -> Document:
     document = Document(**fields)
     _claim_url(document)
+    # After its own lock, the publisher held: gone meanwhile, the refusal names the field.
+    hold_reference("publisher", document.publisher, gone=GONE)
     document.full_clean()
     document.save()
     return document
@@ -219,7 +271,10 @@ def document_create(**fields) -> Document:
 @transaction.atomic
 def document_update(*, document: Document, **fields) -> Document:
     """Change the given fields and nothing else, on the document as stored now."""
+    document_update_locks(fields)
     current = lock(document)
+    if fields.get("publisher") is not None and fields["publisher"].pk != current.publisher_id:
+        hold_reference("publisher", fields["publisher"], gone=GONE)
     if "url" in fields and fields["url"] != current.url:
         current.url = fields["url"]
         _claim_url(current)

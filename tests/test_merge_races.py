@@ -14,16 +14,26 @@ from contextlib import contextmanager
 from functools import partial
 
 import pytest
-from django.db import connection, transaction
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, connection, transaction
 from django.test import Client
 from django.urls import reverse
 
 from claims.interop.claimreview_import import claimreview_import
 from claims.models import Statement
 from claims.services import source_merge
+from core.locks import SOURCE_HIERARCHY, lock_keys
 from sources.models import Document, Source
-from sources.services import source_delete
+from sources.services import (
+    document_create,
+    document_lock_key,
+    document_update,
+    source_create,
+    source_delete,
+    source_update,
+)
 from tests.factories import ClaimFactory, SourceFactory, UserFactory
+from tests.formdata import filled
 from tests.test_races import editor_client, together
 
 pytestmark = pytest.mark.usefixtures("committed_db")
@@ -324,3 +334,139 @@ def test_a_reference_to_a_source_merged_while_the_request_waited_names_the_field
     field = "publisher" if what in ("document", "publisher") else "parent"
     assert field in str(response.json())
     assert f"Source {dup.pk} {GONE}" in str(response.json())
+
+
+# --- 6. every writer of a source takes its advisory locks before any row lock --------------
+
+
+def _wait_for_an_advisory_lock_waiter() -> None:
+    for _ in range(200):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND wait_event = 'advisory'")
+            if cursor.fetchone():
+                return
+        time.sleep(0.05)
+    raise AssertionError("nothing came to wait for the advisory lock")
+
+
+def _row_is_free(model, pk: int) -> bool:
+    """Whether no other transaction holds a lock on the row (FOR UPDATE conflicts with all)."""
+    try:
+        with transaction.atomic():
+            list(model.objects.select_for_update(nowait=True).filter(pk=pk))
+    except DatabaseError:
+        return False
+    return True
+
+
+def admin_client() -> Client:
+    client = Client()
+    client.force_login(UserFactory(is_superuser=True, is_staff=True))
+    return client
+
+
+def _source_change(how: str, source: Source, **fields) -> Callable[[], object]:
+    """A change of ``source`` made ``how``: by the service, the admin's form or the API."""
+    if how == "service":
+        return lambda: source_update(source=Source.objects.get(pk=source.pk), **fields)
+    values = {name: value.pk if isinstance(value, Source) else value for name, value in fields.items()}
+    if how == "api":
+        return lambda: editor_client().patch(f"/api/v1/sources/{source.pk}/", values, format="json")
+    client = admin_client()
+    url = reverse("admin:sources_source_change", args=[source.pk])
+    data = filled(client.get(url).content.decode(), "source_form", **{k: str(v) for k, v in values.items()})
+    return lambda: client.post(url, data)
+
+
+@pytest.mark.parametrize("how", ["service", "admin", "api"])
+@pytest.mark.parametrize(
+    ("held", "change"),
+    [
+        ("source-name:alpha", {"name": "Beta"}),  # the stored name: a merge of this source holds it
+        ("source-name:beta", {"name": "Beta"}),  # the new one: an import creating "Beta" holds it
+        ("source-name:beta", {"aliases": "Beta"}),
+        (SOURCE_HIERARCHY, {"parent": "elsewhere"}),  # a merge or another change of parent holds it
+    ],
+)
+def test_a_change_of_a_source_takes_its_advisory_locks_before_its_row_lock(how, held, change):
+    source, elsewhere = SourceFactory(name="Alpha"), SourceFactory(name="Elsewhere")
+    fields = {name: elsewhere if value == "elsewhere" else value for name, value in change.items()}
+    if "aliases" in fields and how != "admin":
+        fields["aliases"] = [fields["aliases"]]
+    write = _source_change(how, source, **fields)
+    with held_open(lambda: lock_keys(held)):
+        answer = in_thread(write)
+        _wait_for_an_advisory_lock_waiter()
+        # Waiting for the advisory lock, it holds no row lock that the holder could need.
+        assert _row_is_free(Source, source.pk)
+    response = answer()
+    assert not isinstance(response, Exception), response
+    assert getattr(response, "status_code", 200) in (200, 302)
+    source.refresh_from_db()
+    assert (source.name, source.aliases, source.parent_id) != ("Alpha", [], None)
+
+
+def test_a_document_change_takes_its_address_lock_before_its_row_lock():
+    document = Document.objects.create(title="An article", url="https://example.org/a")
+    write = partial(document_update, document=document, url="https://example.org/b")
+    with held_open(lambda: lock_keys(document_lock_key("https://example.org/b"))):
+        answer = in_thread(write)
+        _wait_for_an_advisory_lock_waiter()
+        assert _row_is_free(Document, document.pk)
+    assert not isinstance(answer(), Exception)
+
+
+@pytest.mark.parametrize("what", ["source", "document"])
+def test_a_new_record_holds_its_parent_or_publisher_only_after_its_own_locks(what):
+    parent = SourceFactory(name="Parent")
+    if what == "source":
+        key, write = "source-name:newmember", partial(source_create, name="New member", parent=parent)
+    else:
+        key = document_lock_key("https://example.org/new")
+        write = partial(document_create, title="New", url="https://example.org/new", publisher=parent)
+    with held_open(lambda: lock_keys(key)):
+        answer = in_thread(write)
+        _wait_for_an_advisory_lock_waiter()
+        assert _row_is_free(Source, parent.pk)
+    assert not isinstance(answer(), Exception)
+
+
+@pytest.mark.parametrize("what", ["source_create", "source_update", "document_create", "document_update"])
+def test_a_service_writing_a_reference_to_a_source_merged_meanwhile_names_the_field(what):
+    keep, dup, z = SourceFactory(), SourceFactory(), SourceFactory()
+    document = Document.objects.create(title="An article", publisher=None)
+    field, write = {
+        "source_create": ("parent", lambda: source_create(name="New member", parent=dup)),
+        "source_update": ("parent", lambda: source_update(source=z, parent=dup)),
+        "document_create": ("publisher", lambda: document_create(title="New", publisher=dup)),
+        "document_update": ("publisher", lambda: document_update(document=document, publisher=dup)),
+    }[what]
+    with held_open(lambda: source_merge(keep=keep, merge=dup)):
+        answer = in_thread(write)
+    error = answer()
+    assert isinstance(error, ValidationError), error
+    assert error.message_dict == {field: [f"Source {dup.pk} {GONE}"]}
+
+
+@pytest.mark.parametrize("what", ["document", "source", "parent", "publisher"])
+def test_an_admin_form_naming_a_source_merged_while_it_was_saved_says_so_on_the_field(what):
+    keep, dup, z = SourceFactory(), SourceFactory(), SourceFactory()
+    document = Document.objects.create(title="An article", publisher=None)
+    client = admin_client()
+    url, form, field = {
+        "document": (reverse("admin:sources_document_add"), "document_form", "publisher"),
+        "source": (reverse("admin:sources_source_add"), "source_form", "parent"),
+        "parent": (reverse("admin:sources_source_change", args=[z.pk]), "source_form", "parent"),
+        "publisher": (reverse("admin:sources_document_change", args=[document.pk]), "document_form", "publisher"),
+    }[what]
+    data = filled(client.get(url).content.decode(), form, **{field: str(dup.pk)})
+    if what in ("document", "source"):
+        data.update({"title": "New", "name": "New member", "kind": data.get("kind") or "outlet"})
+    with held_open(lambda: source_merge(keep=keep, merge=dup)):
+        answer = in_thread(lambda: client.post(url, data))
+    response = answer()
+    assert response.status_code == 200
+    # On the field, beside the form's own word that the choice is no longer there.
+    errors = response.context["adminform"].form.errors
+    assert list(errors) == [field]
+    assert f"Source {dup.pk} {GONE}" in errors[field]

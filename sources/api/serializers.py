@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 from django.apps import apps
-from django.core.exceptions import ValidationError
-from django.db import transaction
 from rest_framework import serializers
 
 from core.access import viewer_for
 from core.validators import parse_id
-from core.writes import Gone, hold
+from core.writes import Gone
 from sources import services
 from sources.models import Document, Source
-
-# How a source a request names can be gone by the time it is written: another editor
-# merged it into another source, or deleted it.
-GONE = "merged or deleted"
 
 
 def gone_message(pk: object) -> str | None:
@@ -28,7 +19,7 @@ def gone_message(pk: object) -> str | None:
     events = apps.get_model("sources", "SourceEvent").objects
     if pk is None or not events.filter(pgh_obj_id=pk, pgh_label="delete").exists():
         return None
-    return Gone(Source(pk=pk), how=GONE).messages[0]
+    return Gone(Source(pk=pk), how=services.GONE).messages[0]
 
 
 class SourceReference(serializers.PrimaryKeyRelatedField):
@@ -42,30 +33,6 @@ class SourceReference(serializers.PrimaryKeyRelatedField):
             if message is None:
                 raise
             raise serializers.ValidationError(message) from None
-
-
-@contextmanager
-def _referring(field: str, source: Source | None, *, was: int | None = None) -> Iterator[None]:
-    """Around a write that refers to ``source`` through ``field``. A merge or a delete may
-    remove that source after the request was validated: the refusal then names the field
-    and says so, whether the service's own check found it gone or the foreign-key check
-    would have at commit (a bare IntegrityError). From the end of the write on, the source
-    is held: taken after the service's own locks (names before rows, see core.locks),
-    and only when the reference changes (an unchanged one is not checked at commit)."""
-    if source is None or source.pk == was:
-        yield
-        return
-    try:
-        yield
-    except ValidationError as error:
-        message = gone_message(source.pk) if field in getattr(error, "error_dict", {}) else None
-        if message:
-            error.error_dict[field] = ValidationError(message, code="gone").error_list
-        raise
-    try:
-        hold(source, gone=GONE)
-    except Gone as error:
-        raise ValidationError({field: error}) from None
 
 
 class SourceSerializer(serializers.ModelSerializer):
@@ -131,15 +98,13 @@ class SourceSerializer(serializers.ModelSerializer):
             )
         return data
 
-    @transaction.atomic
+    # The services hold the parent or publisher a write names, after their own locks: one
+    # merged or deleted meanwhile is refused on its field, saying so.
     def create(self, validated_data: dict) -> Source:
-        with _referring("parent", validated_data.get("parent")):
-            return services.source_create(**validated_data)
+        return services.source_create(**validated_data)
 
-    @transaction.atomic
     def update(self, instance: Source, validated_data: dict) -> Source:
-        with _referring("parent", validated_data.get("parent"), was=instance.parent_id):
-            return services.source_update(source=instance, **validated_data)
+        return services.source_update(source=instance, **validated_data)
 
 
 class DocumentSerializer(serializers.ModelSerializer):
@@ -193,15 +158,11 @@ class DocumentSerializer(serializers.ModelSerializer):
             return None
         return document.publisher.name_for(viewer_for(getattr(self.context.get("request"), "user", None)))
 
-    @transaction.atomic
     def create(self, validated_data: dict) -> Document:
-        with _referring("publisher", validated_data.get("publisher")):
-            return services.document_create(**validated_data)
+        return services.document_create(**validated_data)
 
-    @transaction.atomic
     def update(self, instance: Document, validated_data: dict) -> Document:
-        with _referring("publisher", validated_data.get("publisher"), was=instance.publisher_id):
-            return services.document_update(document=instance, **validated_data)
+        return services.document_update(document=instance, **validated_data)
 
 
 class DocumentDetailSerializer(DocumentSerializer):

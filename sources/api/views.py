@@ -14,14 +14,14 @@ from rest_framework.response import Response
 
 from core.access import viewer_for
 from core.concurrency import VersionedViewSetMixin
+from core.errors import error_body
 from core.history import History
 from core.history_api import HistoryView, history_schema
-from core.locks import lock_source_hierarchy
 from core.tables import TableMixin
 from core.validators import parse_id
 from sources import services
 from sources.filters import DocumentFilter, SourceFilter
-from sources.models import Document, Source, name_keys
+from sources.models import Document, Source
 
 from .serializers import DocumentDetailSerializer, DocumentSerializer, SourceSerializer
 
@@ -47,26 +47,14 @@ class SourceViewSet(TableMixin, VersionedViewSetMixin, viewsets.ModelViewSet):
         return Source.objects.visible_to(viewer).shown_to(viewer)
 
     def update(self, request: Request, *args, **kwargs) -> Response:
-        # The advisory locks this change will take, before get_object locks the row: in
-        # the order every writer takes them (core.locks), so a merge of this source takes
-        # turns with it instead of deadlocking.
+        # get_object locks the row (core.concurrency); the advisory locks the change will
+        # take come first, in the order every writer takes them (core.locks), so a merge of
+        # this source takes turns with it instead of deadlocking.
         with transaction.atomic():
-            self._lock_ahead(request.data)
+            pk = parse_id(self.kwargs.get("pk"))
+            if pk is not None and isinstance(request.data, Mapping):
+                services.source_update_locks(pk, request.data)
             return super().update(request, *args, **kwargs)
-
-    def _lock_ahead(self, data) -> None:
-        if not isinstance(data, Mapping):
-            return  # refused by the serializer
-        pk = parse_id(self.kwargs.get("pk"))
-        if pk is not None and ("name" in data or "aliases" in data):
-            # The names as stored and as requested: a superset of those the clash check locks.
-            stored = Source.objects.filter(pk=pk).values_list("name", "aliases").first() or ("", [])
-            name = data.get("name") if isinstance(data.get("name"), str) else ""
-            aliases = data.get("aliases") if isinstance(data.get("aliases"), list) else []
-            keys = name_keys(stored[0], stored[1]) + name_keys(name, [a for a in aliases if isinstance(a, str)])
-            services._lock_names(keys)
-        if "parent" in data:
-            lock_source_hierarchy()
 
     def perform_destroy(self, instance: Source) -> None:
         services.source_delete(source=instance)
@@ -76,7 +64,7 @@ class SourceViewSet(TableMixin, VersionedViewSetMixin, viewsets.ModelViewSet):
             return super().destroy(request, *args, **kwargs)
         except DjangoValidationError as exc:
             # Not bad input: the source is fine, it is just still in use.
-            return Response({"detail": " ".join(exc.messages), "code": "in_use"}, status=status.HTTP_409_CONFLICT)
+            return Response(error_body(" ".join(exc.messages), "in_use"), status=status.HTTP_409_CONFLICT)
 
 
 class DocumentViewSet(TableMixin, VersionedViewSetMixin, viewsets.ModelViewSet):
