@@ -81,10 +81,19 @@ def newsroom(committed_db):
         ],
     )
     ClaimFactory(text="A draft about Ganja.", status=ClaimStatus.DRAFT)
+    # Unrated ("" on the wire), which a generated client once refused to read.
+    unrated = ClaimFactory(text="RIA said more.", status=ClaimStatus.PUBLISHED, rating="")
+    chain_record(claim=unrated, document=None, quote="", hops=[HopInput(source=ria)])
     editor = UserFactory(roles=["editor"], is_staff=True)
     from rest_framework.authtoken.models import Token
 
-    return {"claim": claim, "ria": ria, "ministry": ministry, "token": Token.objects.create(user=editor).key}
+    return {
+        "claim": claim,
+        "unrated": unrated,
+        "ria": ria,
+        "ministry": ministry,
+        "token": Token.objects.create(user=editor).key,
+    }
 
 
 @pytest.mark.slow
@@ -110,7 +119,10 @@ def test_a_generated_client_searches_traces_lists_dependents_and_reads_errors(ge
 
     dependents = sources_dependents_list.sync(client=editor, id=newsroom["ria"].pk)
     assert isinstance(dependents, PaginatedDependentList)
-    assert [(d.id, str(d.role)) for d in dependents.results] == [(claim.pk, "intermediary")]
+    assert [(d.id, str(d.role)) for d in dependents.results] == [
+        (newsroom["unrated"].pk, "origin"),
+        (claim.pk, "intermediary"),
+    ]
 
     missing = claims_retrieve.sync_detailed(client=public, id=2_000_000_000)
     assert missing.status_code == 404
