@@ -125,7 +125,9 @@ class TestTheLoadedSeeds:
         assert JUNK in raw
         assert JUNK not in document.body
         assert document.body == "\n".join(paragraphs).strip("\n")
-        assert (document.title, document.url, document.publisher, document.language) == (title, "", None, "en")
+        assert (document.title, document.url, document.language) == (title, "", "en")
+        # Unnamed in the text, yet someone published it: the outlet known only as its publisher.
+        assert document.publisher.name == "Unnamed publisher of “Turkish troops in Azerbaijan for joint military drills”"
         assert (document.published_at, document.retrieved_at) == (None, None)
         assert document.content_hash == Document.hash_body(document.body)
 
