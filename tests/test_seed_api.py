@@ -8,6 +8,7 @@ from django.core.management import call_command
 from claims.models import Attribution, Claim, Statement
 from sources.models import Document, Source
 from tests.conftest import iso
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -138,3 +139,32 @@ def test_ria_has_three_seed_claims_depending_on_it_as_an_intermediary(seeded, cl
     body = response.json()
     assert body["count"] == 3
     assert {(item["role"], item["distance"]) for item in body["results"]} == {("intermediary", 2)}
+
+
+@pytest.mark.django_db(transaction=True, reset_sequences=True)
+def test_the_readme_chain_example_names_the_seeds_sources_by_the_ids_they_get(_restore_migrated_data, client_for):
+    """The README records the troops chain with ids 1, 2, 3 and 5 on claim 1: on a fresh
+    database (ids from 1) they are the seed's publisher, Reuters, RIA Novosti and the ministry."""
+    call_command("load_seeds", stdout=None)
+    editor = UserFactory(is_superuser=True, is_staff=True)
+    names = dict(Source.objects.values_list("id", "name"))
+    assert [names[i] for i in (2, 3, 5)] == ["Reuters", "RIA Novosti", "Ministry of Defence of Azerbaijan"]
+    before = Attribution.objects.count()
+
+    response = client_for(editor).post(
+        "/api/v1/claims/1/chains/",
+        {
+            "document": 1,
+            "hops": [
+                {"source": 1, "relation": "reported"},
+                {"source": 2, "relation": "citing"},
+                {"source": 3, "relation": "informed_by"},
+                {"source": 5},
+            ],
+        },
+        format="json",
+    )
+
+    assert response.status_code == 201, response.json()
+    assert Claim.objects.get(pk=1).text == TROOPS
+    assert Attribution.objects.count() == before
