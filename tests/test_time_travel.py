@@ -6,17 +6,19 @@ write (``committed_db``): inside one test transaction every event has the same t
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import psycopg
 import pytest
 from django.db import connection
+from rest_framework.test import APIClient
 
 from claims import provenance
-from claims.models import Attribution, Statement
-from claims.services import HopInput, attribution_delete, chain_record
+from claims.models import Appearance, Attribution, ClaimStatus, Statement
+from claims.services import HopInput, appearance_record, attribution_delete, chain_record, claim_update
+from sources.services import source_update
 from tests.conftest import iso
-from tests.factories import ClaimFactory, DocumentFactory, SourceFactory
+from tests.factories import ClaimFactory, DocumentFactory, SourceFactory, TopicFactory, UserFactory
 
 pytestmark = pytest.mark.usefixtures("committed_db")
 
@@ -217,3 +219,126 @@ def test_trace_endpoint_with_as_of_returns_the_old_chain(sources, api_client):
         ["Reuters", "RIA Novosti", "Ministry of Defence"]
     ]
     assert old["as_of"] == iso(before_edit)
+
+
+# --- the claim itself as it stood, through the API -------------------------------------------
+#
+# Records the claim refers to (sources, documents, topics) are named as they are now: a
+# rename is the same source, topic or document under its current name (their own histories
+# say what they were called before), and a source's confidentiality is judged as it is now.
+
+
+def events_at(claim) -> list[datetime]:
+    """When each of the claim's own events was recorded (its transaction's start)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pgh_created_at FROM claims_claimevent WHERE pgh_obj_id = %s ORDER BY pgh_id", [claim.pk])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def claim_then(client, claim, moment: datetime):
+    return client.get(f"/api/v1/claims/{claim.pk}/trace/", {"as_of": moment.isoformat()})
+
+
+def test_a_moment_between_two_edits_in_the_same_second_shows_the_first_edit(api_client):
+    claim = ClaimFactory(text="Version one.", rating="")
+    claim_update(claim=claim, text="Version two.", rating="mostly_false")
+    claim_update(claim=claim, text="Version three.", rating="false")
+    _created, second, third = events_at(claim)
+    assert third - second < timedelta(seconds=1)
+
+    between = second + (third - second) / 2
+    body = claim_then(api_client, claim, between).json()
+
+    assert (body["claim"]["text"], body["claim"]["rating"]) == ("Version two.", "mostly_false")
+    assert body["as_of"] == iso(between)
+    # The moment of an edit itself includes that edit; a microsecond before it does not.
+    assert claim_then(api_client, claim, third).json()["claim"]["text"] == "Version three."
+    assert claim_then(api_client, claim, third - timedelta(microseconds=1)).json()["claim"]["text"] == "Version two."
+
+
+def test_a_moment_before_the_claim_existed_is_a_404_even_by_a_microsecond(api_client):
+    claim = ClaimFactory()
+    (created,) = events_at(claim)
+
+    assert claim_then(api_client, claim, created - timedelta(microseconds=1)).status_code == 404
+    assert claim_then(api_client, claim, created).status_code == 200
+    assert api_client.get("/api/v1/claims/999999999/trace/", {"as_of": created.isoformat()}).status_code == 404
+
+
+def test_status_topics_and_appearances_are_those_of_the_moment(api_client):
+    war, drills = TopicFactory(name="War", slug="war"), TopicFactory(name="Drills", slug="drills")
+    kept, removed = DocumentFactory(title="Kept"), DocumentFactory(title="Removed later")
+    claim = ClaimFactory(text="Troops arrived.")
+    claim_update(claim=claim, topics=[war])
+    appearance_record(claim=claim, document=kept, quote="troops arrived")
+    appearance_record(claim=claim, document=removed, quote="troops came")
+    then = db_now()
+
+    claim_update(claim=claim, topics=[drills], status=ClaimStatus.IN_REVIEW)
+    Appearance.objects.filter(claim=claim, document=removed).delete()
+    appearance_record(claim=claim, document=DocumentFactory(title="Added later"), quote="later")
+    superuser = APIClient()
+    superuser.force_authenticate(UserFactory(is_superuser=True))
+
+    old = claim_then(superuser, claim, then).json()["claim"]
+    now = superuser.get(f"/api/v1/claims/{claim.pk}/trace/").json()["claim"]
+
+    assert (old["status"], old["topics"]) == ("published", ["war"])
+    assert [(a["document"]["title"], a["quote"]) for a in old["appearances"]] == [
+        ("Kept", "troops arrived"),
+        ("Removed later", "troops came"),
+    ]
+    assert (now["status"], now["topics"]) == ("in_review", ["drills"])
+    assert [a["document"]["title"] for a in now["appearances"]] == ["Kept", "Added later"]
+
+
+def test_a_topic_renamed_later_is_shown_under_its_name_now(api_client):
+    topic = TopicFactory(name="Military drills", slug="military-drills")
+    claim = ClaimFactory()
+    claim_update(claim=claim, topics=[topic])
+    then = db_now()
+
+    topic.name, topic.slug = "Joint exercises", "joint-exercises"
+    topic.save()
+
+    assert claim_then(api_client, claim, then).json()["claim"]["topics"] == ["joint-exercises"]
+
+
+def test_a_source_renamed_later_is_shown_under_its_name_now(sources, api_client):
+    claim = ClaimFactory()
+    chain_record(claim=claim, hops=chain(sources, ("Reuters", "citing"), ("RIA Novosti", "")))
+    then = db_now()
+
+    source_update(source=sources["RIA Novosti"], name="RIA")
+
+    old = claim_then(api_client, claim, then).json()
+    assert [[hop["source"]["name"] for hop in c] for c in old["chains"]] == [["Reuters", "RIA"]]
+    assert [o["name"] for o in old["origins"]] == ["RIA"]
+
+
+def test_a_source_made_confidential_later_is_withheld_from_the_past_too(sources, api_client):
+    claim = ClaimFactory()
+    informant = SourceFactory(name="Colonel Secretov", kind="person")
+    chain_record(claim=claim, hops=[HopInput(source=sources["Reuters"], relation="citing"), HopInput(source=informant)])
+    then = db_now()
+
+    source_update(source=informant, confidential=True, public_description="A military officer")
+
+    old = claim_then(api_client, claim, then)
+    assert old.status_code == 200
+    assert "Secretov" not in old.content.decode()
+    assert [o["name"] for o in old.json()["origins"]] == [f"A military officer (confidential source {informant.pk})"]
+
+
+def test_a_claim_that_was_a_draft_then_is_a_404_for_the_public_and_readable_by_the_roles(api_client):
+    claim = ClaimFactory(text="Not ready yet.", status=ClaimStatus.DRAFT)
+    then = db_now()
+    claim_update(claim=claim, text="Ready.", status=ClaimStatus.PUBLISHED)
+    # Roles are emptied between committed tests: a superuser stands for them.
+    cleared = APIClient()
+    cleared.force_authenticate(UserFactory(is_superuser=True))
+
+    assert claim_then(api_client, claim, then).status_code == 404
+    assert "Not ready yet." not in claim_then(api_client, claim, then).content.decode()
+    assert api_client.get(f"/api/v1/claims/{claim.pk}/trace/").json()["claim"]["text"] == "Ready."
+    assert claim_then(cleared, claim, then).json()["claim"]["text"] == "Not ready yet."
