@@ -1,10 +1,20 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from core.errors import api_not_found
 from factcheck.api_root import ApiRootView
+
+
+class FaviconView(RedirectView):
+    permanent = True
+
+    def get_redirect_url(self, *args, **kwargs) -> str:
+        # Resolved per request: with hashed static names, only once collectstatic has run.
+        return static("claims/favicon.svg")
+
 
 api_v1 = [
     path("", ApiRootView.as_view(), name="api-root"),
@@ -21,6 +31,8 @@ api_v1 = [
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/api/v1/docs/", permanent=False)),
+    # Browsers ask for /favicon.ico whatever the page says.
+    path("favicon.ico", FaviconView.as_view()),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     # Anything else under /api/ answers JSON, with DEBUG on or off.
