@@ -127,7 +127,7 @@ class TestTheLoadedSeeds:
         assert document.body == "\n".join(paragraphs).strip("\n")
         assert (document.title, document.url, document.language) == (title, "", "en")
         # Unnamed in the text, yet someone published it: the outlet known only as its publisher.
-        assert document.publisher.name == "Unnamed publisher of “Turkish troops in Azerbaijan for joint military drills”"
+        assert document.publisher.name == f"Unnamed publisher of “{title}”"
         assert (document.published_at, document.retrieved_at) == (None, None)
         assert document.content_hash == Document.hash_body(document.body)
 
@@ -416,7 +416,9 @@ def test_demo_users_twice_changes_nothing_and_shows_a_generated_password_once(db
     monkeypatch.delenv("DEMO_PASSWORD", raising=False)
     first = demo_users()
     editor_line = next(line for line in first.splitlines() if line.startswith("editor "))
-    password = editor_line.split()[2]
+    _, role, uses, password, _ = editor_line.split()
+    assert (role, uses) == ("editor", "admin+API")
+    assert next(line for line in first.splitlines() if line.startswith("journalist ")).split()[2] == "API"
     assert User.objects.get(username="editor").check_password(password)
     users = list(User.objects.order_by("id").values())
     tokens = list(Token.objects.order_by("key").values_list("key", "user_id"))

@@ -35,10 +35,12 @@ class Command(BaseCommand):
         base_url = base_url.rstrip("/")
         self.stdout.write(f"Admin:    {base_url}/admin/")
         self.stdout.write(f"API docs: {base_url}/api/v1/docs/")
-        self.stdout.write(f"{'user':<11} {'role':<18} {'password':<40} API token")
+        self.stdout.write(f"{'user':<11} {'role':<18} {'uses':<12} {'password':<40} API token")
         for user in users:
             role = ", ".join(user.roles) or "superuser"
+            # Journalists read through the API (the admin would show confidential identities).
+            uses = "API" if tuple(user.roles) == ("journalist",) else "admin+API"
             shown = user.password if user.password is not None else "(unchanged; set DEMO_PASSWORD to reset)"
-            self.stdout.write(f"{user.username:<11} {role:<18} {shown:<40} {user.token}")
+            self.stdout.write(f"{user.username:<11} {role:<18} {uses:<12} {shown:<40} {user.token}")
         if any(u.password for u in users) and not os.environ.get("DEMO_PASSWORD"):
             self.stdout.write(self.style.WARNING("Generated passwords are shown only this once."))
