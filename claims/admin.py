@@ -29,7 +29,7 @@ from sources.models import Source
 
 from . import provenance, services
 from .forms import ClaimAdminForm
-from .history import claim_history
+from .history import claim_history, claim_record_as_of
 from .models import (
     Appearance,
     Attribution,
@@ -366,22 +366,45 @@ class ClaimAdmin(HistoryAdmin, ServiceAdmin):
         if getattr(request, "_chain_error", None) is not None:
             self.message_user(request, "Nothing was saved: the chain has errors, shown below.", messages.ERROR)
         if obj is not None:
-            # Each part of the trace is bounded: the page costs the same however big the graph.
-            trace = provenance.trace_for(obj.pk, viewer_for(request.user))
-            origins = trace.origins
-            context["trace"] = trace
-            context["trace_origins"] = origins[:NAMED_ORIGINS]
-            context["trace_origins_more"] = max(0, len(origins) - NAMED_ORIGINS)
-            context["trace_origins_total"] = len(origins)
-            context["trace_flags"] = [{"flag": flag.code, "message": flag.message} for flag in trace.flags]
-            context["trace_graph"] = trace_graph(trace)
-            tree = trace_tree(trace)
-            context["trace_tree"], context["trace_tree_cut"] = tree[:MAX_TREE_ROWS], len(tree) > MAX_TREE_ROWS
-            context["hops_url"] = reverse("admin:claims_attribution_changelist") + f"?claim={obj.pk}"
+            context.update(self.trace_context(request, obj.pk))
             for inline in context.get("inline_admin_formsets", []):
                 if isinstance(inline.opts, AttributionInline):
-                    inline.formset.total = len(trace.edges)
+                    inline.formset.total = len(context["trace"].edges)
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def trace_context(self, request, claim_id: int, *, as_of=None) -> dict:
+        """What templates/admin/claims/claim/trace.html shows: the claim page's, and (with
+        ``as_of``) the page of the claim as it stood."""
+        # Each part of the trace is bounded: the page costs the same however big the graph.
+        trace = provenance.trace_for(claim_id, viewer_for(request.user), as_of=as_of)
+        origins = trace.origins
+        tree = trace_tree(trace)
+        return {
+            "trace": trace,
+            "trace_origins": origins[:NAMED_ORIGINS],
+            "trace_origins_more": max(0, len(origins) - NAMED_ORIGINS),
+            "trace_origins_total": len(origins),
+            "trace_flags": [{"flag": flag.code, "message": flag.message} for flag in trace.flags],
+            "trace_graph": trace_graph(trace),
+            "trace_tree": tree[:MAX_TREE_ROWS],
+            "trace_tree_cut": len(tree) > MAX_TREE_ROWS,
+            "hops_url": reverse("admin:claims_attribution_changelist") + f"?claim={claim_id}",
+        }
+
+    # --- the claim as it stood (the history's "the record as of this moment")
+
+    as_of_template = "admin/claims/claim/as_of.html"
+
+    def record_as_of(self, request, obj, moment):
+        record = claim_record_as_of(obj.pk, moment, viewer_for(request.user))
+        if record is None:
+            return None
+        return {
+            "claim": record.state.claim,
+            "topics": record.topics,
+            "appearances": record.appearances,
+            "page": self.trace_context(request, obj.pk, as_of=moment),
+        }
 
     def response_change(self, request, obj):
         # After recording a chain, land on the trace that now shows it.

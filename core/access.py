@@ -13,7 +13,9 @@ The rules:
 - Confidential sources keep their identity to editors and auditors; everyone
   else sees a placeholder with the source's public description, and the
   documents such a source published as "a document from" that placeholder.
-- The change history is for auditors.
+- The change history is for auditors; editors read, in the admin, the history of
+  what they edit (a record's page opens its history). Both are cleared for
+  confidential sources, so a history names them.
 """
 
 from __future__ import annotations
@@ -40,7 +42,13 @@ class Viewer:
 
     @property
     def reads_history(self) -> bool:
+        """Every change history (the API's history endpoints too): auditors."""
         return AUDITOR in self.roles
+
+    def may_read_history_of(self, *, edits_it: bool) -> bool:
+        """The history of one record, and the record as it stood: auditors, and editors
+        of what they may edit. Whoever reads a history is cleared for confidential sources."""
+        return self.reads_history or (edits_it and self.can_edit)
 
     @property
     def sees_confidential(self) -> bool:

@@ -7,10 +7,14 @@ API; a rule the service enforces comes back as an error on the form.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
+import re
 from contextlib import nullcontext
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import admin, messages
@@ -19,7 +23,7 @@ from django.contrib.admin.filters import SimpleListFilter
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.options import IncorrectLookupParameters
-from django.contrib.admin.utils import get_fields_from_path, unquote
+from django.contrib.admin.utils import get_fields_from_path, quote, unquote
 from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -27,14 +31,19 @@ from django.db import DataError, connection, models, transaction
 from django.db.models.constants import LOOKUP_SEP
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.dateparse import parse_datetime
 from django.utils.functional import cached_property
-from django.utils.text import capfirst
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import Truncator, capfirst
 
 from core.access import viewer_for
 from core.concurrency import version_of
 from core.errors import RETRY_AFTER_SECONDS
+from core.history import ChangeEntry, History, row_as_of
 from core.throttling import LOCKED_OUT, LOGIN_UNAVAILABLE, CacheUnavailable, client_ip, login_attempt
-from core.validators import parse_id
+from core.validators import in_utc, parse_id, validate_moment
 from core.writes import lock
 
 
@@ -528,42 +537,218 @@ def _shown(form, name: str, value: Any) -> str:
     return "—" if value in (None, "") else str(value)
 
 
+# --- history: who changed what, and the record as it stood ---------------------------------
+
+# Texts longer than this are compared word by word, and cut to SHOWN_CHARS when listed whole.
+LONG_TEXT = 80
+SHOWN_CHARS = 500
+# Unchanged words kept on each side of a change in a word diff; longer runs are shortened.
+DIFF_CONTEXT = 8
+# Past this many differing words on a side (once the common beginning and end are set
+# aside, which is linear), the middle is shown removed and added whole rather than
+# compared (difflib is quadratic at worst).
+DIFF_MAX_WORDS = 3000
+_WORDS = re.compile(r"\s*\S+")
+
+
+def word_diff(before: str, after: str) -> SafeString:
+    """``before`` to ``after`` word by word: removed words in ``<del>``, added ones in
+    ``<ins>``, long unchanged stretches cut to their ends (…). Every word escaped."""
+    a, b = _WORDS.findall(before), _WORDS.findall(after)
+    ka, kb = [w.strip() for w in a], [w.strip() for w in b]
+    start = 0
+    while start < min(len(a), len(b)) and ka[start] == kb[start]:
+        start += 1
+    end = 0
+    while end < min(len(a), len(b)) - start and ka[len(a) - 1 - end] == kb[len(b) - 1 - end]:
+        end += 1
+    mid_a, mid_b = ka[start : len(a) - end], kb[start : len(b) - end]
+    if len(mid_a) > DIFF_MAX_WORDS or len(mid_b) > DIFF_MAX_WORDS:
+        middle = [("replace", 0, len(mid_a), 0, len(mid_b))]
+    else:
+        middle = difflib.SequenceMatcher(None, mid_a, mid_b, autojunk=False).get_opcodes()
+    ops = [("equal", 0, start, 0, start)] if start else []
+    ops += [(op, i1 + start, i2 + start, j1 + start, j2 + start) for op, i1, i2, j1, j2 in middle]
+    if end:
+        ops.append(("equal", len(a) - end, len(a), len(b) - end, len(b)))
+    html = []
+    for n, (op, i1, i2, j1, j2) in enumerate(ops):
+        if op == "equal":
+            html.append(_unchanged(a[i1:i2], first=n == 0, last=n == len(ops) - 1))
+            continue
+        if i2 > i1:
+            html.append(_marked("del", a[i1:i2]))
+        if j2 > j1:
+            html.append(_marked("ins", b[j1:j2]))
+    return mark_safe("".join(html))  # noqa: S308 - every piece escaped above
+
+
+def _marked(tag: str, words: list[str]) -> str:
+    text = "".join(words)
+    body = text.lstrip()
+    return f"{escape(text[: len(text) - len(body)])}<{tag}>{escape(body)}</{tag}>"
+
+
+def _unchanged(words: list[str], *, first: bool, last: bool) -> str:
+    keep = DIFF_CONTEXT
+    if len(words) <= (keep if first or last else 2 * keep) + 1:
+        return escape("".join(words))
+    head = "" if first else "".join(words[:keep])
+    tail = "" if last else "".join(words[-keep:])
+    return f"{escape(head)} … {escape(tail)}"
+
+
+@dataclass(frozen=True)
+class ShownChange:
+    """One field of an entry as the history page shows it: named, cut, or compared word by word."""
+
+    field: str
+    before: str
+    after: str
+    words: SafeString | None = None  # a long text's word diff, shown across both columns
+
+
+@dataclass(frozen=True)
+class ShownEntry:
+    at: datetime
+    actor: str | None
+    app: str | None
+    action: str
+    headline: str  # "Added hop"
+    label: str  # "Reuters citing RIA Novosti"
+    changes: list[ShownChange]
+    as_of_url: str  # the record as of this moment
+
+
+def _shown_value(field: models.Field | None, value: Any, name: str | None) -> str:
+    """A value from a history event in words."""
+    if name is not None:
+        return name
+    if value is None or value == "" or value == []:
+        return "—"
+    if field is not None and field.is_relation:
+        return f"{field.related_model._meta.verbose_name} {value}"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if field is not None and field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(field, models.DateTimeField) and isinstance(value, str):
+        moment = parse_datetime(value)
+        return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC" if moment else value
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    text = value if isinstance(value, str) else str(value)
+    return Truncator(text).chars(SHOWN_CHARS)
+
+
+def shown_changes(model: type[models.Model], entry: ChangeEntry, hidden: set[str]) -> list[ShownChange]:
+    """The entry's diff, field by field, as the page shows it: references named, choices
+    in words, long texts compared word by word; an insert or a delete lists the fields
+    that hold something."""
+    changes = []
+    for name, (before, after) in entry.diff.items():
+        if name in hidden:
+            continue
+        if entry.action != "update" and (before if entry.action == "delete" else after) in (None, "", []):
+            continue
+        try:
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            field = None
+        label = str(field.verbose_name) if field is not None else name
+        named_before, named_after = entry.named.get(name, (None, None))
+        words = None
+        if (
+            entry.action == "update"
+            and isinstance(before, str)
+            and isinstance(after, str)
+            and max(len(before), len(after)) > LONG_TEXT
+        ):
+            words = word_diff(before, after)
+        changes.append(
+            ShownChange(
+                field=label,
+                before=_shown_value(field, before, named_before),
+                after=_shown_value(field, after, named_after),
+                words=words,
+            )
+        )
+    return changes
+
+
+def parse_moment(value: str | None) -> datetime | None:
+    """A moment from a URL (ISO 8601; UTC when it names no offset), or None if it is not one."""
+    try:
+        moment = parse_datetime((value or "").strip())
+        if moment is None:
+            return None
+        moment = in_utc(moment)
+        validate_moment(moment)
+    except (ValueError, OverflowError, ValidationError):
+        return None
+    return moment
+
+
 class HistoryAdmin(BaseAdmin):
-    """The History button shows the trigger-recorded history with field diffs
-    (claims/history.py), for auditors only."""
+    """The History button: the trigger-recorded history (core.history), newest first, with
+    names for what each change refers to, word diffs of long texts, filters by person
+    and by field, and on each entry a link to the record as it stood at that moment
+    (read-only). For auditors, and for editors on the records they may edit."""
 
     change_form_template = "admin/factcheck/change_form.html"
-    history_per_page = 100
+    as_of_template = "admin/factcheck/as_of.html"
+    history_per_page = 50
 
-    def history_entries(self, obj):
+    def history_entries(self, obj) -> History:
         """The object's changes, oldest first (a ``core.history.History``, paged in the database)."""
         raise NotImplementedError
 
+    def may_read_history(self, request: HttpRequest, obj) -> bool:
+        return viewer_for(request.user).may_read_history_of(edits_it=self.has_change_permission(request, obj))
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        as_of = path(
+            "<path:object_id>/history/as-of/",
+            self.admin_site.admin_view(self.as_of_view),
+            name="{}_{}_as_of".format(*info),
+        )
+        # Before the admin's own, whose "<path:object_id>/" would take it.
+        return [as_of, *super().get_urls()]
+
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        context["can_read_history"] = viewer_for(request.user).reads_history
+        context["can_read_history"] = obj is not None and self.may_read_history(request, obj)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
-    def history_view(self, request: HttpRequest, object_id: str, extra_context=None) -> HttpResponse:
-        if not viewer_for(request.user).reads_history:
-            raise PermissionDenied
+    def _history_object(self, request: HttpRequest, object_id: str):
         obj = self.get_object(request, unquote(object_id))
+        if obj is not None and not self.may_read_history(request, obj):
+            raise PermissionDenied
+        return obj
+
+    def history_view(self, request: HttpRequest, object_id: str, extra_context=None) -> HttpResponse:
+        obj = self._history_object(request, object_id)
         if obj is None:
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        viewer = viewer_for(request.user)
+        history = self.history_entries(obj).for_viewer(viewer).newest()
+        namer = history.namer_class(viewer)
+        fields = history.fields()
+        actors = history.actors()
+        actor, field, problems = request.GET.get("actor") or None, request.GET.get("field") or None, []
+        if actor is not None and actor not in dict(actors):
+            problems.append("Nobody by that name changed this record: showing every person's changes.")
+            actor = None
+        if field is not None and field not in fields:
+            problems.append("This record has no such field: showing changes to every field.")
+            field = None
+        history = history.filtered(actor=actor, field=field)
         # Paged in the database: a page costs what it shows, however long the history.
-        page = Paginator(self.history_entries(obj), self.history_per_page).get_page(request.GET.get("p", 1))
-        page.object_list = [
-            {
-                "at": entry.at,
-                "actor": entry.actor,
-                "app": entry.app,
-                "model": entry.model,
-                "object_id": entry.object_id,
-                "action": entry.action,
-                "summary": entry.summary,
-                "diff": [(field, change[0], change[1]) for field, change in (entry.diff or {}).items()],
-            }
-            for entry in page.object_list
-        ]
+        page = Paginator(history, self.history_per_page).get_page(request.GET.get("p", 1))
+        models_by_name = {model._meta.model_name: (model, link) for model, link in history.parts}
+        as_of_url = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_as_of", args=[quote(obj.pk)])
+        page.object_list = [self._shown_entry(entry, models_by_name, namer, as_of_url) for entry in page.object_list]
+        filters = {k: v for k, v in (("actor", actor), ("field", field)) if v is not None}
         context = {
             **self.admin_site.each_context(request),
             "title": f"Change history: {obj}",
@@ -573,8 +758,93 @@ class HistoryAdmin(BaseAdmin):
             "module_name": str(capfirst(self.opts.verbose_name_plural)),
             "entries": page,
             "page_range": page.paginator.get_elided_page_range(page.number),
+            "page_query": urlencode(filters),
+            "actors": actors,
+            "fields": [
+                (name, f"{name.replace('_', ' ')} ({', '.join(namer.noun(m) for m in owners)})")
+                for name, owners in fields.items()
+                if name not in _QUIET
+            ],
+            "actor": actor,
+            "field": field,
+            "filter_problems": problems,
             "preserved_filters": self.get_preserved_filters(request),
             **(extra_context or {}),
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, "admin/factcheck/history.html", context)
+
+    def _shown_entry(self, entry: ChangeEntry, models_by_name, namer, as_of_url: str) -> ShownEntry:
+        model, link = models_by_name[entry.model]
+        own = link == "own"
+        verb = {"insert": "Created" if own else "Added", "delete": "Deleted" if own else "Removed"}
+        hidden = {"id", *_QUIET} | {f.name for f in model._meta.concrete_fields if f.column == link}
+        return ShownEntry(
+            at=entry.at,
+            actor=entry.actor,
+            app=entry.app,
+            action=entry.action,
+            headline=f"{verb.get(entry.action, 'Changed')} {namer.noun(model)}",
+            label="" if own and entry.action == "update" else entry.label,
+            changes=shown_changes(model, entry, hidden),
+            as_of_url=f"{as_of_url}?{urlencode({'at': entry.at.isoformat()})}",
+        )
+
+    # --- the record as it stood
+
+    def record_as_of(self, request: HttpRequest, obj, moment: datetime) -> dict[str, Any] | None:
+        """What the read-only page shows of ``obj`` as it stood at ``moment`` (None: it did
+        not exist then): its own fields, references named as the history names them.
+        Admins with more to show (a claim's topics and graph) say it their way; what they put
+        under ``page`` joins the page's context (the includes of the record's own page)."""
+        row = row_as_of(type(obj), obj.pk, moment)
+        if row is None:
+            return None
+        viewer = viewer_for(request.user)
+        namer = self.history_entries(obj).namer_class(viewer)
+        namer.prepare([(type(obj), row, None)])
+        named = namer.values(type(obj), {name: [None, value] for name, value in row.items()})
+        shown = []
+        for f in type(obj)._meta.concrete_fields:
+            if f.primary_key or f.name not in row or f.name in _BOOKKEEPING_SHOWN:
+                continue
+            shown.append((capfirst(f.verbose_name), _shown_value(f, row[f.name], named.get(f.name, (None, None))[1])))
+        return {"fields": shown, "row": row}
+
+    def as_of_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        obj = self._history_object(request, object_id)
+        if obj is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        history_url = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_history", args=[quote(obj.pk)])
+        moment = parse_moment(request.GET.get("at"))
+        if moment is None:
+            self.message_user(
+                request,
+                "That is not a moment: pick one from the history (“the record as of this moment”).",
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(history_url)
+        record = self.record_as_of(request, obj, moment)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"{capfirst(self.opts.verbose_name)} as of {moment:%Y-%m-%d %H:%M:%S} UTC, read-only",
+            "subtitle": None,
+            "object": obj,
+            "opts": self.opts,
+            "module_name": str(capfirst(self.opts.verbose_name_plural)),
+            "moment": moment,
+            "moment_iso": moment.isoformat(),
+            "record": record,
+            "history_url": history_url,
+            # What the record's own page templates read (a claim's trace), as they read it there.
+            **((record or {}).get("page") or {}),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, self.as_of_template, context, status=200 if record else 404)
+
+
+# Shown on the page of a record as it stood: when it was last saved says nothing more there.
+_BOOKKEEPING_SHOWN = frozenset({"updated_at"})
+# Left out of the history page's diffs and filters: when a row was created is when its
+# insert happened, which the entry says already.
+_QUIET = frozenset({"created_at"})

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -47,6 +47,9 @@ _BOOKKEEPING = frozenset({"updated_at"})
 
 ACTIONS = ("insert", "update", "delete")
 
+# The ``actor`` filter's value for changes no user is known to have made.
+NOBODY = "none"
+
 
 @dataclass(frozen=True)
 class ChangeEntry:
@@ -61,9 +64,14 @@ class ChangeEntry:
     diff: dict[str, list[Any]]  # field -> [before, after]
     summary: str
     event_id: int  # pgh_id in the model's event table
+    # Read with a ``Namer``: the row named as an editor would say it ("Reuters citing RIA
+    # Novosti"), and the records the diff's references point to, named ([before, after]).
+    label: str = ""
+    named: dict[str, list[str | None]] = field(default_factory=dict)
 
 
 Describe = Callable[[type[models.Model], dict[str, Any]], str]
+Parts = list[tuple[type[models.Model], str]]
 
 
 def _event_model(model: type[models.Model]) -> type[models.Model]:
@@ -74,77 +82,154 @@ def _event_model(model: type[models.Model]) -> type[models.Model]:
     raise LookupError(f"{model._meta.label} is not tracked.")
 
 
-def _select(rank: int, model: type[models.Model], link: str) -> str:
+def is_tracked(model: type[models.Model]) -> bool:
+    try:
+        _event_model(model)
+    except LookupError:
+        return False
+    return True
+
+
+def _select(rank: int, model: type[models.Model], link: str, *, previous: bool = True) -> str:
     table = _event_model(model)._meta.db_table
     # A row's whole history is read, not only the events that name this claim,
     # so a row moved from one claim to another diffs against its real past.
     where = _rows_of(model, link)
+    lag = "lag(to_jsonb(e)) OVER (PARTITION BY pgh_obj_id ORDER BY pgh_id)" if previous else "NULL::jsonb"
     return f"""
         SELECT {rank} AS part, pgh_id, pgh_created_at, pgh_label, pgh_obj_id, pgh_context_id,
-               to_jsonb(e) AS data,
-               lag(to_jsonb(e)) OVER (PARTITION BY pgh_obj_id ORDER BY pgh_id) AS previous
+               to_jsonb(e) AS data, {lag} AS previous
         FROM "{table}" e WHERE {where}"""
 
 
+def history_fields(parts: Parts) -> dict[str, list[type[models.Model]]]:
+    """The fields a history can be filtered by (``field=``), each with the models that have it,
+    in the parts' order: every concrete field but the key, the link to the object and
+    bookkeeping."""
+    fields: dict[str, list[type[models.Model]]] = {}
+    for model, link in parts:
+        for f in model._meta.concrete_fields:
+            if f.primary_key or f.column == link or f.name in _BOOKKEEPING or isinstance(f, models.GeneratedField):
+                continue
+            fields.setdefault(f.name, []).append(model)
+    return fields
+
+
+def _filters(parts: Parts, actor: str | None, field_name: str | None) -> tuple[str, dict[str, Any]]:
+    """The WHERE (on ``ev`` and the context ``c``) for the person and field filters. Only
+    column names the models declare reach the SQL; the values go as parameters."""
+    conditions, params = ["TRUE"], {}
+    if actor == NOBODY:
+        conditions.append("(c.metadata->>'user') IS NULL")
+    elif actor is not None:
+        conditions.append("(c.metadata->>'user') = %(actor)s")
+        params["actor"] = str(actor)
+    if field_name is not None:
+        # An insert or a delete lists every field; an update the fields it changed.
+        changed = []
+        for rank, (model, _link) in enumerate(parts):
+            if model not in history_fields(parts).get(field_name, ()):
+                continue
+            column = model._meta.get_field(field_name).column
+            changed.append(
+                f"(ev.part = {rank} AND (ev.pgh_label IN ('insert', 'delete') OR ev.previous IS NULL "
+                f"OR (ev.data->'{column}') IS DISTINCT FROM (ev.previous->'{column}')))"
+            )
+        conditions.append(f"({' OR '.join(changed) or 'FALSE'})")
+    return " AND ".join(conditions), params
+
+
+def _tables() -> tuple[str, str, str, str]:
+    user = get_user_model()
+    return (
+        user._meta.db_table,
+        user._meta.pk.column,
+        user._meta.get_field(user.USERNAME_FIELD).column,
+        apps.get_model("pghistory", "Context")._meta.db_table,
+    )
+
+
+# The user a change's context names (an id, as the middleware and commands record it).
+_USER_JOIN = """LEFT JOIN "{context_table}" c ON c.id = ev.pgh_context_id
+        LEFT JOIN "{user_table}" u ON u."{user_pk}" = CASE
+            WHEN c.metadata->>'user' ~ '^[0-9]{{1,18}}$' THEN (c.metadata->>'user')::bigint END"""
+
+
 def read_history(
-    parts: list[tuple[type[models.Model], str]],
+    parts: Parts,
     pk: int,
     *,
     describe: Describe | None = None,
     offset: int = 0,
     limit: int | None = None,
+    newest_first: bool = False,
+    actor: str | None = None,
+    field: str | None = None,
+    namer: Namer | None = None,
 ) -> list[ChangeEntry]:
-    """The changes of the object ``pk``, oldest first (from ``offset``, at most ``limit``).
-    ``parts`` lists the tracked models to read, each with ``"own"`` (the object's own
-    rows) or the column that links a row to the object (``"claim_id"``). ``describe``
-    names a row in summaries."""
+    """The changes of the object ``pk``, oldest first (or ``newest_first``), from ``offset``,
+    at most ``limit``; only those made by ``actor`` (a user id, or NOBODY) and those that
+    changed ``field``, when given. ``parts`` lists the tracked models to read, each with
+    ``"own"`` (the object's own rows) or the column that links a row to the object
+    (``"claim_id"``). ``describe`` names a row in summaries from its event alone; a
+    ``namer`` names rows and the records they refer to instead, in a few more queries
+    for the whole page."""
     describe = describe or describe_row
-    user = get_user_model()
-    user_table = user._meta.db_table
-    user_pk = user._meta.pk.column
-    username = user._meta.get_field(user.USERNAME_FIELD).column
-    context_table = apps.get_model("pghistory", "Context")._meta.db_table
+    user_table, user_pk, username, context_table = _tables()
     events = " UNION ALL ".join(_select(rank, model, link) for rank, (model, link) in enumerate(parts))
+    where, params = _filters(parts, actor, field)
     # Events of one transaction share a time (NOW()); within it, a claim comes
     # before its topics, appearances, statements and edges, each in the order written.
+    order = "ev.pgh_created_at, ev.part, ev.pgh_id"
+    if newest_first:
+        order = "ev.pgh_created_at DESC, ev.part DESC, ev.pgh_id DESC"
+    join = _USER_JOIN.format(context_table=context_table, user_table=user_table, user_pk=user_pk)
     sql = f"""
         WITH ev AS ({events})
         SELECT ev.part, ev.pgh_id, ev.pgh_created_at, ev.pgh_label, ev.pgh_obj_id,
                ev.data, ev.previous, c.metadata, u."{username}"
         FROM ev
-        LEFT JOIN "{context_table}" c ON c.id = ev.pgh_context_id
-        LEFT JOIN "{user_table}" u ON u."{user_pk}" = CASE
-            WHEN c.metadata->>'user' ~ '^[0-9]{{1,18}}$' THEN (c.metadata->>'user')::bigint END
-        ORDER BY ev.pgh_created_at, ev.part, ev.pgh_id
+        {join}
+        WHERE {where}
+        ORDER BY {order}
         LIMIT %(limit)s OFFSET %(offset)s"""
     with connection.cursor() as cursor:
-        cursor.execute(sql, {"id": pk, "limit": limit, "offset": offset})
+        cursor.execute(sql, {"id": pk, "limit": limit, "offset": offset, **params})
         rows = cursor.fetchall()
 
     columns = [{f.column: f.name for f in model._meta.concrete_fields} for model, _ in parts]
-    entries = []
-    for part, pgh_id, at, label, obj_id, data, previous, metadata, actor in rows:
-        model = parts[part][0]
+    events_read = []
+    for part, pgh_id, at, label, obj_id, data, previous, metadata, actor_name in rows:
         fields = columns[part]
-        data, previous, metadata = from_json(data), from_json(previous), from_json(metadata) or {}
+        data, previous = from_json(data), from_json(previous)
         after = _fields(data, fields)
         before = _fields(previous, fields) if previous is not None else None
+        events_read.append((parts[part][0], pgh_id, at, label, obj_id, after, before, metadata, actor_name))
+    if namer is not None:
+        namer.prepare([(model, after, before) for model, _, _, _, _, after, before, _, _ in events_read])
+
+    entries = []
+    for model, pgh_id, at, label, obj_id, after, before, metadata, actor_name in events_read:
+        metadata = from_json(metadata) or {}
         action = label if label in ACTIONS else "update"
         diff = _diff(action, before, after)
-        name = model._meta.model_name
+        named = namer.values(model, diff) if namer is not None else {}
+        row_label = namer.row(model, after) if namer is not None else describe(model, after)
         entries.append(
             ChangeEntry(
                 at=at,
-                actor=actor,
+                actor=actor_name,
                 actor_id=metadata.get("user"),
                 app=metadata.get("app"),
                 url=metadata.get("url") or metadata.get("command"),
-                model=name,
+                model=model._meta.model_name,
                 object_id=obj_id,
                 action=action,
                 diff=diff,
-                summary=_summary(model, obj_id, action, diff, after, describe),
+                summary=_summary(model, obj_id, action, diff, named, row_label),
                 event_id=pgh_id,
+                label=row_label if namer is not None else "",
+                named=named,
             )
         )
     return entries
@@ -177,29 +262,122 @@ def _rows_of(model: type[models.Model], link: str) -> str:
     return f'pgh_obj_id IN (SELECT pgh_obj_id FROM "{table}" WHERE "{link}" = %(id)s)'
 
 
-def count_history(parts: list[tuple[type[models.Model], str]], pk: int) -> int:
+def count_history(parts: Parts, pk: int, *, actor: str | None = None, field: str | None = None) -> int:
     """How many changes ``read_history`` would list, counted in the database."""
-    counts = " UNION ALL ".join(
-        f'SELECT count(*) AS n FROM "{_event_model(model)._meta.db_table}" WHERE {_rows_of(model, link)}'
-        for model, link in parts
-    )
+    if actor is None and field is None:
+        counts = " UNION ALL ".join(
+            f'SELECT count(*) AS n FROM "{_event_model(model)._meta.db_table}" WHERE {_rows_of(model, link)}'
+            for model, link in parts
+        )
+        sql, params = f"SELECT sum(n) FROM ({counts}) AS parts", {}
+    else:
+        # Filtered: the same events, the same conditions (the previous row only when a field is asked).
+        events = " UNION ALL ".join(
+            _select(rank, model, link, previous=field is not None) for rank, (model, link) in enumerate(parts)
+        )
+        user_table, user_pk, _, context_table = _tables()
+        where, params = _filters(parts, actor, field)
+        join = _USER_JOIN.format(context_table=context_table, user_table=user_table, user_pk=user_pk)
+        sql = f"WITH ev AS ({events}) SELECT count(*) FROM ev {join} WHERE {where}"
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT sum(n) FROM ({counts}) AS parts", {"id": pk})
+        cursor.execute(sql, {"id": pk, **params})
         return int(cursor.fetchone()[0] or 0)
+
+
+def history_actors(parts: Parts, pk: int) -> list[tuple[str, str]]:
+    """Who changed the object: (the ``actor`` filter's value, a name), by name, NOBODY last.
+    One query; a user deleted since is named by id."""
+    user_table, user_pk, username, context_table = _tables()
+    events = " UNION ALL ".join(_select(rank, model, link, previous=False) for rank, (model, link) in enumerate(parts))
+    join = _USER_JOIN.format(context_table=context_table, user_table=user_table, user_pk=user_pk)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""WITH ev AS ({events})
+            SELECT DISTINCT c.metadata->>'user', u."{username}" FROM ev {join}""",
+            {"id": pk},
+        )
+        rows = cursor.fetchall()
+    people = sorted((str(name or f"user {key}"), key) for key, name in rows if key is not None)
+    nobody = [(NOBODY, "nobody known (scripts, the shell)")] if any(key is None for key, _ in rows) else []
+    return [(key, name) for name, key in people] + nobody
 
 
 class History(Sequence):
     """An object's changes as a sequence that pages are cut from in the database: a page
-    costs what it shows, not the whole history (Django's and DRF's paginators slice it)."""
+    costs what it shows, not the whole history (Django's and DRF's paginators slice it).
+
+    ``newest_first``, ``actor`` and ``field`` are as ``read_history`` takes them. Read
+    ``for_viewer`` a viewer cleared to know who confidential sources are, each page names
+    what it refers to (``namer``, a ``Namer`` class) in a few queries of its own."""
 
     def __init__(
-        self, parts: list[tuple[type[models.Model], str]], pk: int, *, describe: Describe | None = None
+        self,
+        parts: Parts,
+        pk: int,
+        *,
+        describe: Describe | None = None,
+        namer: type[Namer] | None = None,
+        newest_first: bool = False,
+        actor: str | None = None,
+        field: str | None = None,
     ) -> None:
         self.parts, self.pk, self.describe = parts, pk, describe
+        self.namer_class = namer or Namer
+        self.newest_first, self.actor, self.field = newest_first, actor, field
+        self.viewer = None
+
+    def _copy(self, **changes) -> History:
+        copy = History(
+            self.parts,
+            self.pk,
+            describe=self.describe,
+            namer=self.namer_class,
+            newest_first=self.newest_first,
+            actor=self.actor,
+            field=self.field,
+        )
+        copy.viewer = self.viewer
+        for name, value in changes.items():
+            setattr(copy, name, value)
+        return copy
+
+    def for_viewer(self, viewer) -> History:
+        """Named for ``viewer`` (``core.access.Viewer``); one not cleared for confidential
+        sources gets ids, as without a viewer."""
+        return self._copy(viewer=viewer)
+
+    def newest(self) -> History:
+        return self._copy(newest_first=True)
+
+    def filtered(self, *, actor: str | None = None, field: str | None = None) -> History:
+        """Only the changes ``actor`` made, and those that changed ``field`` (see ``fields``)."""
+        if field is not None and field not in self.fields():
+            raise ValueError(f"No field {field!r} in this history.")
+        return self._copy(actor=actor, field=field)
+
+    def fields(self) -> dict[str, list[type[models.Model]]]:
+        return history_fields(self.parts)
+
+    def actors(self) -> list[tuple[str, str]]:
+        return history_actors(self.parts, self.pk)
+
+    def _read(self, offset: int = 0, limit: int | None = None) -> list[ChangeEntry]:
+        cleared = self.viewer is not None and self.viewer.sees_confidential
+        return read_history(
+            self.parts,
+            self.pk,
+            describe=self.describe,
+            offset=offset,
+            limit=limit,
+            newest_first=self.newest_first,
+            actor=self.actor,
+            field=self.field,
+            namer=self.namer_class(self.viewer) if cleared else None,
+        )
 
     @cached_property
     def _count(self) -> int:
-        return count_history(self.parts, self.pk)
+        return count_history(self.parts, self.pk, actor=self.actor, field=self.field)
 
     def __len__(self) -> int:
         return self._count
@@ -208,15 +386,15 @@ class History(Sequence):
         return self._count
 
     def __iter__(self):
-        return iter(read_history(self.parts, self.pk, describe=self.describe))
+        return iter(self._read())
 
     def __getitem__(self, index):
         if isinstance(index, int) and index < 0:
             index += len(self)
         if isinstance(index, slice):
             start, stop, _ = index.indices(len(self))
-            return read_history(self.parts, self.pk, describe=self.describe, offset=start, limit=max(0, stop - start))
-        page = read_history(self.parts, self.pk, describe=self.describe, offset=index, limit=1)
+            return self._read(offset=start, limit=max(0, stop - start))
+        page = self._read(offset=index, limit=1)
         if not page:
             raise IndexError(index)
         return page[0]
@@ -236,19 +414,145 @@ def describe_row(model: type[models.Model], row: dict[str, Any]) -> str:
 
 
 def _summary(
-    model: type[models.Model], obj_id: int, action: str, diff: dict[str, list[Any]], row: dict, describe: Describe
+    model: type[models.Model],
+    obj_id: int,
+    action: str,
+    diff: dict[str, list[Any]],
+    named: dict[str, list[str | None]],
+    label: str,
 ) -> str:
     what = f"{model._meta.verbose_name} {obj_id}"
     if action == "insert":
-        return f"Created {what}: {describe(model, row)}"
+        return f"Created {what}: {label}"
     if action == "delete":
-        return f"Deleted {what}: {describe(model, row)}"
+        return f"Deleted {what}: {label}"
     if not diff:
         return f"Saved {what} without changing a field"
     if len(diff) == 1:
-        (field, (old, new)), *_ = diff.items()
-        return f"Changed {field} of {what} from {short(old)} to {short(new)}"
+        (name, (old, new)), *_ = diff.items()
+        old_name, new_name = named.get(name, (None, None))
+        old_text = old_name if old_name is not None else short(old)
+        new_text = new_name if new_name is not None else short(new)
+        return f"Changed {name} of {what} from {old_text} to {new_text}"
     return f"Changed {', '.join(diff)} of {what}"
+
+
+def row_as_of(model: type[models.Model], pk: int, moment: datetime) -> dict[str, Any] | None:
+    """The object's own row as it stood at ``moment`` (field name -> value, as its event
+    holds it), or None if it did not exist then. "As it stood": the last event written
+    (by pgh_id) of those whose transaction began by then, unless that was its deletion.
+    One query."""
+    table = _event_model(model)._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'SELECT pgh_label, to_jsonb(e) FROM "{table}" e WHERE pgh_obj_id = %s AND pgh_created_at <= %s '
+            "ORDER BY pgh_id DESC LIMIT 1",
+            [pk, moment],
+        )
+        found = cursor.fetchone()
+    if found is None or found[0] == "delete":
+        return None
+    return _fields(from_json(found[1]), {f.column: f.name for f in model._meta.concrete_fields})
+
+
+# --- names: what a page of history refers to, as an editor would say it --------------------
+
+
+class Namer:
+    """Names the rows a page of history shows and the records their fields refer to.
+
+    ``prepare`` sees every event of the page before anything is named and reads the
+    names it needs: one query per kind of record referred to (one more when some were
+    deleted since), however many entries the page has. Records are named as they are
+    now (a source renamed since goes by its new name; its own history says what it was
+    called); one deleted since by its last event, marked "(deleted)". Subclasses name
+    what a model cannot say about itself (a hop by its two sources).
+
+    For viewers cleared to know who confidential sources are: ``History`` gives a
+    viewer who is not cleared no namer at all.
+    """
+
+    def __init__(self, viewer=None) -> None:
+        self.viewer = viewer
+        self.names: dict[tuple[type[models.Model], Any], str] = {}
+        self.gone: set[tuple[type[models.Model], Any]] = set()  # named from their last event
+
+    # What links a row to the object whose history is read needs no name (it is the object).
+    def references(self, model: type[models.Model]) -> list[models.ForeignKey]:
+        return [f for f in model._meta.concrete_fields if f.many_to_one and f.related_model is not None]
+
+    def prepare(self, events: list[tuple[type[models.Model], dict[str, Any], dict[str, Any] | None]]) -> None:
+        wanted: dict[type[models.Model], set[Any]] = {}
+        for model, after, before in events:
+            for f in self.references(model):
+                for row in (after, before):
+                    if row is not None and row.get(f.name) is not None:
+                        wanted.setdefault(f.related_model, set()).add(row[f.name])
+        self.names = self.read_names(wanted)
+
+    def read_names(self, wanted: dict[type[models.Model], set[Any]]) -> dict[tuple[type[models.Model], Any], str]:
+        names: dict[tuple[type[models.Model], Any], str] = {}
+        for related, keys in wanted.items():
+            records = related._default_manager.filter(pk__in=keys)
+            naming = self.naming_field(related)
+            if naming is not None:
+                records = records.only(naming)  # not a document's body
+            for obj in records:
+                names[(related, obj.pk)] = self.name(obj)
+            missing = {k for k in keys if (related, k) not in names}
+            if missing and is_tracked(related):
+                fields = {f.attname: f.name for f in related._meta.concrete_fields}
+                last = (
+                    _event_model(related)
+                    .objects.filter(pgh_obj_id__in=missing)
+                    .order_by("pgh_obj_id", "-pgh_id")
+                    .distinct("pgh_obj_id")
+                )
+                for event in last:
+                    row = {name: getattr(event, attname, None) for attname, name in fields.items()}
+                    names[(related, event.pgh_obj_id)] = f"{self.deleted_name(related, row)} (deleted)"
+                    self.gone.add((related, event.pgh_obj_id))
+        return names
+
+    def naming_field(self, model: type[models.Model]) -> str | None:
+        """The field a record is named by, the only one read: its name, title, text or
+        username; None to read the whole row and name it by its ``str()``."""
+        names = {f.name for f in model._meta.concrete_fields}
+        username = getattr(model, "USERNAME_FIELD", None)
+        return next((key for key in ("name", "title", "text", username) if key and key in names), None)
+
+    def name(self, obj: models.Model) -> str:
+        """A record that exists, by its naming field (or its ``str()``: override for models
+        whose ``str()`` reads another record)."""
+        naming = self.naming_field(type(obj))
+        return str(getattr(obj, naming) if naming else obj)
+
+    def deleted_name(self, model: type[models.Model], row: dict[str, Any]) -> str:
+        for key in ("name", "title", "text", "username"):
+            if row.get(key):
+                return str(row[key])
+        return f"{model._meta.verbose_name} {row.get('id')}"
+
+    def of(self, model: type[models.Model], key: Any) -> str | None:
+        """The name of the record ``key`` of ``model``; None if it was never read."""
+        return None if key is None else self.names.get((model, key))
+
+    def noun(self, model: type[models.Model]) -> str:
+        """What a row of ``model`` is called on the history page."""
+        return str(model._meta.verbose_name)
+
+    def row(self, model: type[models.Model], row: dict[str, Any]) -> str:
+        """A row of the history, named (by default as ``describe_row``)."""
+        return describe_row(model, row)
+
+    def values(self, model: type[models.Model], diff: dict[str, list[Any]]) -> dict[str, list[str | None]]:
+        """The diff's references, named: field -> [before, after]."""
+        named = {}
+        for f in self.references(model):
+            if f.name in diff:
+                before, after = diff[f.name]
+                named[f.name] = [self.of(f.related_model, before), self.of(f.related_model, after)]
+        return named
 
 
 # --- protection: nobody rewrites the history ------------------------------------------------

@@ -524,42 +524,7 @@ def test_an_auditor_reads_claims_without_actions_or_a_save_button(auditor):
 # --- change history ---------------------------------------------------------------------------
 
 
-def test_history_page_shows_who_changed_which_field_for_an_auditor(editor, auditor):
-    claim = ClaimFactory(status=ClaimStatus.DRAFT, text="Troops arrived.")
-    client_as(editor).post(change_url(claim), claim_form_data(claim, status="in_review"))
-    response = client_as(auditor).get(reverse("admin:claims_claim_history", args=[claim.pk]))
-    assert response.status_code == 200
-    rows = response.context["entries"]
-    assert [(e["actor"], e["app"], e["action"], e["diff"]) for e in rows][-1] == (
-        "alice",
-        "admin",
-        "update",
-        [("status", "draft", "in_review")],
-    )
-    page = response.content.decode()
-    assert '<th scope="row">status</th><td class="before">draft</td><td class="after">in_review</td>' in page
-
-
-def test_source_and_document_history_pages_open_for_an_auditor(auditor):
-    document = DocumentFactory()
-    client = client_as(auditor)
-    for obj in (document, document.publisher):
-        url = reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_history", args=[obj.pk])
-        response = client.get(url)
-        assert response.status_code == 200
-        assert [e["action"] for e in response.context["entries"]] == ["insert"]
-
-
-def test_history_page_is_forbidden_without_the_auditor_role(editor):
-    claim = ClaimFactory()
-    response = client_as(editor).get(reverse("admin:claims_claim_history", args=[claim.pk]))
-    assert response.status_code == 403
-
-
-def test_history_button_is_shown_only_to_those_who_may_read_history(editor, auditor):
-    claim = ClaimFactory()
-    assert 'class="historylink"' in client_as(auditor).get(change_url(claim)).content.decode()
-    assert 'class="historylink"' not in client_as(editor).get(change_url(claim)).content.decode()
+# The history page and the record as it stood: tests/test_history_admin.py.
 
 
 def loaded_version(response) -> str:

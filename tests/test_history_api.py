@@ -172,8 +172,9 @@ def test_claim_history_query_count_does_not_grow_with_events(
         Claim.objects.filter(pk=claim.pk).update(text=f"Edit {i}")
     client = client_for(auditor)
 
-    # The auditor's roles, the count, and the page (read in the database, not all of it).
-    with django_assert_num_queries(3):
+    # The auditor's roles, the count, the page (read in the database, not all of it), and
+    # the names it refers to: statements' sources, sources, documents.
+    with django_assert_num_queries(6):
         response = client.get(f"/api/v1/claims/{claim.pk}/history/?page_size=200")
 
     assert response.json()["count"] == 9 + edits
@@ -203,3 +204,18 @@ def test_source_history_query_count(client_for, auditor, django_assert_num_queri
         response = client.get(f"/api/v1/sources/{source.pk}/history/")
 
     assert response.json()["count"] == 11
+
+
+def test_entries_name_what_they_refer_to(client_for, auditor, seed_like_chain):
+    claim, document = seed_like_chain["claim"], seed_like_chain["document"]
+
+    results = client_for(auditor).get(f"/api/v1/claims/{claim.pk}/history/").json()["results"]
+
+    edges = list(claim.attributions.order_by("id"))
+    appearance = claim.appearances.get()
+    summaries = [e["summary"] for e in results]
+    assert f"Created appearance {appearance.pk}: in “{document.title}”" in summaries
+    assert f"Created attribution {edges[1].pk}: Reuters citing RIA Novosti" in summaries
+    assert f"Created attribution {edges[2].pk}: RIA Novosti informed by Ministry of Defence of Azerbaijan" in summaries
+    # The diff keeps its ids: clients join them as they wish.
+    assert results[-2]["diff"]["statement"] == [None, edges[1].statement_id]
