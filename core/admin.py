@@ -785,7 +785,7 @@ class HistoryAdmin(BaseAdmin):
             app=entry.app,
             action=entry.action,
             headline=f"{verb.get(entry.action, 'Changed')} {namer.noun(model)}",
-            label="" if own and entry.action == "update" else entry.label,
+            label="" if own else entry.label,  # the record itself: the page is about it
             changes=shown_changes(model, entry, hidden),
             as_of_url=f"{as_of_url}?{urlencode({'at': entry.at.isoformat()})}",
         )

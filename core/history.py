@@ -90,16 +90,32 @@ def is_tracked(model: type[models.Model]) -> bool:
     return True
 
 
-def _select(rank: int, model: type[models.Model], link: str, *, previous: bool = True) -> str:
+def _select(rank: int, model: type[models.Model], link: str, *, field_name: str | None = None) -> str:
+    """The object's events in one event table, each with the id of the row's event before
+    it (a window over ids: the rows themselves are read only for the page shown) and, for
+    the field filter, that field's value in both."""
     table = _event_model(model)._meta.db_table
     # A row's whole history is read, not only the events that name this claim,
     # so a row moved from one claim to another diffs against its real past.
     where = _rows_of(model, link)
-    lag = "lag(to_jsonb(e)) OVER (PARTITION BY pgh_obj_id ORDER BY pgh_id)" if previous else "NULL::jsonb"
+    window = "OVER (PARTITION BY pgh_obj_id ORDER BY pgh_id)"
+    value = "NULL::jsonb"
+    if field_name is not None and model in history_fields([(model, link)]).get(field_name, ()):
+        value = f'to_jsonb(e."{model._meta.get_field(field_name).column}")'
     return f"""
         SELECT {rank} AS part, pgh_id, pgh_created_at, pgh_label, pgh_obj_id, pgh_context_id,
-               to_jsonb(e) AS data, {lag} AS previous
+               lag(pgh_id) {window} AS previous_id, {value} AS value, lag({value}) {window} AS previous_value
         FROM "{table}" e WHERE {where}"""
+
+
+def _row_json(parts: Parts, id_column: str) -> str:
+    """A page row's event (by ``id_column``, a pgh_id) as JSON, from its part's table."""
+    cases = " ".join(
+        f'WHEN {rank} THEN (SELECT to_jsonb(e) FROM "{_event_model(model)._meta.db_table}" e '
+        f"WHERE e.pgh_id = page.{id_column})"
+        for rank, (model, _link) in enumerate(parts)
+    )
+    return f"CASE page.part {cases} END"
 
 
 def history_fields(parts: Parts) -> dict[str, list[type[models.Model]]]:
@@ -126,16 +142,12 @@ def _filters(parts: Parts, actor: str | None, field_name: str | None) -> tuple[s
         params["actor"] = str(actor)
     if field_name is not None:
         # An insert or a delete lists every field; an update the fields it changed.
-        changed = []
-        for rank, (model, _link) in enumerate(parts):
-            if model not in history_fields(parts).get(field_name, ()):
-                continue
-            column = model._meta.get_field(field_name).column
-            changed.append(
-                f"(ev.part = {rank} AND (ev.pgh_label IN ('insert', 'delete') OR ev.previous IS NULL "
-                f"OR (ev.data->'{column}') IS DISTINCT FROM (ev.previous->'{column}')))"
-            )
-        conditions.append(f"({' OR '.join(changed) or 'FALSE'})")
+        owners = history_fields(parts).get(field_name, ())
+        ranks = [str(rank) for rank, (model, _link) in enumerate(parts) if model in owners] or ["-1"]
+        conditions.append(
+            f"ev.part IN ({', '.join(ranks)}) AND (ev.pgh_label IN ('insert', 'delete') OR ev.previous_id IS NULL "
+            "OR ev.value IS DISTINCT FROM ev.previous_value)"
+        )
     return " AND ".join(conditions), params
 
 
@@ -176,23 +188,32 @@ def read_history(
     for the whole page."""
     describe = describe or describe_row
     user_table, user_pk, username, context_table = _tables()
-    events = " UNION ALL ".join(_select(rank, model, link) for rank, (model, link) in enumerate(parts))
+    events = " UNION ALL ".join(
+        _select(rank, model, link, field_name=field) for rank, (model, link) in enumerate(parts)
+    )
     where, params = _filters(parts, actor, field)
     # Events of one transaction share a time (NOW()); within it, a claim comes
     # before its topics, appearances, statements and edges, each in the order written.
-    order = "ev.pgh_created_at, ev.part, ev.pgh_id"
+    order = "{t}.pgh_created_at, {t}.part, {t}.pgh_id"
     if newest_first:
-        order = "ev.pgh_created_at DESC, ev.part DESC, ev.pgh_id DESC"
+        order = "{t}.pgh_created_at DESC, {t}.part DESC, {t}.pgh_id DESC"
     join = _USER_JOIN.format(context_table=context_table, user_table=user_table, user_pk=user_pk)
+    # The page is cut from the events' keys; only its rows (and the row before each) are read whole.
     sql = f"""
-        WITH ev AS ({events})
-        SELECT ev.part, ev.pgh_id, ev.pgh_created_at, ev.pgh_label, ev.pgh_obj_id,
-               ev.data, ev.previous, c.metadata, u."{username}"
-        FROM ev
-        {join}
-        WHERE {where}
-        ORDER BY {order}
-        LIMIT %(limit)s OFFSET %(offset)s"""
+        WITH ev AS ({events}),
+        page AS (
+            SELECT ev.part, ev.pgh_id, ev.pgh_created_at, ev.pgh_label, ev.pgh_obj_id, ev.previous_id,
+                   c.metadata, u."{username}" AS actor
+            FROM ev
+            {join}
+            WHERE {where}
+            ORDER BY {order.format(t="ev")}
+            LIMIT %(limit)s OFFSET %(offset)s
+        )
+        SELECT page.part, page.pgh_id, page.pgh_created_at, page.pgh_label, page.pgh_obj_id,
+               {_row_json(parts, "pgh_id")}, {_row_json(parts, "previous_id")}, page.metadata, page.actor
+        FROM page
+        ORDER BY {order.format(t="page")}"""
     with connection.cursor() as cursor:
         cursor.execute(sql, {"id": pk, "limit": limit, "offset": offset, **params})
         rows = cursor.fetchall()
@@ -273,7 +294,7 @@ def count_history(parts: Parts, pk: int, *, actor: str | None = None, field: str
     else:
         # Filtered: the same events, the same conditions (the previous row only when a field is asked).
         events = " UNION ALL ".join(
-            _select(rank, model, link, previous=field is not None) for rank, (model, link) in enumerate(parts)
+            _select(rank, model, link, field_name=field) for rank, (model, link) in enumerate(parts)
         )
         user_table, user_pk, _, context_table = _tables()
         where, params = _filters(parts, actor, field)
@@ -288,7 +309,7 @@ def history_actors(parts: Parts, pk: int) -> list[tuple[str, str]]:
     """Who changed the object: (the ``actor`` filter's value, a name), by name, NOBODY last.
     One query; a user deleted since is named by id."""
     user_table, user_pk, username, context_table = _tables()
-    events = " UNION ALL ".join(_select(rank, model, link, previous=False) for rank, (model, link) in enumerate(parts))
+    events = " UNION ALL ".join(_select(rank, model, link) for rank, (model, link) in enumerate(parts))
     join = _USER_JOIN.format(context_table=context_table, user_table=user_table, user_pk=user_pk)
     with connection.cursor() as cursor:
         cursor.execute(
