@@ -476,3 +476,16 @@ def test_a_history_page_costs_the_same_however_long_the_history(auditor, django_
 
     assert response.context["entries"].paginator.count == size
     assert len(entries(response)) == min(size, 50)
+
+
+def test_a_reader_not_cleared_for_confidential_sources_would_get_ids_not_names(seed_like_chain):
+    # Nobody but the cleared reads a history today; were that to change, names stay out.
+    from claims.history import claim_history
+    from core.access import Viewer
+
+    claim = seed_like_chain["claim"]
+    journalist = claim_history(claim.pk).for_viewer(Viewer(roles=frozenset({"journalist"})))
+    auditor = claim_history(claim.pk).for_viewer(Viewer(roles=frozenset({"auditor"})))
+
+    assert not any("RIA Novosti" in e.summary or e.label or e.named for e in journalist)
+    assert any("Reuters citing RIA Novosti" in e.summary for e in auditor)
