@@ -7,7 +7,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
+from django.urls import reverse
 from django.utils.text import Truncator
 
 from sources.models import SourceKind
@@ -31,24 +33,20 @@ QUOTE_CHARS = 300
 # Origins named in the summary line.
 NAMED_ORIGINS = 10
 
-NODE_W, NODE_H, COL_GAP, ROW_GAP, PAD = 200, 50, 90, 26, 16
-TOP = 30  # room above the first row for hops that skip a column
-
 
 @dataclass
 class GraphNode:
+    """A source of the picture: one per statement, however many chains pass through it."""
+
     statement_id: int
-    name: str
+    source_id: int
+    name: str  # in full: the picture wraps it
     kind: str
-    x: int
-    y: int
+    column: int  # the longest way to it from where its chains start (reporting ends: 0)
     origin: bool
     anonymous: bool
     reporting_end: bool
-
-    @property
-    def label(self) -> str:
-        return self.name if len(self.name) <= 22 else self.name[:21] + "…"
+    url: str  # the source's admin page; empty when the viewer may not know who it is
 
     @property
     def role(self) -> str:
@@ -59,13 +57,16 @@ class GraphNode:
 
 @dataclass
 class GraphEdge:
-    path: str
+    """A hop: ``statement_id`` states the claim on the authority of ``upstream_id``."""
+
+    id: int
+    statement_id: int
+    upstream_id: int
     label: str
-    label_x: float
-    label_y: float
     verified: bool
-    loop: bool
+    loop: bool  # goes back to an earlier column: it closes a loop (circular reporting)
     title: str
+    chains: list[int]  # the listed chains (by index in ``trace_graph``'s chains) it is a hop of
 
 
 def columns(trace: provenance.Trace) -> dict[int, int]:
@@ -128,100 +129,70 @@ def drawn_part(trace: provenance.Trace) -> tuple[list[int], list[provenance.Edge
 
 
 def trace_graph(trace: provenance.Trace) -> dict:
-    """Lay the claim's graph out left to right: reporting ends on the left, origins
-    on the right, each statement in the column of its longest way in. Edges that
-    go back (circular reporting) are drawn below, as curves. A graph too big to draw
-    whole is drawn in part (``drawn_part``), which ``truncated`` says."""
+    """What the picture draws, for its layout (claims/static/claims/trace-picture.js, with
+    ELK's layered algorithm) to place: one node per statement and one edge per hop, so a
+    sub-chain that several chains share is drawn once; each edge names the listed chains
+    it is a hop of, for the picture to pick one out. Nodes come in the order of their
+    columns, which the layout keeps where it can. A graph too big to draw whole is drawn
+    in part (``drawn_part``), which ``truncated`` says."""
     statements, drawn_edges = drawn_part(trace)
     depth = columns(trace)
-    depth = {statement_id: depth[statement_id] for statement_id in statements}
     order = sorted(statements, key=lambda s: (depth[s], s))
-
     # A loop (or a part left out) can leave a column empty; close the gaps.
-    compact = {d: i for i, d in enumerate(sorted(set(depth.values())))}
-    depth = {statement_id: compact[d] for statement_id, d in depth.items()}
+    compact = {d: i for i, d in enumerate(sorted({depth[s] for s in statements}))}
+    column = {s: compact[depth[s]] for s in statements}
 
     origins, reporting_ends = trace.origin_statement_ids, trace.reporting_end_ids
-    rows: dict[int, int] = {}
     nodes: dict[int, GraphNode] = {}
     for statement_id in order:
-        column = depth[statement_id]
-        row = rows.get(column, 0)
-        rows[column] = row + 1
         ref = trace.source_of(statement_id)
         nodes[statement_id] = GraphNode(
             statement_id=statement_id,
+            source_id=ref.id,
             name=ref.name,
             kind=ref.kind,
-            x=PAD + column * (NODE_W + COL_GAP),
-            y=TOP + row * (NODE_H + ROW_GAP),
+            column=column[statement_id],
             origin=statement_id in origins,
             anonymous=ref.anonymous,
             reporting_end=statement_id in reporting_ends,
+            url="" if ref.redacted else reverse("admin:sources_source_change", args=[ref.id]),
         )
 
-    height = TOP + PAD + max(rows.values(), default=0) * (NODE_H + ROW_GAP) - ROW_GAP
-    bottom = height
-    last_column_x = PAD + max(depth.values(), default=0) * (NODE_W + COL_GAP)
-    extra_width = 0
+    # The listed chains, as the drawn hops they pass along.
+    drawn_ids = {edge.id for edge in drawn_edges}
+    chains: list[list[int]] = []
+    on_chains: dict[int, list[int]] = {}
+    for chain in trace.chains:
+        hops = [hop.edge.id for hop in chain if hop.edge is not None and hop.edge.id in drawn_ids]
+        if not hops:
+            continue
+        for edge_id in dict.fromkeys(hops):
+            on_chains.setdefault(edge_id, []).append(len(chains))
+        chains.append(hops)
+
     edges = []
     for edge in drawn_edges:
         a, b = nodes[edge.statement_id], nodes[edge.upstream_id]
-        loop = b.x <= a.x
-        if b.x == a.x:
-            # Within one column (a ring of sources): an arc out to the right.
-            # Downward and upward arcs bulge differently, so a pair citing each other shows as two.
-            x, bulge = a.x + NODE_W, a.x + NODE_W + (60 if a.y < b.y else 32)
-            y1, y2 = a.y + NODE_H / 2, b.y + NODE_H / 2
-            d = f"M{x},{y1} C{bulge},{y1} {bulge},{y2} {x + 6},{y2}"
-            label_x, label_y = bulge + 4, (y1 + y2) / 2 + (8 if a.y < b.y else -4)
-            extra_width = max(extra_width, 70) if a.x == last_column_x else extra_width
-        elif loop:
-            # Back to an earlier column: a curve under the nodes.
-            ax, bx = a.x + NODE_W / 2, b.x + NODE_W / 2
-            low = bottom + 36
-            d = f"M{ax},{a.y + NODE_H} C{ax},{low} {bx},{low} {bx},{b.y + NODE_H + 6}"
-            label_x, label_y = (ax + bx) / 2, low - 8
-            height = max(height, low + 8)
-        elif b.x - a.x > NODE_W + COL_GAP:
-            # Skips a column: run in the gap above the rows, not through the nodes between.
-            x1, y1 = a.x + NODE_W, a.y + NODE_H / 2
-            x2, y2 = b.x - 6, b.y + NODE_H / 2
-            lane = min(a.y, b.y) - ROW_GAP / 2
-            d = (
-                f"M{x1},{y1} C{x1 + 30},{y1} {x1 + 30},{lane} {x1 + 60},{lane} "
-                f"L{x2 - 60},{lane} C{x2 - 30},{lane} {x2 - 30},{y2} {x2},{y2}"
-            )
-            label_x, label_y = (x1 + x2) / 2, lane - 4
-        else:
-            x1, y1 = a.x + NODE_W, a.y + NODE_H / 2
-            x2, y2 = b.x - 6, b.y + NODE_H / 2
-            mid = (x1 + x2) / 2
-            d = f"M{x1},{y1} C{mid},{y1} {mid},{y2} {x2},{y2}"
-            label_x, label_y = mid, (y1 + y2) / 2 - 6
         title = f"{a.name} {relation_label(edge.relation)} {b.name}"
         if edge.quote:
             title += f": “{Truncator(edge.quote).chars(QUOTE_CHARS)}”"
         title += "" if edge.verified else " (not verified)"
         edges.append(
             GraphEdge(
-                path=d,
+                id=edge.id,
+                statement_id=edge.statement_id,
+                upstream_id=edge.upstream_id,
                 label=relation_label(edge.relation),
-                label_x=label_x,
-                label_y=label_y,
                 verified=edge.verified,
-                loop=loop,
+                loop=b.column <= a.column,
                 title=title,
+                chains=on_chains.get(edge.id, []),
             )
         )
-    width = last_column_x + NODE_W + PAD + extra_width
     return {
         "nodes": list(nodes.values()),
         "edges": edges,
-        "width": width,
-        "height": height,
-        "node_w": NODE_W,
-        "node_h": NODE_H,
+        "chains": chains,
         "nodes_total": len(trace.statements),
         "edges_total": len(trace.edges),
         "truncated": len(nodes) < len(trace.statements) or len(edges) < len(trace.edges),
@@ -230,32 +201,61 @@ def trace_graph(trace: provenance.Trace) -> dict:
 
 def trace_tree(trace: provenance.Trace) -> list[dict]:
     """The listed chains as one tree: each reporting end, then what it relies on,
-    indented. Chains that share their first hops share those rows. At most
-    MAX_TREE_ROWS rows, and one more when there are more (the chains are listed up to
-    a number of hops already, but one chain can be as long as the graph)."""
-    rows: list[dict] = []
-    tree: dict = {}  # a trie of the chains' hops: each shared beginning is one row
+    indented. A sub-chain is listed once, where a chain first reaches it: a chain that
+    reaches it later has a row that refers to it (``see``, the ``anchor`` of its first
+    row) instead of repeating it, so several outlets citing one agency's chain list that
+    chain once. Chains that share their beginning share its rows. At most
+    MAX_TREE_ROWS rows, and one more when there are more (the chains are listed up to a
+    number of hops already, but one chain can be as long as the graph)."""
+    # What each statement leads on to, in the order the listed chains first take each hop.
+    follows: dict[int, dict[int, provenance.Edge]] = {}
+    starts: dict[int, None] = {}
     for chain in trace.chains:
-        branch = tree
-        for i, hop in enumerate(chain):
-            key = (hop.statement_id, hop.closes_loop)
-            if key in branch:
-                branch = branch[key]
+        if chain:
+            starts[chain[0].statement_id] = None
+        for hop, after in pairwise(chain):
+            if hop.edge is not None:
+                follows.setdefault(hop.statement_id, {}).setdefault(after.statement_id, hop.edge)
+
+    origins = trace.origin_statement_ids
+    rows: list[dict] = []
+    listed: dict[int, str] = {}  # statement -> the anchor of the row its sub-chain is listed under
+    path: set[int] = set()  # the statements above the current row: one of them again closes a loop
+    for start in starts:
+        # Depth first; ``None`` in place of the depth marks leaving a statement's sub-chain.
+        stack: list[tuple[int, int | None, provenance.Edge | None]] = [(start, 0, None)]
+        while stack:
+            statement_id, depth, incoming = stack.pop()
+            if depth is None:
+                path.discard(statement_id)
                 continue
             if len(rows) > MAX_TREE_ROWS:
                 return rows
-            branch[key] = branch = {}
-            incoming = chain[i - 1].edge if i else None
+            source = trace.source_of(statement_id)
+            leads_on = follows.get(statement_id, {})
+            closes_loop = statement_id in path
+            see = "" if closes_loop or not leads_on else listed.get(statement_id, "")
+            anchor = f"tree-{statement_id}" if leads_on and not closes_loop and not see else ""
             rows.append(
                 {
-                    "depth": i,
-                    "source": hop.source,
+                    "depth": depth,
+                    "statement_id": statement_id,
+                    "source": source,
                     "relation": relation_label(incoming.relation) if incoming else "",
                     "edge": incoming,
                     "quote": Truncator(incoming.quote).chars(QUOTE_CHARS) if incoming else "",
-                    "origin": hop.edge is None and not hop.closes_loop,
-                    "anonymous": hop.source.anonymous,
-                    "closes_loop": hop.closes_loop,
+                    "origin": statement_id in origins,
+                    "anonymous": source.anonymous,
+                    "closes_loop": closes_loop,
+                    "anchor": anchor,
+                    "see": see,
                 }
             )
+            if anchor:
+                listed[statement_id] = anchor
+                path.add(statement_id)
+                stack.append((statement_id, None, None))
+                # Pushed in reverse, so the first hop taken is listed first.
+                for upstream_id, edge in reversed(follows[statement_id].items()):
+                    stack.append((upstream_id, depth + 1, edge))
     return rows

@@ -121,7 +121,9 @@ def test_editor_records_a_two_hop_chain_from_the_claim_page_and_sees_the_trace(
     hop = graph.locator("g.edge.unverified path")
     expect(hop).to_have_count(1)
     assert hop.evaluate("path => getComputedStyle(path).strokeDasharray") == "6px, 4px"
-    assert graph.bounding_box()["width"] > 400
+    # Laid out (claims/trace-picture.js), inside the panel; tests/test_browser_picture.py has the rest.
+    expect(page.locator("svg.trace-picture.laid-out")).to_be_visible()
+    assert graph.bounding_box()["width"] <= trace.bounding_box()["width"]
 
     # The attribution inline lists the recorded hop.
     expect(page.locator("#attributions-group")).to_contain_text("Reuters citing RIA Novosti")
