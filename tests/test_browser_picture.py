@@ -14,6 +14,7 @@ import pytest
 from django.db import connections
 from playwright.sync_api import Page, expect, sync_playwright
 
+from claims.picture import MAX_DRAWN_EDGES, MAX_DRAWN_NODES
 from tests.factories import UserFactory
 from tests.picture_graphs import LONG_NAME, six_converging_chains, twenty_sources
 from tests.test_browser_admin import CHROMIUM_ARGS
@@ -188,6 +189,8 @@ def test_six_converging_chains_fit_1024_px_and_pick_out_one_chain(committed_db, 
     page = claim_page(browser, live_server, six_converging_chains())
     picture = page.evaluate(READ_PICTURE)
     check_layout(picture, 12)
+    figure = page.locator("#trace-graph")
+    print(f"laid out in {figure.get_attribute('data-layout-ms')} ms at scale {figure.get_attribute('data-scale')}")
     # The 60-character name, whole, on more than one line.
     long = next(node for node in picture["nodes"] if node["name"] == LONG_NAME)
     assert long["lines"] > 1
@@ -201,8 +204,24 @@ def test_twenty_sources_fit_1024_px(committed_db, live_server, browser):
     page = claim_page(browser, live_server, twenty_sources())
     picture = page.evaluate(READ_PICTURE)
     check_layout(picture, 20)
+    figure = page.locator("#trace-graph")
+    print(f"laid out in {figure.get_attribute('data-layout-ms')} ms at scale {figure.get_attribute('data-scale')}")
     screenshot(page, "twenty_sources_1024")
     check_one_chain_at_a_time(page, picture, "Agence France-Presse")
+
+
+def test_a_graph_too_big_to_draw_whole_is_laid_out_within_the_bound(committed_db, live_server, browser):
+    from tests.factories import ClaimFactory
+    from tests.test_admin_scale import graph
+
+    claim = ClaimFactory()
+    graph(claim, 400)  # 400 sources, 1,194 hops: the picture draws 60 and 150 of them
+    page = claim_page(browser, live_server, claim)
+    expect(page.locator("svg.trace-picture g.node")).to_have_count(MAX_DRAWN_NODES)
+    expect(page.locator("svg.trace-picture g.edge")).to_have_count(MAX_DRAWN_EDGES)
+    figure = page.locator("#trace-graph")
+    print(f"laid out in {figure.get_attribute('data-layout-ms')} ms at scale {figure.get_attribute('data-scale')}")
+    screenshot(page, "bounded_400_sources_1024")
 
 
 def test_without_javascript_the_tree_says_it_all(committed_db, live_server, browser):

@@ -206,14 +206,20 @@ from the data. */
   var elk = new ELK();
   function layOut() {
     var room = available();
-    return elk.layout(elkGraph("DOWN")).then(function (down) {
-      if (down.width <= room) return draw(down, "down", 1);
-      return elk.layout(elkGraph("RIGHT")).then(function (right) {
-        if (right.width <= room) return draw(right, "right", 1);
-        var best = right.width <= down.width ? [right, "right"] : [down, "down"];
-        draw(best[0], best[1], Math.max(MIN_SCALE, room / best[0].width));
+    var started = performance.now();
+    return elk
+      .layout(elkGraph("DOWN"))
+      .then(function (down) {
+        if (down.width <= room) return draw(down, "down", 1);
+        return elk.layout(elkGraph("RIGHT")).then(function (right) {
+          if (right.width <= room) return draw(right, "right", 1);
+          var best = right.width <= down.width ? [right, "right"] : [down, "down"];
+          draw(best[0], best[1], Math.max(MIN_SCALE, room / best[0].width));
+        });
+      })
+      .then(function () {
+        figure.setAttribute("data-layout-ms", Math.round(performance.now() - started));
       });
-    });
   }
 
   // --- one chain at a time --------------------------------------------------------------
