@@ -178,10 +178,10 @@ def check_one_chain_at_a_time(page: Page, picture: dict, name: str) -> None:
     assert highlighted(page) == set()
 
 
-def screenshot(page: Page, name: str) -> None:
+def screenshot(page: Page, name: str, part: str = "#trace") -> None:
     SCREENSHOTS.mkdir(exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
-    page.locator("#trace").screenshot(path=path)
+    page.locator(part).screenshot(path=path)
     print(f"screenshot: {path}")
 
 
@@ -221,7 +221,7 @@ def test_a_graph_too_big_to_draw_whole_is_laid_out_within_the_bound(committed_db
     expect(page.locator("svg.trace-picture g.edge")).to_have_count(MAX_DRAWN_EDGES)
     figure = page.locator("#trace-graph")
     print(f"laid out in {figure.get_attribute('data-layout-ms')} ms at scale {figure.get_attribute('data-scale')}")
-    screenshot(page, "bounded_400_sources_1024")
+    screenshot(page, "bounded_400_sources_1024", part="#trace-graph")  # the tree below is 300 rows
 
 
 def test_without_javascript_the_tree_says_it_all(committed_db, live_server, browser):
