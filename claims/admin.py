@@ -10,20 +10,22 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.options import IncorrectLookupParameters
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
 from django.db.models import Q, QuerySet
 from django.forms.models import BaseInlineFormSet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
-from django.utils.html import format_html
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
 from core.access import viewer_for
-from core.admin import BaseAdmin, HistoryAdmin, ServiceAdmin, ServiceRejected
+from core.admin import AutocompleteSelect, BaseAdmin, HistoryAdmin, ServiceAdmin, ServiceRejected
 from core.paginators import EstimatedCountPaginator
 from core.validators import parse_id
+from core.writes import Gone
 from sources import admin as sources_admin
 from sources.models import Source
 
@@ -35,7 +37,9 @@ from .models import (
     Attribution,
     Claim,
     ClaimStatus,
+    Evidence,
     ForeignReview,
+    Relation,
     Statement,
     Topic,
 )
@@ -194,25 +198,66 @@ class AppearanceInline(LatestRowsInline):
 
 class AttributionInline(LatestRowsInline):
     """The latest edges, for reading (the trace above shows the graph; all edges are in
-    the list of hops); chains are recorded with the form under the claim."""
+    the list of hops), each verified in one click by an editor; chains are recorded
+    with the form under the claim."""
 
     model = Attribution
     fk_name = "claim"
-    fields = ["hop", "document", "short_quote", "verified"]
-    readonly_fields = ["hop", "short_quote"]
+    fields = ["hop", "evidence_list", "verified_or_verify"]
+    readonly_fields = fields
     show_change_link = True
     verbose_name = "attribution hop"
 
+    def get_formset(self, request, obj=None, **kwargs):
+        # Inline instances are made per request: who may verify is this request's.
+        self.verifies = self.admin_site._registry[Attribution].has_change_permission(request)
+        return super().get_formset(request, obj, **kwargs)
+
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("statement__source", "upstream__source", "document")
+        return super().get_queryset(request).select_related("statement__source", "upstream__source")
 
     @admin.display(description="hop")
     def hop(self, edge: Attribution) -> str:
         return f"{edge.statement.source} {edge.get_relation_display()} {edge.upstream.source}"
 
-    @admin.display(description="quote")
-    def short_quote(self, edge: Attribution) -> str:
-        return Truncator(edge.quote).chars(QUOTE_CHARS)
+    @admin.display(description="evidence")
+    def evidence_list(self, edge: Attribution) -> str:
+        # The claim page hands each row its edge's evidence from the trace it has read
+        # (redacted for the viewer): no query of its own.
+        items = getattr(edge, "trace_evidence", None)
+        if items is None:
+            return ""
+        if not items:
+            return "withheld" if getattr(edge, "trace_withheld", False) else "none: no document or quote"
+        return format_html_join(
+            mark_safe("<br>"),
+            "{}{}",
+            (
+                (
+                    f"“{Truncator(item.quote).chars(QUOTE_CHARS)}”" if item.quote else "",
+                    f" ({Relation(item.relation).label}, in {item.document.title})"
+                    if item.document
+                    else f" ({Relation(item.relation).label})",
+                )
+                for item in items
+            ),
+        )
+
+    @admin.display(description="verified")
+    def verified_or_verify(self, edge: Attribution) -> str:
+        if edge.verified:
+            return "yes"
+        if not getattr(self, "verifies", False):
+            return "no"
+        # A button of the page's verify form (outside the claim's form: Enter in a field
+        # of the claim never presses it), posting to this hop's address.
+        url = reverse("admin:claims_claim_verify_hop", args=[edge.claim_id, edge.pk])
+        return format_html(
+            '<button type="submit" form="verify-hops" formaction="{}" class="button verify-hop" '
+            'data-hop="{}" title="The upstream statement was located and checked">Verify</button>',
+            url,
+            edge.pk,
+        )
 
 
 class ForeignReviewInline(LatestRowsInline):
@@ -352,12 +397,14 @@ class ClaimAdmin(HistoryAdmin, ServiceAdmin):
         if chain is None:
             return
         try:
-            services.chain_record(claim=form.instance, **chain)
+            recorded = services.chain_record(claim=form.instance, **chain)
         except ValidationError as error:
             # Rolls back the whole save (claim and chain) and shows both again as typed.
             raise ServiceRejected(error, part="chain") from error
         names = " → ".join(hop.source.name for hop in chain["hops"])
         self.message_user(request, f"Chain recorded: {names}.", messages.SUCCESS)
+        for notice in recorded.notices:
+            self.message_user(request, notice, messages.WARNING)
         request._chain_recorded = True
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
@@ -367,9 +414,17 @@ class ClaimAdmin(HistoryAdmin, ServiceAdmin):
             self.message_user(request, "Nothing was saved: the chain has errors, shown below.", messages.ERROR)
         if obj is not None:
             context.update(self.trace_context(request, obj.pk))
+            context["verify_hops"] = self.admin_site._registry[Attribution].has_change_permission(request)
+            # The hop inline shows each row's evidence from the trace just read (redacted
+            # for this viewer): no query of its own.
+            edges = {e.id: e for e in context["trace"].edges}
             for inline in context.get("inline_admin_formsets", []):
                 if isinstance(inline.opts, AttributionInline):
-                    inline.formset.total = len(context["trace"].edges)
+                    inline.formset.total = len(edges)
+                    for row in inline.formset.forms:
+                        edge = edges.get(row.instance.pk)
+                        row.instance.trace_evidence = edge.evidence if edge else ()
+                        row.instance.trace_withheld = edge.withheld if edge else False
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def trace_context(self, request, claim_id: int, *, as_of=None) -> dict:
@@ -405,6 +460,45 @@ class ClaimAdmin(HistoryAdmin, ServiceAdmin):
             "appearances": record.appearances,
             "page": self.trace_context(request, obj.pk, as_of=moment),
         }
+
+    # --- verifying a hop in one click
+
+    def get_urls(self):
+        verify = path(
+            "<path:object_id>/hops/<int:hop_id>/verify/",
+            self.admin_site.admin_view(self.verify_hop_view),
+            name="claims_claim_verify_hop",
+        )
+        return [verify, *super().get_urls()]
+
+    def verify_hop_view(self, request: HttpRequest, object_id: str, hop_id: int) -> HttpResponse:
+        """POST: mark one hop of this claim verified (editors), then back to the claim's
+        hops. The admin's own CSRF protection and login apply (``admin_view``)."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.admin_site._registry[Attribution].has_change_permission(request):
+            raise PermissionDenied
+        claim_id = parse_id(object_id)
+        edge = (
+            Attribution.objects.select_related("statement__source", "upstream__source")
+            .filter(pk=hop_id, claim_id=claim_id)
+            .first()
+            if claim_id is not None
+            else None
+        )
+        if edge is None:
+            raise Http404("No such hop on this claim.")
+        name = f"{edge.statement.source} → {edge.upstream.source}"
+        try:
+            changed = services.attribution_verify(attribution=edge)
+        except Gone:
+            self.message_user(request, f"{name}: deleted meanwhile; nothing verified.", messages.ERROR)
+        else:
+            if changed:
+                self.message_user(request, f"{name} verified.", messages.SUCCESS)
+            else:
+                self.message_user(request, f"{name} was already verified.", messages.INFO)
+        return HttpResponseRedirect(reverse("admin:claims_claim_change", args=[claim_id]) + "#attributions-group")
 
     def response_change(self, request, obj):
         # After recording a chain, land on the trace that now shows it.
@@ -471,18 +565,40 @@ class StatementAdmin(BaseAdmin):
         return False
 
 
+class EvidenceInline(admin.TabularInline):
+    """A hop's evidence: each document asserting it, its words, the relation as it
+    words it. Saved through the services (AttributionAdmin.save_formset)."""
+
+    model = Evidence
+    fk_name = "attribution"
+    fields = ["document", "quote", "relation"]
+    autocomplete_fields = ["document"]
+    extra = 1
+    verbose_name_plural = "evidence"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("document")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # The site's autocomplete, which looks up only values that can be keys (core.admin).
+        if db_field.name == "document":
+            kwargs["widget"] = AutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
 @admin.register(Attribution)
 class AttributionAdmin(ServiceAdmin):
     """One hop. Its ends are fixed (record a new chain to change them); what the hop
-    says about itself (relation, document, quote, verified) can be corrected."""
+    says about itself (relation, verified) and its evidence can be corrected."""
 
-    list_display = ["hop", "relation", "verified", "document", "claim"]
+    list_display = ["hop", "relation", "verified", "claim"]
     list_filter = ["relation", "verified", "created_at", ClaimIdFilter]
-    list_select_related = ["statement__source", "upstream__source", "document", "claim"]
-    search_fields = ["quote", "statement__source__name", "upstream__source__name"]
-    autocomplete_fields = ["document"]
+    list_select_related = ["statement__source", "upstream__source", "claim"]
+    search_fields = ["statement__source__name", "upstream__source__name"]
     readonly_fields = ["claim", "statement", "upstream", "created_at"]
-    fields = ["claim", "statement", "upstream", "relation", "document", "quote", "verified", "created_at"]
+    fields = ["claim", "statement", "upstream", "relation", "verified", "created_at"]
+    inlines = [EvidenceInline]
+    actions = ["mark_verified"]
     show_full_result_count = False
     paginator = EstimatedCountPaginator
 
@@ -492,11 +608,43 @@ class AttributionAdmin(ServiceAdmin):
     def update_with(self, request, obj, form, values):
         return services.attribution_update(attribution=obj, **values)
 
+    def save_formset(self, request, form, formset, change) -> None:
+        formset.save(commit=False)
+        try:
+            for evidence in formset.deleted_objects:
+                services.evidence_delete(evidence=evidence)
+            for evidence, changed in formset.changed_objects:
+                services.evidence_update(evidence=evidence, **{name: getattr(evidence, name) for name in changed})
+            for evidence in formset.new_objects:
+                services.evidence_add(
+                    attribution=form.instance,
+                    document=evidence.document,
+                    quote=evidence.quote,
+                    relation=evidence.relation,
+                )
+        except ValidationError as error:
+            raise ServiceRejected(error) from error
+
     @admin.display(description="hop")
     def hop(self, edge: Attribution) -> str:
         return format_html(
             "{} <em>{}</em> {}", edge.statement.source, edge.get_relation_display(), edge.upstream.source
         )
+
+    @admin.action(description="Mark selected hops verified", permissions=["change"])
+    def mark_verified(self, request: HttpRequest, queryset: QuerySet[Attribution]) -> None:
+        verified = already = 0
+        for edge in queryset.order_by("pk"):
+            try:
+                changed = services.attribution_verify(attribution=edge)
+            except Gone:
+                continue  # deleted meanwhile: nothing to verify
+            verified, already = verified + changed, already + (not changed)
+        noun = "hop" if verified == 1 else "hops"
+        message = f"{verified} {noun} marked verified."
+        if already:
+            message += f" {already} already were."
+        self.message_user(request, message, messages.SUCCESS if verified else messages.INFO)
 
     def delete_model(self, request, obj):
         services.attribution_delete(attribution=obj)

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from core.admin import AutocompleteSelect, AutocompleteSelectMultiple, add_validation_error
 from sources.models import Document, Source
 
-from .models import Attribution, Claim, Relation, Statement, Topic
+from .models import Claim, Evidence, Relation, Statement, Topic
 from .services import HopInput
 
 # Rows shown for hops; chains in the field are rarely longer than ten hops.
@@ -91,7 +91,7 @@ class ChainForm(forms.Form):
         queryset=Document.objects.all(),
         required=False,
         help_text="Where the reporting end says it. Needed for a quote.",
-        widget=AutocompleteSelect(Attribution._meta.get_field("document"), admin.site, attrs={"data-width": "32em"}),
+        widget=AutocompleteSelect(Evidence._meta.get_field("document"), admin.site, attrs={"data-width": "32em"}),
     )
     quote = forms.CharField(
         required=False,

@@ -1,7 +1,8 @@
 """The change history of claims, and claims as they stood at a moment.
 
 A claim's history is its own events merged with those of its topics,
-appearances, statements and attribution edges (read by ``core.history``).
+appearances, statements, attribution edges and their evidence (read by
+``core.history``).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from django.utils.text import Truncator
 from core.history import ChangeEntry, History, Namer, describe_row, from_json, read_history
 from sources.models import Document, Source
 
-from .models import Appearance, Attribution, Claim, ClaimTopic, Relation, Statement, Topic
+from .models import Appearance, Attribution, Claim, ClaimTopic, Evidence, Relation, Statement, Topic
 
 # A claim's history: its own events, then those of what hangs off it.
 CLAIM_PARTS = [
@@ -25,6 +26,7 @@ CLAIM_PARTS = [
     (Appearance, "claim_id"),
     (Statement, "claim_id"),
     (Attribution, "claim_id"),
+    (Evidence, "claim_id"),
 ]
 
 
@@ -48,6 +50,8 @@ def _describe(model: type[models.Model], row: dict[str, Any]) -> str:
         return f"by source {row.get('source')}"
     if model is Attribution:
         return f"statement {row.get('statement')} {row.get('relation')} statement {row.get('upstream')}"
+    if model is Evidence:
+        return f"evidence of hop {row.get('attribution')}"
     return describe_row(model, row)
 
 
@@ -62,17 +66,33 @@ class ClaimNamer(Namer):
         return [f for f in super().references(model) if not (model is not Claim and f.name == "claim")]
 
     def read_names(self, wanted):
+        # Statements by their source, and hops (named in their evidence's entries) by
+        # their two ends, in one query: live, or from their last event.
+        hops = wanted.pop(Attribution, set())
         statements = wanted.pop(Statement, set())
         source_of: dict[int, int] = {}
-        if statements:
+        ends: dict[int, tuple[int, int, str]] = {}
+        if statements or hops:
             with connection.cursor() as cursor:
-                cursor.execute(_STATEMENT_SOURCES_SQL, {"ids": sorted(statements)})
-                source_of = dict(cursor.fetchall())
+                cursor.execute(_STATEMENT_SOURCES_SQL, {"ids": sorted(statements), "hops": sorted(hops)})
+                for kind, key, first, upstream, relation in cursor.fetchall():
+                    if kind == "hop":
+                        ends[key] = (first, upstream, relation)
+                    else:
+                        source_of[key] = first
             wanted.setdefault(Source, set()).update(source_of.values())
         names = super().read_names(wanted)
         for statement_id, source_id in source_of.items():
             names[(Statement, statement_id)] = names.get((Source, source_id), f"source {source_id}")
+        for hop, (statement, upstream, relation) in ends.items():
+            names[(Attribution, hop)] = self.hop(
+                names.get((Statement, statement)), relation, names.get((Statement, upstream))
+            )
         return names
+
+    def hop(self, downstream: str | None, relation: str | None, upstream: str | None) -> str:
+        said = Relation(relation).label if relation in Relation.values else relation
+        return f"{downstream or 'a statement'} {said} {upstream or 'a statement'}"
 
     def name(self, obj):
         if isinstance(obj, Document):
@@ -101,25 +121,46 @@ class ClaimNamer(Namer):
                 f"{self.of_or_id(Statement, row.get('statement'), 'statement')} {said} "
                 f"{self.of_or_id(Statement, row.get('upstream'), 'statement')}"
             )
+        if model is Evidence:
+            words = f"“{Truncator(row['quote']).chars(80)}”" if row.get("quote") else "no words"
+            document = self.of(Document, row.get("document"))
+            where = f" in {document}" if document else ""
+            return f"{words}{where}, for {self.of_or_id(Attribution, row.get('attribution'), 'hop')}"
         return super().row(model, row)
 
     def of_or_id(self, model, key, noun: str) -> str:
         return self.of(model, key) or f"{noun} {key}"
 
 
-_NOUNS = {ClaimTopic: "topic", Statement: "source in the graph", Attribution: "hop"}
+_NOUNS = {ClaimTopic: "topic", Statement: "source in the graph", Attribution: "hop", Evidence: "evidence"}
 
 
 def document_name(title: str) -> str:
     return f"“{Truncator(title).chars(80)}”"
 
 
-# Each statement's source: live, or for a statement deleted since, from its last event.
+# Each statement's source, and each hop's ends and relation (and its ends' sources): live,
+# or for one deleted since, from its last event.
 _STATEMENT_SOURCES_SQL = """
-SELECT id, source_id FROM claims_statement WHERE id = ANY(%(ids)s)
+WITH hop AS (
+    SELECT id, statement_id, upstream_id, relation FROM claims_attribution WHERE id = ANY(%(hops)s)
+    UNION ALL
+    (SELECT DISTINCT ON (pgh_obj_id) pgh_obj_id, statement_id, upstream_id, relation FROM claims_attributionevent e
+     WHERE pgh_obj_id = ANY(%(hops)s) AND NOT EXISTS (SELECT 1 FROM claims_attribution a WHERE a.id = e.pgh_obj_id)
+     ORDER BY pgh_obj_id, pgh_id DESC)
+),
+wanted AS (
+    SELECT unnest(%(ids)s::bigint[]) AS id
+    UNION SELECT statement_id FROM hop
+    UNION SELECT upstream_id FROM hop
+)
+SELECT 'hop', id, statement_id, upstream_id, relation FROM hop
 UNION ALL
-(SELECT DISTINCT ON (pgh_obj_id) pgh_obj_id, source_id FROM claims_statementevent e
- WHERE pgh_obj_id = ANY(%(ids)s) AND NOT EXISTS (SELECT 1 FROM claims_statement s WHERE s.id = e.pgh_obj_id)
+SELECT 'statement', id, source_id, NULL, NULL FROM claims_statement WHERE id IN (SELECT id FROM wanted)
+UNION ALL
+(SELECT DISTINCT ON (pgh_obj_id) 'statement', pgh_obj_id, source_id, NULL, NULL FROM claims_statementevent e
+ WHERE pgh_obj_id IN (SELECT id FROM wanted)
+   AND NOT EXISTS (SELECT 1 FROM claims_statement s WHERE s.id = e.pgh_obj_id)
  ORDER BY pgh_obj_id, pgh_id DESC)
 """
 

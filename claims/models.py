@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, Exists, F, Func, OuterRef, Q, Value, When
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import MD5
 
 from core.access import EVERYTHING, Viewer, viewer_for
 from core.fields import BoundedTextField
@@ -257,22 +258,16 @@ class Attribution(models.Model):
     """An edge: ``statement`` states the claim on the authority of ``upstream``.
 
     Both ends belong to ``claim``; the database enforces it with composite
-    foreign keys (migration 0002), and rejects a statement citing itself.
+    foreign keys (migration 0002), and rejects a statement citing itself. What
+    evidences the hop (documents asserting it, their words) is its ``evidence``:
+    as many pieces as chains recorded through it. ``relation`` is the hop's as
+    first recorded; each piece of evidence says how its document words it.
     """
 
     claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="attributions")
     statement = models.ForeignKey(Statement, on_delete=models.PROTECT, related_name="upstream_edges")
     upstream = models.ForeignKey(Statement, on_delete=models.PROTECT, related_name="downstream_edges")
     relation = models.CharField(max_length=20, choices=Relation.choices, default=Relation.REPORTED)
-    document = models.ForeignKey(
-        Document,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="attributions",
-        help_text="The document in which this hop is asserted.",
-    )
-    quote = BoundedTextField(blank=True, max_length=5000, help_text="The words that evidence this hop.")
     verified = models.BooleanField(
         default=False,
         help_text="The upstream statement was itself located and checked, not only asserted downstream.",
@@ -284,6 +279,8 @@ class Attribution(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["statement", "upstream"], name="attribution_unique_edge"),
             models.CheckConstraint(condition=~Q(statement=F("upstream")), name="attribution_no_self_citation"),
+            # Target of the composite foreign key from Evidence (see migration 0010).
+            models.UniqueConstraint(fields=["id", "claim"], name="attribution_unique_id_claim"),
         ]
         indexes = [
             models.Index(fields=["claim"], name="attribution_claim"),
@@ -292,6 +289,57 @@ class Attribution(models.Model):
 
     def __str__(self) -> str:
         return f"{self.statement_id} {self.get_relation_display()} {self.upstream_id}"
+
+
+@track_history
+class Evidence(models.Model):
+    """One piece of evidence for a hop: the document asserting it, the words that do,
+    and the relation as that document words it ("citing", where another said "quoting").
+
+    A hop recorded by several chains keeps each one's evidence: nothing an editor
+    entered is dropped when chains converge. ``claim`` is the hop's (the database
+    holds them equal, migration 0010), so that the claim's history and its past
+    graph find its evidence by claim.
+    """
+
+    attribution = models.ForeignKey(Attribution, on_delete=models.CASCADE, related_name="evidence")
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="+")
+    document = models.ForeignKey(
+        Document,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="evidence",
+        help_text="The document in which the hop is asserted.",
+    )
+    quote = BoundedTextField(blank=True, max_length=5000, help_text="The words that evidence the hop.")
+    relation = models.CharField(max_length=20, choices=Relation.choices, help_text="How this document words the hop.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name_plural = "evidence"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(document__isnull=False) | ~Q(quote=""), name="evidence_document_or_quote"
+            ),
+            # One row per (hop, document, quote). A quote can be 5,000 characters, past
+            # what a btree entry holds, so it is compared by digest; two constraints,
+            # since PostgreSQL 14 has no NULLS NOT DISTINCT for the document.
+            models.UniqueConstraint(
+                F("attribution"),
+                F("document"),
+                MD5("quote"),
+                condition=Q(document__isnull=False),
+                name="evidence_unique_document_quote",
+            ),
+            models.UniqueConstraint(
+                F("attribution"), MD5("quote"), condition=Q(document__isnull=True), name="evidence_unique_quote"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.quote or f"in {self.document}"
 
 
 @track_history

@@ -755,7 +755,7 @@ def _find_claims(seed: SeedFile, document: Document) -> dict[str, Claim]:
         "topics",
         Prefetch("appearances", queryset=Appearance.objects.filter(document=document)),
         "statements",
-        "attributions",
+        "attributions__evidence",
     )
     texts = [c.text for c in seed.claims]
     found = {c.text: c for c in Claim.objects.filter(text__in=texts).prefetch_related(*related)}
@@ -800,7 +800,8 @@ def _load_chain(
     differ = [] if appearance.quote == spec.quote else ["quote"]
     for i, pair in enumerate(pairs):
         edge, hop = edges[pair], hops[i]
-        if edge.relation != hop.relation or edge.quote != hop.quote:
+        # The seed's words must be among the hop's evidence (chains may have added more).
+        if edge.relation != hop.relation or (hop.quote and hop.quote not in {e.quote for e in edge.evidence.all()}):
             differ.append(f"hop {hop.source.name} → {hops[i + 1].source.name}")
     if differ:
         report.chains.kept += 1

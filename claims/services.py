@@ -12,13 +12,14 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.text import Truncator
 
 from core.locks import lock_source_hierarchy
 from core.writes import Gone, copy_fields, lock, save_fields
 from sources import services as source_services
 from sources.models import Document, Source, name_keys
 
-from .models import Appearance, Attribution, Claim, ClaimStatus, Relation, Statement
+from .models import Appearance, Attribution, Claim, ClaimStatus, Evidence, Relation, Statement
 
 MAX_HOPS = 20
 
@@ -113,13 +114,101 @@ def appearance_update(*, appearance: Appearance, **fields) -> Appearance:
 
 @transaction.atomic
 def attribution_update(*, attribution: Attribution, **fields) -> Attribution:
-    """Correct what a hop says of itself (relation, document, quote, verified): only the
-    given fields, on the row as stored now. Its ends are fixed: record a new chain instead."""
+    """Correct what a hop says of itself (relation, verified): only the given fields, on
+    the row as stored now. Its ends are fixed: record a new chain instead. Its evidence
+    is corrected on its own rows (``evidence_update``)."""
     if {"claim", "statement", "upstream"} & set(fields):
         raise ValidationError("A hop's ends are fixed; record a new chain to change them.")
     current = lock(attribution)
     save_fields(current, fields)
     return copy_fields(attribution, current)
+
+
+@transaction.atomic
+def attribution_verify(*, attribution: Attribution) -> bool:
+    """Mark the hop verified: its upstream statement was located and checked. True if
+    this changed it (False: someone had already). The history records who did it."""
+    current = lock(attribution)
+    if current.verified:
+        copy_fields(attribution, current)
+        return False
+    save_fields(current, {"verified": True})
+    copy_fields(attribution, current)
+    return True
+
+
+@transaction.atomic
+def evidence_add(*, attribution: Attribution, document: Document | None, quote: str, relation: str) -> Evidence:
+    """Add a piece of evidence to a hop (the hop's claim locked, as chains lock it)."""
+    lock(Claim(pk=attribution.claim_id))
+    evidence, how = _evidence_merge(
+        attribution, list(attribution.evidence.all()), document=document, quote=quote, relation=relation
+    )
+    if how == "none":
+        raise ValidationError("Give the document that asserts the hop, its words, or both.")
+    if how == "same":
+        raise ValidationError("The hop already has this evidence: the same document and the same words.")
+    return evidence
+
+
+@transaction.atomic
+def evidence_update(*, evidence: Evidence, **fields) -> Evidence:
+    """Correct a piece of evidence (its document, quote or relation): only the given
+    fields, on the row as stored now. Which hop it evidences is fixed."""
+    if {"attribution", "claim"} & set(fields):
+        raise ValidationError("Evidence stays with its hop; add it to the other hop instead.")
+    current = lock(evidence)
+    document = fields.get("document", current.document)
+    quote = fields.get("quote", current.quote)
+    twin = Evidence.objects.filter(attribution_id=current.attribution_id, document=document, quote=quote)
+    if twin.exclude(pk=current.pk).exists():
+        raise ValidationError("The hop already has this evidence: the same document and the same words.")
+    save_fields(current, fields)
+    return copy_fields(evidence, current)
+
+
+@transaction.atomic
+def evidence_delete(*, evidence: Evidence) -> None:
+    evidence.delete()
+
+
+def _evidence_merge(
+    edge: Attribution, existing: list[Evidence], *, document: Document | None, quote: str, relation: str
+) -> tuple[Evidence | None, str]:
+    """Add what a hop says of its evidence to ``existing`` (the edge's evidence, which
+    this list then holds too). Returns the evidence that holds it and how:
+
+    - ``none``: the hop gave neither a document nor a quote;
+    - ``same``: the edge already had it (the same document and words);
+    - ``filled``: a piece in the same words had no document, or a piece from the same
+      document no words, and the relation agrees: it is completed, not repeated;
+    - ``new``: a piece of its own, beside the others.
+    """
+    document_id = document.pk if document is not None else None
+    if document is None and not quote:
+        return None, "none"
+    for evidence in existing:
+        if evidence.document_id == document_id and evidence.quote == quote:
+            return evidence, "same"
+    if not quote:
+        # A document that asserts the hop without its words adds nothing to its own words.
+        for evidence in existing:
+            if evidence.document_id == document_id:
+                return evidence, "same"
+    for evidence in existing:
+        blank_quote = evidence.document_id == document_id and not evidence.quote
+        blank_document = evidence.document_id is None and document_id is not None and evidence.quote == quote
+        if evidence.relation == relation and (blank_quote or blank_document):
+            # No other piece has these words from this document (checked above).
+            save_fields(evidence, {"quote": quote} if blank_quote else {"document": document})
+            return evidence, "filled"
+    evidence = Evidence(attribution=edge, claim_id=edge.claim_id, document=document, quote=quote, relation=relation)
+    # Field by field (lengths, choices); the database holds the constraints, and the
+    # claim's lock keeps two chains from adding the same piece at once.
+    evidence.full_clean(validate_unique=False, validate_constraints=False)
+    evidence.save()
+    existing.append(evidence)
+    return evidence, "new"
 
 
 def _validate_hops(hops: list[HopInput]) -> None:
@@ -137,16 +226,29 @@ def _validate_hops(hops: list[HopInput]) -> None:
         raise ValidationError(errors)
 
 
+@dataclass
+class ChainRecorded:
+    """What recording a chain did: its edges, reporting end first, and what the editor
+    should know, in plain words (a hop that met one already recorded differently, a
+    quote an appearance did not take)."""
+
+    edges: list[Attribution]
+    notices: list[str] = field(default_factory=list)
+
+
 @transaction.atomic
 def chain_record(
     *, claim: Claim, hops: list[HopInput], document: Document | None = None, quote: str = ""
-) -> list[Attribution]:
+) -> ChainRecorded:
     """Record one chain, ordered from the reporting end to the origin.
 
     Hops merge into the claim's existing statements (one per source), so chains
-    through the same source converge on one node. An edge already recorded keeps
-    what it had; a blank document or quote is filled in, and verified only ever
-    goes from no to yes, so nothing an editor entered is overwritten.
+    through the same source converge on one node. A hop already recorded keeps its
+    relation and its evidence, and takes this chain's evidence beside it: each piece
+    says which document asserts the hop, in which words, worded as which relation.
+    When this chain says the hop differently (another relation, other words, another
+    document), the answer's ``notices`` say so. Verified only ever goes from no to yes.
+    Nothing an editor entered is overwritten or dropped.
     """
     _validate_hops(hops)
     if quote and document is None:
@@ -166,43 +268,82 @@ def chain_record(
     # Serialise chain writes per claim so two concurrent recordings of the same
     # hop cannot both insert it.
     lock(claim)
+    notices: list[str] = []
 
     if document is not None and quote:
-        appearance_record(claim=claim, document=document, quote=quote)
+        appearance = appearance_record(claim=claim, document=document, quote=quote)
+        if appearance.quote != quote:
+            notices.append(
+                f"The claim already appears in “{_short(document.title, 60)}” as “{_short(appearance.quote)}”; "
+                f"that quote is kept, and this chain's “{_short(quote)}” is not recorded as a second appearance."
+            )
 
     statements = [Statement.objects.get_or_create(claim=claim, source=hop.source)[0] for hop in hops]
     edges = []
     for i, hop in enumerate(hops[:-1]):
-        evidence_document = hop.document or document
         edge, created = Attribution.objects.get_or_create(
             statement=statements[i],
             upstream=statements[i + 1],
-            defaults={
-                "claim": claim,
-                "relation": hop.relation,
-                "document": evidence_document,
-                "quote": hop.quote,
-                "verified": hop.verified,
-            },
+            defaults={"claim": claim, "relation": hop.relation, "verified": hop.verified},
         )
+        existing = [] if created else list(edge.evidence.select_related("document"))
+        before = list(existing)
+        evidence_document = hop.document or document
+        _, how = _evidence_merge(edge, existing, document=evidence_document, quote=hop.quote, relation=hop.relation)
         if not created:
-            changed = False
-            if edge.document is None and evidence_document is not None:
-                edge.document, changed = evidence_document, True
-            if not edge.quote and hop.quote:
-                edge.quote, changed = hop.quote, True
             if hop.verified and not edge.verified:
-                edge.verified, changed = True, True
-            if changed:
-                _clean(edge)
-                edge.save()
+                save_fields(edge, {"verified": True})
+            notice = _merge_notice(hop, hops[i + 1], edge, before, evidence_document, how)
+            if notice:
+                notices.append(notice)
         edges.append(edge)
-    return edges
+    return ChainRecorded(edges=edges, notices=notices)
+
+
+def _short(text: str, chars: int = 80) -> str:
+    return Truncator(text).chars(chars)
+
+
+def _merge_notice(
+    hop: HopInput,
+    upstream: HopInput,
+    edge: Attribution,
+    before: list[Evidence],
+    document: Document | None,
+    how: str,
+) -> str:
+    """What an editor should know when a hop merged into one already recorded: whether
+    this chain words it differently, and what became of its evidence. "" when it agrees."""
+    hop_name = f"{hop.source.name} → {upstream.source.name}"
+    recorded, saying = Relation(edge.relation).label, Relation(hop.relation).label
+    if hop.relation != edge.relation:
+        kept = {
+            "new": "both kept as evidence.",
+            "filled": "both kept as evidence.",
+            "same": "that evidence was already recorded, so the hop stays as it was.",
+            "none": "it gives no document or quote for it, so the hop stays as it was.",
+        }[how]
+        return f"{hop_name} was already recorded as ‘{recorded}’; this chain says ‘{saying}’: {kept}"
+    if how != "new":
+        return ""
+    quotes = [e.quote for e in before if e.quote]
+    if hop.quote and quotes and hop.quote not in quotes:
+        return (
+            f"{hop_name} was already recorded with the words “{_short(quotes[0])}”; this chain quotes "
+            f"“{_short(hop.quote)}”: both kept as evidence."
+        )
+    documents = [e.document for e in before if e.document is not None]
+    if document is not None and documents:
+        return (
+            f"{hop_name} was already recorded from “{_short(documents[0].title, 60)}”; this chain gives "
+            f"“{_short(document.title, 60)}”: both kept as evidence."
+        )
+    return ""
 
 
 @transaction.atomic
 def attribution_delete(*, attribution: Attribution) -> None:
-    """Remove one edge; statements it leaves unconnected stay (they are still said)."""
+    """Remove one edge and its evidence; statements it leaves unconnected stay (they are still said)."""
     attribution.delete()
 
 
@@ -251,7 +392,7 @@ def source_merge(*, keep: Source, merge: Source) -> MergeReport:
 
     A claim stated by both sources ends up with one statement: the hops of the
     merged statement move to the kept one, and a hop recorded through both is kept
-    once, its empty evidence filled in from the other. A hop *between* the two
+    once, with the evidence of both. A hop *between* the two
     would become a source citing itself; it is dropped and reported. So is a parent
     link that would become a loop (the two sit in one chain of parents).
 
@@ -395,16 +536,16 @@ def _statements_merge(*, keep: Source, merge: Source, report: MergeReport) -> No
 
 
 def _fill_blanks(edge: Attribution, other: Attribution) -> None:
-    """The same hop recorded twice: keep one, with what the other adds."""
-    changed = []
-    if edge.document_id is None and other.document_id is not None:
-        edge.document_id = other.document_id
-        changed.append("document")
-    if not edge.quote and other.quote:
-        edge.quote = other.quote
-        changed.append("quote")
+    """The same hop recorded twice: keep one, with what the other adds (its evidence
+    moves over, a piece the kept hop already has is dropped as a repeat)."""
     if other.verified and not edge.verified:
         edge.verified = True
-        changed.append("verified")
-    if changed:
-        edge.save(update_fields=changed)
+        edge.save(update_fields=["verified"])
+    held = {(e.document_id, e.quote) for e in edge.evidence.all()}
+    for evidence in other.evidence.order_by("id"):
+        if (evidence.document_id, evidence.quote) in held:
+            evidence.delete()
+            continue
+        evidence.attribution = edge
+        evidence.save(update_fields=["attribution"])
+        held.add((evidence.document_id, evidence.quote))

@@ -183,9 +183,9 @@ def populate(claims: int) -> None:
                 )
                 cursor.execute(
                     """
-                        INSERT INTO claims_attribution (claim_id, statement_id, upstream_id, relation, quote,
+                        INSERT INTO claims_attribution (claim_id, statement_id, upstream_id, relation,
                         verified, created_at)
-                        SELECT ch.claim_id, s1.id, s2.id, 'citing', '', pos %% 3 = 0, now()
+                        SELECT ch.claim_id, s1.id, s2.id, 'citing', pos %% 3 = 0, now()
                         FROM bench_chains ch
                         CROSS JOIN LATERAL generate_subscripts(ch.srcs, 1) pos
                         JOIN claims_statement s1 ON s1.claim_id = ch.claim_id AND s1.source_id = ch.srcs[pos]
@@ -351,8 +351,10 @@ _FLOOR_SQL = """
 SELECT json_build_object(
     'nodes', (SELECT json_agg(json_build_array(s.id, s.source_id, src.name)) FROM claims_statement s
               JOIN sources_source src ON src.id = s.source_id WHERE s.claim_id = %(id)s),
-    'edges', (SELECT json_agg(json_build_array(e.id, e.statement_id, e.upstream_id, e.relation, e.quote, e.verified))
-              FROM claims_attribution e WHERE e.claim_id = %(id)s))::text
+    'edges', (SELECT json_agg(json_build_array(e.id, e.statement_id, e.upstream_id, e.relation, e.verified))
+              FROM claims_attribution e WHERE e.claim_id = %(id)s),
+    'evidence', (SELECT json_agg(json_build_array(v.attribution_id, v.document_id, v.quote, v.relation))
+                 FROM claims_evidence v WHERE v.claim_id = %(id)s))::text
 """
 
 

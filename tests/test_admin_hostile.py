@@ -237,7 +237,7 @@ def test_a_form_shown_again_with_a_non_key_in_an_autocomplete_field_is_not_a_ser
         document=document,
         quote="Quoted.",
         hops=[HopInput(source=source, relation="citing"), HopInput(source=SourceFactory())],
-    )
+    ).edges
     existing = {Claim: claim, Source: source, Document: document, Attribution: edges[0]}
     existing[Appearance] = Appearance.objects.get(claim=claim)
     names = ",".join(f"Topic {i}" for i in range(200))
@@ -264,7 +264,7 @@ def test_a_form_shown_again_with_a_non_key_in_an_autocomplete_field_is_not_a_ser
         "claim.chain-document",
         "claim.hop-0-source",
         "appearance.document",
-        "attribution.document",
+        "attribution.evidence-0-document",
     } <= seen
     assert set(claim.topics.all()) <= set(topics)  # nothing named by a non-key was saved
 

@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 
 from claims.admin import MAX_DRAWN_EDGES, MAX_DRAWN_NODES, MAX_TREE_ROWS, QUOTE_CHARS
-from claims.models import Appearance, Attribution, Claim, Statement
+from claims.models import Appearance, Attribution, Claim, Evidence, Statement
 from claims.services import HopInput, chain_record
 from sources.models import Document, Source
 from tests.factories import ClaimFactory, DocumentFactory, SourceFactory
@@ -36,14 +36,28 @@ def graph(claim: Claim, nodes: int, fan: int = 3, appearances: int = 0) -> int:
             statement=statements[i],
             upstream=statements[j],
             relation="citing",
-            document=document,
-            quote=LONG_QUOTE if (i, j) == (0, 1) else f"As outlet {j} reported ({i}).",
             verified=(i + j) % 2 == 0,
         )
         for i in range(nodes)
         for j in range(i + 1, min(nodes, i + 1 + fan))
     ]
     Attribution.objects.bulk_create(edges, batch_size=2000)
+    first = (statements[0].pk, statements[1].pk) if nodes > 1 else None
+    Evidence.objects.bulk_create(
+        [
+            Evidence(
+                attribution=e,
+                claim=claim,
+                document=document,
+                quote=LONG_QUOTE
+                if (e.statement_id, e.upstream_id) == first
+                else f"As outlet {e.upstream_id} reported ({e.statement_id}).",
+                relation="citing",
+            )
+            for e in edges
+        ],
+        batch_size=2000,
+    )
     documents = Document.objects.bulk_create(
         [Document(title=f"Reprint {i}", url=f"https://reprints.example.org/{claim.pk}/{i}") for i in range(appearances)]
     )

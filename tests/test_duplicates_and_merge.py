@@ -101,7 +101,9 @@ def test_merging_moves_everything_keeps_every_name_and_counts_independence_again
     assert Statement.objects.filter(claim=d["both"], source=ria).count() == 1
     assert Statement.objects.filter(claim=d["only_dup"], source=ria).count() == 1
     edge = Attribution.objects.get(claim=d["both"], statement__source=d["outlet"])
-    assert (edge.quote, edge.document, edge.verified) == ("q1", d["document"], True)
+    # The hop recorded through both keeps the evidence of both.
+    assert [(e.document, e.quote) for e in edge.evidence.all()] == [(None, "q1"), (d["document"], "")]
+    assert edge.verified
     assert report.edges_joined == 1 and report.statements_joined == 1 and report.statements_moved == 1
     assert report.edges_dropped == [f"claim {d['both'].pk}: RIA Novosti quoting RIA"]
     assert sorted(report.claims) == sorted([d["both"].pk, d["only_dup"].pk])
@@ -147,7 +149,7 @@ def test_the_admin_merges_after_asking_which_source_to_keep(duplicates, editor):
     assert "RIA Novosti" in Source.objects.get(pk=d["dup"].pk).aliases
 
 
-def test_merging_moves_and_joins_hops_on_both_sides_of_the_duplicate_and_keeps_the_kept_evidence():
+def test_merging_moves_and_joins_hops_on_both_sides_of_the_duplicate_and_keeps_the_evidence_of_both():
     keep, dup = SourceFactory(name="RIA Novosti"), SourceFactory(name="RIA")
     x, y, z = SourceFactory(name="X"), SourceFactory(name="Y"), SourceFactory(name="Z")
     first, second = DocumentFactory(title="First"), DocumentFactory(title="Second")
@@ -177,8 +179,9 @@ def test_merging_moves_and_joins_hops_on_both_sides_of_the_duplicate_and_keeps_t
     }
     assert set(edges) == {("X", "RIA Novosti"), ("RIA Novosti", "Y"), ("RIA Novosti", "Z")}
     joined = edges[("RIA Novosti", "Y")]
-    # The hop recorded through both keeps what the kept one had.
-    assert (joined.quote, joined.document, joined.verified) == ("kept words", first, True)
+    # The hop recorded through both keeps what each had, the kept one's first.
+    assert [(e.document, e.quote) for e in joined.evidence.all()] == [(first, "kept words"), (second, "other words")]
+    assert joined.verified
     assert (report.edges_moved, report.edges_joined, report.statements_joined) == (2, 1, 1)
 
 
@@ -198,7 +201,8 @@ def test_a_joined_hop_takes_only_what_it_lacked_from_the_other():
     source_merge(keep=keep, merge=dup)
 
     edge = Attribution.objects.get(claim=claim)
-    assert (edge.quote, edge.document, edge.verified) == ("their words", document, True)
+    assert [(e.document, e.quote) for e in edge.evidence.all()] == [(document, "their words")]
+    assert edge.verified
 
 
 def test_the_report_says_when_the_kept_source_became_confidential():

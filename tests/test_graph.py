@@ -5,19 +5,32 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import claims.provenance.graph as graph_module
-from claims.provenance.flags import chain_count
-from claims.provenance.graph import CHAIN_LIMIT, Edge, SourceRef, build
+from claims.provenance.flags import chain_count, names
+from claims.provenance.graph import CHAIN_LIMIT, Edge, EvidenceItem, SourceRef, build
 from claims.provenance.redaction import redact
 from core.access import PUBLIC, Viewer
 
 
-def make(n: int, edges, *, kinds=None, groups=None, confidential=(), names=None, chain_limit=CHAIN_LIMIT):
-    """Statement i is said by source i (1..n); ``groups`` maps a source to its organisation."""
+def make(
+    n: int,
+    edges,
+    *,
+    kinds=None,
+    groups=None,
+    confidential=(),
+    names=None,
+    chain_limit=CHAIN_LIMIT,
+    unquoted=(),
+    verified=(),
+):
+    """Statement i is said by source i (1..n); ``groups`` maps a source to its organisation.
+    Each edge carries a quote, unless its (a, b) is in ``unquoted``; ``verified`` edges are."""
     kinds, groups, names = kinds or {}, groups or {}, names or {}
     sources = {
         i: SourceRef(
@@ -33,7 +46,17 @@ def make(n: int, edges, *, kinds=None, groups=None, confidential=(), names=None,
     for group in set(groups.values()):
         sources.setdefault(group, SourceRef(id=group, name=f"Org{group}", kind="organisation", group_id=group))
     statements = {i: i for i in range(1, n + 1)}
-    graph_edges = [Edge(k, a, b, "citing", None, f"quote {a}-{b}", False) for k, (a, b) in enumerate(edges, 1)]
+    graph_edges = [
+        Edge(
+            k,
+            a,
+            b,
+            "citing",
+            (a, b) in verified,
+            () if (a, b) in unquoted else (EvidenceItem(k, None, f"quote {a}-{b}", "citing"),),
+        )
+        for k, (a, b) in enumerate(edges, 1)
+    ]
     return build(1, statements=statements, sources=sources, edges=graph_edges, chain_limit=chain_limit)
 
 
@@ -212,7 +235,7 @@ def test_the_linear_dominators_are_the_statements_no_way_to_an_end_avoids(graph)
     origin or a statement on a loop when, without X, no such statement can be reached."""
     n, edges = graph
     g = graph_module._Graph(
-        {i: i for i in range(1, n + 1)}, [Edge(k, a, b, "c", None, "", False) for k, (a, b) in enumerate(edges, 1)]
+        {i: i for i in range(1, n + 1)}, [Edge(k, a, b, "c", False) for k, (a, b) in enumerate(edges, 1)]
     )
     starts = g.starts()
     ends = g.origins | g._cyclic
@@ -308,7 +331,7 @@ def test_a_mixed_graph_names_each_kind_of_ending_truthfully():
     trace = make(6, [(1, 2), (1, 5), (2, 3), (2, 4), (5, 6), (6, 5)], kinds={4: "anonymous"}, names=names)
     found = messages(trace)
     assert found["single_origin"] == (
-        "Ministry is the only named origin; the other chains end at an anonymous source or run into a loop."
+        "1 of 3 chains leads to Ministry; of the others, 1 ends at an anonymous source and 1 runs into a loop."
     )
     assert found["circular_reporting"] == "Circular reporting: Blog A → Blog B → Blog A."
     assert found["no_origin"] == (
@@ -339,3 +362,181 @@ def test_long_lists_in_messages_are_cut_short_with_a_count():
     edges = [(i, i + 1) for i in range(1, 9)]
     message = messages(make(9, edges))["unverified_hop"]
     assert message == ("8 hops asserted but not checked: S1 → S2; S2 → S3; S3 → S4; S4 → S5; S5 → S6; and 3 more.")
+
+
+def test_the_reported_claim_counts_only_the_chains_that_reach_the_ministry():
+    # Issue 8: a chain to a government ministry (reported by two outlets), one ending at
+    # an anonymous source and a loop with no origin. It said "All 4 chains lead to ...".
+    names = {1: "Publisher", 2: "Agency", 3: "Ministry", 4: "a source in the army", 5: "Blog A", 6: "Blog B"}
+    names[7] = "Outlet"
+    edges = [(1, 2), (7, 2), (2, 3), (1, 4), (1, 5), (5, 6), (6, 5)]
+    trace = make(7, edges, kinds={4: "anonymous"}, names=names, groups={3: 30})
+    found = messages(trace)
+    assert trace.chains_total == 4
+    assert found["single_origin"] == (
+        "2 of 4 chains lead to Ministry; of the others, 1 ends at an anonymous source and 1 runs into a loop."
+    )
+    assert (
+        found["no_origin"] == "No origin can be reached from Blog A and Blog B: every way from there runs into a loop."
+    )
+    assert found["circular_reporting"] == "Circular reporting: Blog A → Blog B → Blog A."
+    assert found["anonymous_origin"] == "Origin a source in the army is anonymous and cannot be judged independent."
+
+
+def test_anonymous_sources_and_loops_with_a_way_out_are_counted_apart():
+    # 1 cites 2 (a ring of 2 and 3 whose way out reaches 4, the ministry), 5 and 6 (anonymous).
+    names = {1: "Publisher", 2: "Blog A", 3: "Blog B", 4: "Ministry", 5: "insider", 6: "official"}
+    edges = [(1, 2), (2, 3), (3, 2), (3, 4), (1, 5), (1, 6)]
+    trace = make(6, edges, kinds={5: "anonymous", 6: "anonymous"}, names=names)
+    found = messages(trace)
+    # Chains: 1-2-3-2 (loop), 1-2-3-4, 1-5, 1-6.
+    assert found["single_origin"] == (
+        "1 of 4 chains leads to Ministry; of the others, 2 end at anonymous sources and 1 runs into a loop."
+    )
+    assert "no_origin" not in found  # the ring has a way out
+    assert found["anonymous_origin"] == "Origins insider and official are anonymous and cannot be judged independent."
+
+
+def test_a_dead_end_beside_two_independent_origins_still_raises_no_origin():
+    names = {1: "Publisher", 2: "Ministry", 3: "Army", 4: "Blog A", 5: "Blog B", 6: "Forum"}
+    edges = [(1, 2), (1, 3), (1, 6), (6, 4), (4, 5), (5, 4)]
+    found = messages(make(6, edges, names=names))
+    assert "single_origin" not in found  # two independent origins
+    assert found["no_origin"] == (
+        "No origin can be reached from Blog A, Blog B and Forum: every way from there runs into a loop."
+    )
+
+
+def test_one_chain_that_runs_into_a_loop_beside_the_only_origin():
+    trace = make(4, [(1, 2), (1, 3), (3, 4), (4, 3)], names={2: "Ministry"})
+    assert messages(trace)["single_origin"] == ("1 of 2 chains leads to Ministry; of the others, 1 runs into a loop.")
+
+
+def test_hops_without_a_quote_are_flagged_by_name():
+    names = {1: "Publisher", 2: "Reuters", 3: "RIA Novosti", 4: "Ministry"}
+    edges = [(1, 2), (2, 3), (3, 4)]
+    trace = make(4, edges, names=names, unquoted={(2, 3)})
+    assert messages(trace)["no_evidence"] == "1 hop has no quote evidencing it: Reuters → RIA Novosti."
+    trace = make(4, edges, names=names, unquoted=set(edges))
+    assert messages(trace)["no_evidence"] == (
+        "3 hops have no quote evidencing them: Publisher → Reuters; Reuters → RIA Novosti; RIA Novosti → Ministry."
+    )
+    assert "no_evidence" not in make(4, edges, names=names).flag_codes
+
+
+def test_withheld_evidence_is_not_missing_evidence():
+    # Redaction hides the quotes of a confidential source's hops; the flag is the graph's.
+    trace = make(3, [(1, 2), (2, 3)], confidential={3})
+    public = redact(trace, PUBLIC)
+    assert public.edges[1].evidence == () and public.edges[1].withheld
+    assert "no_evidence" not in public.flag_codes
+
+
+# --- every flag's message, checked against brute force ---------------------------------------
+
+
+def brute_endings(n: int, edges, starts, anonymous: set[int]) -> tuple[int, int, int]:
+    """Chains from ``starts`` by plain recursion, by how they end: (named origin, anonymous origin, loop)."""
+    up = {i: sorted(b for a, b in edges if a == i) for i in range(1, n + 1)}
+    counts = [0, 0, 0]
+
+    def walk(path: list[int]) -> None:
+        if not up[path[-1]]:
+            counts[1 if path[-1] in anonymous else 0] += 1
+            return
+        for nxt in up[path[-1]]:
+            if nxt in path:
+                counts[2] += 1
+            else:
+                walk([*path, nxt])
+
+    for start in starts:
+        walk([start])
+    return counts[0], counts[1], counts[2]
+
+
+def _number(text: str) -> int:
+    return int(text.replace(",", ""))
+
+
+@st.composite
+def mixed_graphs(draw):
+    n, edges = draw(graphs())
+    anonymous = draw(st.sets(st.integers(min_value=1, max_value=n)))
+    groups = {i: 100 + draw(st.integers(min_value=0, max_value=2)) for i in range(1, n + 1) if i % 3 == 0}
+    unquoted = draw(st.sets(st.sampled_from(edges))) if edges else set()
+    verified = draw(st.sets(st.sampled_from(edges))) if edges else set()
+    return n, edges, anonymous, groups, unquoted, verified
+
+
+@FAST
+@given(mixed_graphs())
+def test_every_flag_message_states_what_brute_force_finds(mixed):
+    n, edges, anonymous, groups, unquoted, verified = mixed
+    kinds = dict.fromkeys(anonymous, "anonymous")
+    trace = make(n, edges, kinds=kinds, groups=groups, unquoted=unquoted, verified=verified)
+    found = messages(trace)
+    name = {i: f"S{i}" for i in range(1, n + 1)}
+    origins = {i for i in range(1, n + 1) if not any(a == i for a, _ in edges)}
+    named_groups = {groups.get(o, o) for o in origins - anonymous}
+    named, unnamed, looped = brute_endings(n, edges, trace.analysis.starts, anonymous)
+    total = named + unnamed + looped
+    assert trace.chains_total_exact  # small graphs: every count below is exact
+    assert trace.chains_total == total
+
+    # single_origin: raised iff one organisation holds every named origin; its numbers are the chains'.
+    assert ("single_origin" in found) == (len(named_groups) == 1)
+    if "single_origin" in found:
+        message = found["single_origin"]
+        if named == total:
+            expected = "The only chain leads to" if total == 1 else f"All {total:,} chains lead to"
+            assert message.startswith(expected)
+        else:
+            match = re.fullmatch(r"([\d,]+) of ([\d,]+) chains? leads? to (.+); of the others, (.+)\.", message)
+            assert match, message
+            assert (_number(match[1]), _number(match[2])) == (named, total)
+            others = match[4]
+            anonymous_part = re.search(r"([\d,]+) ends? at (?:an anonymous source|anonymous sources)", others)
+            loop_part = re.search(r"([\d,]+) runs? into a loop", others)
+            assert (_number(anonymous_part[1]) if anonymous_part else 0) == unnamed
+            assert (_number(loop_part[1]) if loop_part else 0) == looped
+            plural = "anonymous sources" in others
+            assert plural == (len(origins & anonymous) > 1)
+
+    # common_intermediary: the chains it counts are all the chains, and each named source is on every one.
+    if "common_intermediary" in found:
+        match = re.fullmatch(r"All ([\d,]+) chains pass through (.+)\.", found["common_intermediary"])
+        assert match and _number(match[1]) == total
+
+    # circular_reporting: one ring listed per group of sources citing each other.
+    reach = {i: _reach(edges, i) for i in range(1, n + 1)}
+    rings = {frozenset(j for j in reach[i] if i in reach[j]) for i in range(1, n + 1)}
+    rings = {r for r in rings if len(r) > 1}
+    assert ("circular_reporting" in found) == bool(rings)
+    if rings:
+        listed = found["circular_reporting"].removeprefix("Circular reporting: ").removesuffix(".")
+        shown = min(len(rings), 5)
+        assert len(listed.split("; and ")[0].split("; ")) == shown
+
+    # no_origin: raised iff some statement can reach no origin, naming them.
+    stuck = sorted(i for i in range(1, n + 1) if not reach[i] & origins)
+    assert ("no_origin" in found) == bool(stuck)
+    if stuck and origins:
+        assert found["no_origin"] == (
+            f"No origin can be reached from {names([trace.sources[i] for i in stuck])}: "
+            "every way from there runs into a loop."
+        )
+    elif stuck:
+        assert found["no_origin"] == "No chain reaches an origin: every source cites another."
+
+    # unverified_hop and no_evidence count the hops they are about.
+    for code, bare in (("unverified_hop", set(edges) - verified), ("no_evidence", unquoted)):
+        assert (code in found) == bool(bare)
+        if bare:
+            assert _number(found[code].split(" ", 1)[0]) == len(bare)
+            pairs = sorted(f"{name[a]} → {name[b]}" for a, b in bare)
+            listed = found[code].split(": ", 1)[1].removesuffix(".").split("; and ")[0].split("; ")
+            assert set(listed) <= set(pairs) and len(listed) == min(len(bare), 5)
+
+    # anonymous_origin names the anonymous origins.
+    assert ("anonymous_origin" in found) == bool(origins & anonymous)

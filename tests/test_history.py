@@ -16,7 +16,7 @@ from django.core import serializers
 from django.db import ProgrammingError, connection, transaction
 
 from claims.history import history_for
-from claims.models import Claim, ClaimStatus
+from claims.models import Claim, ClaimStatus, Evidence
 from claims.services import HopInput, attribution_delete, chain_record, claim_update
 from core.history import read_history
 from core.history_context import command_context
@@ -151,22 +151,27 @@ def test_claim_history_merges_appearances_statements_and_attributions(seed_like_
 
     statements = list(claim.statements.order_by("id"))
     edges = list(claim.attributions.order_by("id"))
+    evidence = list(Evidence.objects.filter(claim=claim).order_by("id"))
     appearance = claim.appearances.get()
     assert _actions(entries) == [
         ("claim", claim.pk, "insert"),
         ("appearance", appearance.pk, "insert"),
         *[("statement", s.pk, "insert") for s in statements],
         *[("attribution", e.pk, "insert") for e in edges],
+        *[("evidence", e.pk, "insert") for e in evidence],
     ]
     assert entries[1].summary == f"Created appearance {appearance.pk}: in document {document.pk}"
     reuters_to_ria = edges[1]
-    assert entries[-2].summary == (
+    created = [e for e in entries if e.model == "attribution"][1]
+    assert created.summary == (
         f"Created attribution {reuters_to_ria.pk}: statement {reuters_to_ria.statement_id} citing "
         f"statement {reuters_to_ria.upstream_id}"
     )
     # Foreign keys are named as fields and valued as ids.
-    assert entries[-2].diff["relation"] == [None, "citing"]
-    assert entries[-2].diff["document"] == [None, document.pk]
+    assert created.diff["relation"] == [None, "citing"]
+    its_evidence = [e for e in entries if e.model == "evidence"][1]
+    assert its_evidence.diff["attribution"] == [None, reuters_to_ria.pk]
+    assert its_evidence.diff["document"] == [None, document.pk]
 
 
 def test_topic_changes_are_in_the_claim_history():
@@ -190,10 +195,15 @@ def test_deleted_attribution_stays_in_the_claim_history_with_its_last_values(see
     edge = claim.attributions.order_by("id").last()
     edge_id = edge.pk
 
+    evidence_id = edge.evidence.get().pk
+
     attribution_delete(attribution=edge)
 
-    entry = history_for(claim)[-1]
+    entries = history_for(claim)
+    entry = [e for e in entries if e.model == "attribution"][-1]
+    its_evidence = [e for e in entries if e.model == "evidence"][-1]
     assert (entry.model, entry.object_id, entry.action) == ("attribution", edge_id, "delete")
+    assert (its_evidence.model, its_evidence.object_id, its_evidence.action) == ("evidence", evidence_id, "delete")
     assert entry.diff["relation"] == ["informed_by", None]
     assert entry.diff["verified"] == [False, None]
     assert entry.summary.startswith(f"Deleted attribution {edge_id}: statement ")
@@ -250,7 +260,7 @@ def test_history_is_read_in_one_query_however_many_events(django_assert_num_quer
     with django_assert_num_queries(1):
         entries = history_for(claim)
 
-    assert len(entries) == 1 + 1 + 4 + 3 + 30
+    assert len(entries) == 1 + 1 + 4 + 3 + 3 + 30  # claim, appearance, statements, hops, evidence, edits
 
 
 def test_history_is_in_time_order_across_transactions(committed_db):

@@ -13,7 +13,7 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
-from claims.models import Attribution, Claim, ClaimStatus
+from claims.models import Attribution, Claim, ClaimStatus, Evidence
 from claims.services import HopInput, chain_record, claim_update
 from core.admin import DIFF_CONTEXT, word_diff
 from sources.services import source_update
@@ -112,8 +112,15 @@ def test_hops_statements_appearances_and_topics_are_named_as_an_editor_would(aud
 
     response = client_as(auditor).get(history_url(claim))
 
-    # One test transaction: every change has the same time, the hops' last.
-    assert what(response)[0] == ("Changed hop", "RIA Novosti informed by Ministry of Defence of Azerbaijan")
+    # One test transaction: every change has the same time, the hops' and their evidence's last.
+    assert what(response)[:4] == [
+        ("Added evidence", f"“{quote}” in “Turkish troops in Azerbaijan for joint military drills”, for {hop}")
+        for quote, hop in [
+            ("which was informed about the exercise", "RIA Novosti informed by Ministry of Defence of Azerbaijan"),
+            ("Reuters said, citing Russia’s RIA news agency", "Reuters citing RIA Novosti"),
+            ("..., Reuters reported.", "The article's publisher reported by Reuters"),
+        ]
+    ] + [("Changed hop", "RIA Novosti informed by Ministry of Defence of Azerbaijan")]
     assert set(what(response)) >= {
         ("Added topic", "Military drills"),
         ("Added hop", "Reuters citing RIA Novosti"),
@@ -123,12 +130,16 @@ def test_hops_statements_appearances_and_topics_are_named_as_an_editor_would(aud
     }
     page = text_of(response)
     assert not re.search(r"statement \d", page) and "informed_by" not in page
-    # The hop's fields name its ends and its document, not their ids.
+    # The hop's fields name its ends, and its evidence's the hop and the document, not their ids.
     added = next(e for e in entries(response) if e.label == "Reuters citing RIA Novosti")
-    assert [(c.field, c.after) for c in added.changes][:4] == [
+    assert [(c.field, c.after) for c in added.changes][:3] == [
         ("statement", "Reuters"),
         ("upstream", "RIA Novosti"),
         ("relation", "citing"),
+    ]
+    evidence = next(e for e in entries(response) if e.label.endswith("for Reuters citing RIA Novosti"))
+    assert [(c.field, c.after) for c in evidence.changes if c.field in ("attribution", "document")] == [
+        ("attribution", "Reuters citing RIA Novosti"),
         ("document", "“Turkish troops in Azerbaijan for joint military drills”"),
     ]
 
@@ -284,8 +295,8 @@ def test_filter_by_field(auditor, seed_like_chain):
         # An insert lists the fields that hold something.
         ("insert", ["text", "status", "event approximate", "language"]),
     ]
-    # Inserts of hops list their relation; the bulk update changed all three.
-    assert [e.action for e in entries(relation)] == ["update"] * 3 + ["insert"] * 3
+    # Inserts of hops and of their evidence list their relation; the bulk update changed the three hops.
+    assert [e.headline for e in entries(relation)] == ["Added evidence"] * 3 + ["Changed hop"] * 3 + ["Added hop"] * 3
 
 
 def test_filters_it_cannot_use_are_said_and_left_out(auditor):
@@ -457,12 +468,12 @@ def history_of(entries_wanted: int):
         ],
     )
     edge = Attribution.objects.get(claim=claim)
-    for i in range(entries_wanted - 5):
-        Attribution.objects.filter(pk=edge.pk).update(quote=f"quote {i}")
+    for i in range(entries_wanted - 6):
+        Evidence.objects.filter(attribution=edge).update(quote=f"quote {i}")
     return claim
 
 
-@pytest.mark.parametrize("size", [5, 500])
+@pytest.mark.parametrize("size", [6, 500])
 def test_a_history_page_costs_the_same_however_long_the_history(auditor, django_assert_num_queries, size):
     claim = history_of(size)
     client = client_as(auditor)

@@ -177,7 +177,7 @@ def test_claim_history_query_count_does_not_grow_with_events(
     with django_assert_num_queries(6):
         response = client.get(f"/api/v1/claims/{claim.pk}/history/?page_size=200")
 
-    assert response.json()["count"] == 9 + edits
+    assert response.json()["count"] == 12 + edits  # claim, appearance, 4 statements, 3 hops, their 3 pieces of evidence
 
 
 def test_a_page_of_history_is_read_alone_and_pages_meet_without_gaps(client_for, auditor, seed_like_chain):
@@ -189,7 +189,7 @@ def test_a_page_of_history_is_read_alone_and_pages_meet_without_gaps(client_for,
         client.get(f"/api/v1/claims/{claim.pk}/history/", {"page_size": 10, "page": n}).json() for n in (1, 2, 3, 4)
     ]
     whole = client.get(f"/api/v1/claims/{claim.pk}/history/", {"page_size": 200}).json()["results"]
-    assert [len(p["results"]) for p in pages] == [10, 10, 10, 4]
+    assert [len(p["results"]) for p in pages] == [10, 10, 10, 7]
     assert [e for p in pages for e in p["results"]] == whole
 
 
@@ -217,5 +217,8 @@ def test_entries_name_what_they_refer_to(client_for, auditor, seed_like_chain):
     assert f"Created appearance {appearance.pk}: in “{document.title}”" in summaries
     assert f"Created attribution {edges[1].pk}: Reuters citing RIA Novosti" in summaries
     assert f"Created attribution {edges[2].pk}: RIA Novosti informed by Ministry of Defence of Azerbaijan" in summaries
+    words, piece = "“Reuters said, citing Russia’s RIA news agency”", edges[1].evidence.get().pk
+    assert f"Created evidence {piece}: {words} in “{document.title}”, for Reuters citing RIA Novosti" in summaries
     # The diff keeps its ids: clients join them as they wish.
-    assert results[-2]["diff"]["statement"] == [None, edges[1].statement_id]
+    created = next(e for e in results if e["model"] == "attribution" and e["object_id"] == edges[1].pk)
+    assert created["diff"]["statement"] == [None, edges[1].statement_id]

@@ -46,7 +46,15 @@ def test_the_schema_documents_chains_and_dependents(schema):
     assert chains["requestBody"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/ChainRequest"
     }
-    assert chains["responses"]["201"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Trace"}
+    assert chains["responses"]["201"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ChainRecorded"
+    }
+    recorded = schema["components"]["schemas"]["ChainRecorded"]
+    assert recorded["properties"]["notices"]["type"] == "array" and "notices" in recorded["required"]
+    flags = {name: s for name, s in schema["components"]["schemas"].items() if "no_evidence" in s.get("enum", [])}
+    assert flags, "the flag enum lists no_evidence"
+    evidence = schema["components"]["schemas"]["Evidence"]["properties"]
+    assert set(evidence) == {"document", "quote", "relation"}
     assert [p["name"] for p in dependents["parameters"]] == ["format", "id", "page", "page_size", "rating", "status"]
 
 

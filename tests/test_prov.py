@@ -7,7 +7,7 @@ from prov.constants import PROV
 from prov.model import ProvAgent, ProvDelegation, ProvDerivation, ProvDocument, ProvEntity, ProvSpecialization
 from prov.model import ProvAttribution as Attributed
 
-from claims.models import ClaimStatus, Statement
+from claims.models import ClaimStatus, Evidence, Statement
 from claims.provenance import trace
 from claims.services import HopInput, chain_record
 from tests.factories import ClaimFactory, DocumentFactory, SourceFactory
@@ -67,9 +67,10 @@ def test_seed_chain_reads_back_as_agents_statements_and_derivations(api_client, 
     }
     entities = {uri(e.identifier) for e in records(doc, ProvEntity)}
     document = seed_like_chain["document"]
+    evidence = Evidence.objects.filter(claim=claim).values_list("pk", flat=True)
     assert entities == {f"{NS}claims/{claim.pk}", f"{NS}documents/{document.pk}"} | {
         statement_uri(claim.pk, sid) for sid in statements
-    }
+    } | {f"{NS}claims/{claim.pk}/evidence/{pk}" for pk in evidence}
     attributed = {
         (uri(a.get_attribute(PROV["entity"]).pop()), uri(a.get_attribute(PROV["agent"]).pop()))
         for a in records(doc, Attributed)

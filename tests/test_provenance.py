@@ -113,7 +113,7 @@ def test_a_loop_terminates_and_is_flagged_circular():
     assert trace.chains[0][-1].closes_loop
     assert trace.origins == []
     assert trace.independent_origins == 0
-    assert trace.flag_codes == ["circular_reporting", "no_origin", "unverified_hop"]
+    assert trace.flag_codes == ["circular_reporting", "no_origin", "unverified_hop", "no_evidence"]
 
 
 def test_a_loop_behind_a_reporting_end_is_listed_from_that_end():
@@ -174,10 +174,16 @@ def test_a_hop_recorded_again_keeps_its_data_and_can_only_become_verified():
     a, b = SourceFactory(), SourceFactory()
     document = DocumentFactory()
     chain_record(claim=claim, document=document, hops=[HopInput(source=a, relation="quoting", quote="q"), HopInput(b)])
-    chain_record(claim=claim, hops=[HopInput(source=a, relation="citing", verified=True), HopInput(b)])
+    again = chain_record(claim=claim, hops=[HopInput(source=a, relation="citing", verified=True), HopInput(b)])
 
     edge = Attribution.objects.get(claim=claim)
-    assert (edge.relation, edge.quote, edge.document, edge.verified) == ("quoting", "q", document, True)
+    assert (edge.relation, edge.verified) == ("quoting", True)
+    assert [(e.document, e.quote, e.relation) for e in edge.evidence.all()] == [(document, "q", "quoting")]
+    # The second chain said "citing" but gave no evidence for it: said so, nothing added.
+    assert again.notices == [
+        f"{a.name} → {b.name} was already recorded as ‘quoting’; this chain says ‘citing’: it gives no document "
+        "or quote for it, so the hop stays as it was."
+    ]
 
 
 def test_self_citation_in_one_hop_is_rejected_by_the_service():

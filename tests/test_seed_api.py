@@ -85,7 +85,7 @@ def test_the_troops_claim_traces_through_reuters_and_ria_to_the_ministry(seeded,
                 "to": statement[chain[i + 1]],
                 "relation": relation,
                 "verified": False,
-                "evidence": [{"document": doc, "quote": quotes[i]}],
+                "evidence": [{"document": doc, "quote": quotes[i], "relation": relation}],
                 "evidence_withheld": False,
             }
             for i, relation in enumerate(["reported", "citing", "informed_by"])

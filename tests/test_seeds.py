@@ -16,7 +16,7 @@ from django.db import transaction
 from pghistory.models import Context
 from rest_framework.authtoken.models import Token
 
-from claims.models import Appearance, Attribution, Claim, ClaimStatus, Statement
+from claims.models import Appearance, Attribution, Claim, ClaimStatus, Evidence, Statement
 from claims.provenance import trace
 from claims.services import claim_update
 from sources.models import Document, Source
@@ -54,7 +54,7 @@ def row_counts() -> dict[str, int]:
 
 
 def event_count() -> int:
-    tracked = [Source, Document, Claim, Appearance, Statement, Attribution]
+    tracked = [Source, Document, Claim, Appearance, Statement, Attribution, Evidence]
     return sum(m.pgh_event_model.objects.count() for m in tracked)
 
 
@@ -137,7 +137,7 @@ class TestTheLoadedSeeds:
         assert len(appearances) == Claim.objects.count()
         assert {a.claim_id for a in appearances} == set(Claim.objects.values_list("id", flat=True))
         assert [a.quote for a in appearances if a.quote not in body] == []
-        hop_quotes = list(Attribution.objects.values_list("quote", flat=True))
+        hop_quotes = list(Evidence.objects.values_list("quote", flat=True))
         assert len(hop_quotes) == 9
         assert [q for q in hop_quotes if not q or q not in body] == []
 
@@ -219,8 +219,8 @@ def test_a_second_load_changes_nothing(seeded, django_assert_num_queries):
     rows, events = row_counts(), event_count()
     updated_at = dict(Claim.objects.values_list("id", "updated_at"))
     # Lookups in bulk: the count does not grow with the number of claims (two more: the load's
-    # lock, and clearing its history context inside the test's transaction).
-    with django_assert_num_queries(12):
+    # lock, and clearing its history context inside the test's transaction; one for the hops' evidence).
+    with django_assert_num_queries(13):
         output = load_seeds()
     assert output.splitlines()[1:] == [
         "  sources: 0 created, 5 unchanged",

@@ -417,6 +417,10 @@ class TraceNodeSerializer(serializers.Serializer):
 class EvidenceSerializer(serializers.Serializer):
     document = DocumentRefSerializer(allow_null=True, help_text="The document asserting the hop.")
     quote = serializers.CharField(allow_blank=True, help_text="The words that evidence it.")
+    relation = serializers.ChoiceField(
+        choices=Relation.choices,
+        help_text="The relation as this document words it (the edge's relation is the hop's as first recorded).",
+    )
 
 
 class TraceEdgeSerializer(serializers.Serializer):
@@ -432,9 +436,13 @@ class TraceEdgeSerializer(serializers.Serializer):
             "verified": serializers.BooleanField(
                 help_text="The upstream statement was itself located and checked, not only asserted."
             ),
-            "evidence": EvidenceSerializer(many=True),
+            "evidence": EvidenceSerializer(
+                many=True,
+                help_text="Every piece of evidence recorded for the hop, oldest first: each chain recorded "
+                "through it adds its own (another document, other words, another relation).",
+            ),
             "evidence_withheld": serializers.BooleanField(
-                help_text="The evidence would identify a confidential source, so it is not shown to you."
+                help_text="Some or all of the evidence would identify a confidential source, so it is not shown to you."
             ),
         }
 
@@ -503,6 +511,24 @@ class TraceSerializer(serializers.Serializer):
     def to_representation(self, instance: tuple[dict[str, Any], Trace]) -> dict[str, Any]:
         claim, trace = instance
         return {"claim": claim, **trace.as_dict()}
+
+
+class ChainRecordedSerializer(TraceSerializer):
+    """The claim's trace after recording a chain, and notices: what recording it did that
+    you might not expect."""
+
+    # ``instance`` is ``(claim data, Trace, notices)``.
+
+    notices = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="What recording this chain did that you might not expect, in plain words: a hop already "
+        "recorded with another relation, other words or another document (both kept as evidence), a quote an "
+        "existing appearance did not take. Empty when the chain merged without surprises.",
+    )
+
+    def to_representation(self, instance: tuple[dict[str, Any], Trace, list[str]]) -> dict[str, Any]:
+        claim, trace, notices = instance
+        return {**super().to_representation((claim, trace)), "notices": notices}
 
 
 def review_summary(claim: Claim) -> dict[str, Any] | None:

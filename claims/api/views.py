@@ -28,6 +28,7 @@ from sources.models import Source
 
 from .serializers import (
     INCLUDES,
+    ChainRecordedSerializer,
     ChainSerializer,
     ClaimAsOfSerializer,
     ClaimDetailSerializer,
@@ -211,9 +212,11 @@ class ClaimViewSet(TableMixin, VersionedViewSetMixin, viewsets.ModelViewSet):
     @extend_schema(
         summary="Record one chain of attribution",
         description="Hops run from the reporting end to the origin; they merge into the claim's existing "
-        "statements, so chains through the same source converge. Answers with the new trace.",
+        "statements, so chains through the same source converge. A hop already recorded keeps its evidence "
+        "and takes this chain's beside it; notices say where this chain words a hop differently. Answers "
+        "with the new trace and those notices.",
         request=ChainSerializer,
-        responses={201: TraceSerializer},
+        responses={201: ChainRecordedSerializer},
     )
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
     def chains(self, request: Request, pk: str | None = None) -> Response:
@@ -221,11 +224,14 @@ class ClaimViewSet(TableMixin, VersionedViewSetMixin, viewsets.ModelViewSet):
         chain = ChainSerializer(data=request.data)
         if not chain.is_valid():
             raise serializers.ValidationError(flatten_errors(chain.errors))
-        chain_record(claim=claim, **chain.validated_data)
+        recorded = chain_record(claim=claim, **chain.validated_data)
         # Read again: recording may have added an appearance.
         claim = self._claims(detail=True).get(pk=claim.pk)
         claim_data = ClaimDetailSerializer(claim, context=self.get_serializer_context()).data
-        return self._trace_response(claim_data, claim.pk, status=status.HTTP_201_CREATED)
+        trace = provenance.trace_for(claim.pk, viewer_for(request.user))
+        return Response(
+            ChainRecordedSerializer((claim_data, trace, recorded.notices)).data, status=status.HTTP_201_CREATED
+        )
 
 
 class SourceDependentsView(TableMixin, ListAPIView):

@@ -8,8 +8,11 @@ The mapping:
   entity that specialises it and is attributed to S (``wasAttributedTo``);
 - each hop "S1 states it on the authority of S2" is a derivation of S1's
   statement from S2's (``wasDerivedFrom``), typed ``prov:Quotation`` when the
-  relation is quoting, carrying ``fc:relation``, ``fc:document``, ``fc:quote``
-  and ``fc:verified``;
+  relation is quoting, carrying ``fc:relation``, ``fc:verified`` and, for each
+  piece of its evidence, ``fc:evidence`` (the piece), ``fc:document`` and
+  ``fc:quote`` (attributes with several values when the hop has several pieces);
+- each piece of evidence is an entity of its own (``fc:Evidence``: its words as
+  ``prov:value``, its ``fc:document``, and ``fc:relation`` as that document words it);
 - the documents hops are asserted in are entities of their own.
 
 Built with the ``prov`` package, so the output is valid PROV by construction.
@@ -83,20 +86,28 @@ def claim_prov(claim: Claim, graph: Trace) -> ProvDocument:
 
     documents = {}
     for edge in graph.edges:
-        if edge.document is not None and edge.document.id not in documents:
-            attributes = {PROV["type"]: fc["Document"], PROV["label"]: edge.document.title}
-            if edge.document.url:
-                attributes[PROV["location"]] = edge.document.url
-            documents[edge.document.id] = doc.entity(fc[f"documents/{edge.document.id}"], attributes)
+        for item in edge.evidence:
+            if item.document is not None and item.document.id not in documents:
+                attributes = {PROV["type"]: fc["Document"], PROV["label"]: item.document.title}
+                if item.document.url:
+                    attributes[PROV["location"]] = item.document.url
+                documents[item.document.id] = doc.entity(fc[f"documents/{item.document.id}"], attributes)
 
     for edge in graph.edges:
-        attributes = {fc["relation"]: edge.relation, fc["verified"]: edge.verified}
-        if edge.document is not None:
-            attributes[fc["document"]] = fc[f"documents/{edge.document.id}"]
-        if edge.quote:
-            attributes[fc["quote"]] = edge.quote
+        attributes = [(fc["relation"], edge.relation), (fc["verified"], edge.verified)]
+        for item in edge.evidence:
+            piece = fc[f"claims/{claim.pk}/evidence/{item.id}"]
+            described = [(PROV["type"], fc["Evidence"]), (fc["relation"], item.relation)]
+            attributes.append((fc["evidence"], piece))
+            if item.document is not None:
+                described.append((fc["document"], fc[f"documents/{item.document.id}"]))
+                attributes.append((fc["document"], fc[f"documents/{item.document.id}"]))
+            if item.quote:
+                described.append((PROV["value"], item.quote))
+                attributes.append((fc["quote"], item.quote))
+            doc.entity(piece, described)
         if edge.withheld:
-            attributes[fc["evidenceWithheld"]] = True
+            attributes.append((fc["evidenceWithheld"], True))
         relate = doc.quotation if edge.relation == Relation.QUOTING else doc.derivation
         relate(
             statements[edge.statement_id],

@@ -18,7 +18,18 @@ from datetime import datetime
 
 from core.access import Viewer
 
-from .graph import CHAIN_LIMIT, MAX_CHAIN_LIMIT, DocumentRef, Edge, Flag, Hop, SourceRef, Trace, distance
+from .graph import (
+    CHAIN_LIMIT,
+    MAX_CHAIN_LIMIT,
+    DocumentRef,
+    Edge,
+    EvidenceItem,
+    Flag,
+    Hop,
+    SourceRef,
+    Trace,
+    distance,
+)
 from .load import trace, traces
 from .redaction import redact, redact_source
 
@@ -27,6 +38,7 @@ __all__ = [
     "MAX_CHAIN_LIMIT",
     "DocumentRef",
     "Edge",
+    "EvidenceItem",
     "Flag",
     "Hop",
     "SourceRef",

@@ -64,15 +64,39 @@ class DocumentRef:
 
 
 @dataclass(frozen=True)
+class EvidenceItem:
+    """One piece of a hop's evidence: the document asserting it, its words, and the
+    relation as that document words it."""
+
+    id: int
+    document: DocumentRef | None
+    quote: str
+    relation: str
+
+
+@dataclass(frozen=True)
 class Edge:
     id: int
     statement_id: int  # the downstream end: who states the claim ...
     upstream_id: int  # ... on whose authority
     relation: str
-    document: DocumentRef | None
-    quote: str
     verified: bool
-    withheld: bool = False  # evidence hidden: it would identify a confidential source
+    evidence: tuple[EvidenceItem, ...] = ()  # oldest first
+    withheld: bool = False  # some or all of the evidence hidden: it would identify a confidential source
+
+    @property
+    def document(self) -> DocumentRef | None:
+        """The first document asserting the hop (the picture names one)."""
+        return next((e.document for e in self.evidence if e.document is not None), None)
+
+    @property
+    def quote(self) -> str:
+        """The first words evidencing the hop, "" if none."""
+        return next((e.quote for e in self.evidence if e.quote), "")
+
+    @property
+    def quoted(self) -> bool:
+        return any(e.quote for e in self.evidence)
 
 
 @dataclass(slots=True)  # not frozen: a trace lists thousands, and frozen ones are three times slower to make
@@ -191,9 +215,10 @@ class Trace:
                     "to": e.upstream_id,
                     "relation": e.relation,
                     "verified": e.verified,
-                    "evidence": [{"document": _document_dict(e.document), "quote": e.quote}]
-                    if e.quote or e.document
-                    else [],
+                    "evidence": [
+                        {"document": _document_dict(item.document), "quote": item.quote, "relation": item.relation}
+                        for item in e.evidence
+                    ],
                     "evidence_withheld": e.withheld,
                 }
                 for e in self.edges
@@ -244,6 +269,20 @@ def _hop_dict(hop: Hop) -> dict:
 
 
 @dataclass(frozen=True)
+class Endings:
+    """Where the chains end, counted: at a named origin, at an anonymous one, or where
+    they run into a loop. Lower bounds when the trace's count is not exact."""
+
+    named: int = 0
+    anonymous: int = 0
+    loops: int = 0
+
+    @property
+    def total(self) -> int:
+        return min(self.named + self.anonymous + self.loops, MAX_COUNT)
+
+
+@dataclass(frozen=True)
 class Analysis:
     """What the graph says, by statement id; flags are worded from it (and worded
     again after redaction, so their messages name only what the viewer may see)."""
@@ -253,6 +292,9 @@ class Analysis:
     intermediaries: tuple[int, ...]  # statements every chain passes through (not its ends)
     dead_ends: tuple[int, ...]  # statements from which no origin can be reached (every way runs into a loop)
     every_chain_reaches_one_group: bool  # all chains end at origins of a single organisation
+    endings: Endings = Endings()  # how many chains end where (named origins, anonymous ones, loops)
+    # Edges no quote evidences, judged before redaction (withheld evidence is still evidence).
+    unquoted: tuple[int, ...] = ()
 
 
 # --- building -------------------------------------------------------------------------------
@@ -278,8 +320,10 @@ def build(
     trace.chains = [
         _hops(trace, graph, path, closed) for path, closed in _limited(graph.walks(starts), max(0, chain_limit))
     ]
-    trace.chains_total, trace.chains_total_exact = graph.count_chains(starts)
-    origin_groups = {sources[statements[s]].group_id for s in graph.origins if not sources[statements[s]].anonymous}
+    anonymous = {s for s in graph.origins if sources[statements[s]].anonymous}
+    endings, trace.chains_total_exact = graph.count_chains(starts, anonymous)
+    trace.chains_total = endings.total
+    origin_groups = {sources[statements[s]].group_id for s in graph.origins if s not in anonymous}
     trace.analysis = Analysis(
         starts=tuple(starts),
         loops=tuple(graph.loops()),
@@ -287,6 +331,8 @@ def build(
         dead_ends=tuple(graph.dead_ends()),
         every_chain_reaches_one_group=len(origin_groups) == 1
         and graph.every_chain_ends_in(starts, {s for s in graph.origins if _group(trace, s) in origin_groups}),
+        endings=endings,
+        unquoted=tuple(e.id for e in edges if not e.quoted),
     )
     trace.flags = word_flags(trace)
     return trace
@@ -430,18 +476,24 @@ class _Graph:
                     on_path.add(nxt)
                     stack.append(iter(self.up[nxt]))
 
-    def count_chains(self, starts: list[int]) -> tuple[int, bool]:
-        """How many chains there are, and whether that count is exact. Without loops,
-        by dynamic programming (linear, exact however many); with loops, by walking
-        them up to a budget."""
+    def count_chains(self, starts: list[int], anonymous: set[int]) -> tuple[Endings, bool]:
+        """How many chains there are, by how they end (at a named origin, at one of the
+        ``anonymous`` origins, in a loop), and whether the counts are exact. Without
+        loops, by dynamic programming (linear, exact however many); with loops, by
+        walking them up to a budget."""
         if self.acyclic:
-            paths = self._paths_to_origins()
-            total = sum(paths[s] for s in starts)
-            return min(total, MAX_COUNT), total < MAX_COUNT
+            named, unnamed = self._paths_to_origins(anonymous)
+            endings = Endings(
+                named=min(sum(named[s] for s in starts), MAX_COUNT),
+                anonymous=min(sum(unnamed[s] for s in starts), MAX_COUNT),
+            )
+            return endings, endings.named + endings.anonymous < MAX_COUNT
         # The walk of ``walks``, counting instead of copying each chain.
+        counts = {"named": 0, "anonymous": 0, "loops": 0}
         count, steps = 0, 0
         for start in starts:
             if not self.up[start]:
+                counts["anonymous" if start in anonymous else "named"] += 1
                 count += 1
                 continue
             on_path, stack = [start], [iter(self.up[start])]
@@ -449,18 +501,22 @@ class _Graph:
             while stack:
                 steps += 1
                 if count >= CHAIN_COUNT_BUDGET or steps > CHAIN_COUNT_BUDGET * 20:
-                    return count, False  # at least this many
+                    return Endings(**counts), False  # at least these many
                 nxt = next(stack[-1], None)
                 if nxt is None:
                     stack.pop()
                     on_set.discard(on_path.pop())
-                elif nxt in on_set or not self.up[nxt]:
-                    count += 1  # a loop closes, or an origin is reached
+                elif nxt in on_set:
+                    counts["loops"] += 1  # a loop closes
+                    count += 1
+                elif not self.up[nxt]:
+                    counts["anonymous" if nxt in anonymous else "named"] += 1  # an origin is reached
+                    count += 1
                 else:
                     on_path.append(nxt)
                     on_set.add(nxt)
                     stack.append(iter(self.up[nxt]))
-        return count, True
+        return Endings(**counts), True
 
     def _topological(self) -> list[int]:
         """Statements ordered so that each comes before those it cites (acyclic graphs)."""
@@ -476,13 +532,20 @@ class _Graph:
                     ready.append(nxt)
         return order
 
-    def _paths_to_origins(self) -> dict[int, int]:
-        """Chains from each statement to an origin, counted up to MAX_COUNT (a lattice of
-        thousands of layers has more chains than digits a JSON number may carry)."""
-        paths: dict[int, int] = {}
+    def _paths_to_origins(self, anonymous: set[int]) -> tuple[dict[int, int], dict[int, int]]:
+        """Chains from each statement to a named origin, and to an anonymous one, each
+        counted up to MAX_COUNT (a lattice of thousands of layers has more chains than
+        digits a JSON number may carry)."""
+        named: dict[int, int] = {}
+        unnamed: dict[int, int] = {}
         for node in reversed(self._topological()):
-            paths[node] = 1 if not self.up[node] else min(sum(paths[n] for n in self.up[node]), MAX_COUNT)
-        return paths
+            up = self.up[node]
+            if not up:
+                named[node], unnamed[node] = (0, 1) if node in anonymous else (1, 0)
+            else:
+                named[node] = min(sum(named[n] for n in up), MAX_COUNT)
+                unnamed[node] = min(sum(unnamed[n] for n in up), MAX_COUNT)
+        return named, unnamed
 
     def loops(self) -> list[tuple[int, ...]]:
         """One cycle through each ring of sources citing each other, from its lowest statement."""

@@ -1,7 +1,7 @@
 """Reading claims' graphs from the database: as they stand, or as they stood.
 
-One query, however many claims: statements, edges (with their documents) and
-every source involved, each with its top-level organisation. Its cost is linear
+One query, however many claims: statements, edges, their evidence (with its
+documents) and every source involved, each with its top-level organisation. Its cost is linear
 in the size of the graphs; the judging is done by ``graph.build``.
 """
 
@@ -13,14 +13,18 @@ from django.db import connection
 
 from core.history import from_json
 
-from .graph import CHAIN_LIMIT, DocumentRef, Edge, SourceRef, Trace, build
+from .graph import CHAIN_LIMIT, DocumentRef, Edge, EvidenceItem, SourceRef, Trace, build
 
 # The graph as it stands now.
 _LIVE_GRAPH = """
     stmt AS (SELECT id, claim_id, source_id FROM claims_statement WHERE claim_id = ANY(%(claims)s)),
     edge AS (
-        SELECT id, claim_id, statement_id, upstream_id, relation, document_id, quote, verified
+        SELECT id, claim_id, statement_id, upstream_id, relation, verified
         FROM claims_attribution WHERE claim_id = ANY(%(claims)s)
+    ),
+    evid AS (
+        SELECT id, attribution_id, document_id, quote, relation
+        FROM claims_evidence WHERE claim_id = ANY(%(claims)s)
     ),
     gone AS (
         SELECT NULL::bigint AS id, NULL::text AS name, NULL::text AS kind, NULL::boolean AS confidential,
@@ -46,14 +50,24 @@ _HISTORIC_GRAPH = """
         ) last WHERE pgh_label <> 'delete' AND claim_id = ANY(%(claims)s)
     ),
     edge AS (
-        SELECT id, claim_id, statement_id, upstream_id, relation, document_id, quote, verified FROM (
+        SELECT id, claim_id, statement_id, upstream_id, relation, verified FROM (
             SELECT DISTINCT ON (pgh_obj_id) pgh_obj_id AS id, claim_id, statement_id, upstream_id,
-                   relation, document_id, quote, verified, pgh_label
+                   relation, verified, pgh_label
             FROM claims_attributionevent
             WHERE pgh_obj_id IN (SELECT pgh_obj_id FROM claims_attributionevent WHERE claim_id = ANY(%(claims)s))
               AND pgh_created_at <= %(as_of)s
             ORDER BY pgh_obj_id, pgh_id DESC
         ) last WHERE pgh_label <> 'delete' AND claim_id = ANY(%(claims)s)
+    ),
+    evid AS (
+        SELECT id, attribution_id, document_id, quote, relation FROM (
+            SELECT DISTINCT ON (pgh_obj_id) pgh_obj_id AS id, attribution_id, document_id, quote, relation,
+                   pgh_label
+            FROM claims_evidenceevent
+            WHERE pgh_obj_id IN (SELECT pgh_obj_id FROM claims_evidenceevent WHERE claim_id = ANY(%(claims)s))
+              AND pgh_created_at <= %(as_of)s
+            ORDER BY pgh_obj_id, pgh_id DESC
+        ) last WHERE pgh_label <> 'delete' AND attribution_id IN (SELECT id FROM edge)
     ),
     gone AS (
         SELECT DISTINCT ON (pgh_obj_id) pgh_obj_id AS id, name, kind,
@@ -83,9 +97,12 @@ involved AS (SELECT source_id AS id FROM stmt UNION SELECT root_id FROM root)
 SELECT
     (SELECT coalesce(json_agg(json_build_array(claim_id, id, source_id)), '[]') FROM stmt),
     (SELECT coalesce(json_agg(json_build_array(e.claim_id, e.id, e.statement_id, e.upstream_id, e.relation,
-                                               d.id, d.title, d.url, e.quote, e.verified,
-                                               p.id, coalesce(p.confidential, false), p.public_description)), '[]')
-     FROM edge e LEFT JOIN sources_document d ON d.id = e.document_id
+                                               e.verified)), '[]')
+     FROM edge e),
+    (SELECT coalesce(json_agg(json_build_array(v.attribution_id, v.id, v.relation, v.quote, d.id, d.title, d.url,
+                                               p.id, coalesce(p.confidential, false), p.public_description)
+                              ORDER BY v.id), '[]')
+     FROM evid v LEFT JOIN sources_document d ON d.id = v.document_id
      LEFT JOIN sources_source p ON p.id = d.publisher_id),
     (SELECT coalesce(json_agg(json_build_array(i.id, coalesce(s.name, g.name), coalesce(s.kind, g.kind),
                                                coalesce(r.root_id, i.id), coalesce(s.confidential, g.confidential),
@@ -105,7 +122,7 @@ def traces(claim_ids: list[int], *, as_of: datetime | None = None, chain_limit: 
     graph = _HISTORIC_GRAPH if as_of is not None else _LIVE_GRAPH
     with connection.cursor() as cursor:
         cursor.execute(_TRACE_SQL.format(graph=graph), {"claims": list(claim_ids), "as_of": as_of})
-        raw_statements, raw_edges, raw_sources = (from_json(v) for v in cursor.fetchone())
+        raw_statements, raw_edges, raw_evidence, raw_sources = (from_json(v) for v in cursor.fetchone())
 
     sources = {
         source_id: SourceRef(
@@ -121,10 +138,19 @@ def traces(claim_ids: list[int], *, as_of: datetime | None = None, chain_limit: 
     statements: dict[int, dict[int, int]] = {claim_id: {} for claim_id in claim_ids}
     for claim_id, statement_id, source_id in raw_statements:
         statements[claim_id][statement_id] = source_id
-    edges: dict[int, list[Edge]] = {claim_id: [] for claim_id in claim_ids}
-    for row in raw_edges:
-        claim_id, edge_id, statement_id, upstream_id, relation, doc_id, title, url, quote, verified = row[:10]
-        publisher_id, confidential, description = row[10:]
+    evidence: dict[int, list[EvidenceItem]] = {}
+    for (
+        edge_id,
+        evidence_id,
+        relation,
+        quote,
+        doc_id,
+        title,
+        url,
+        publisher_id,
+        confidential,
+        description,
+    ) in raw_evidence:
         document = None
         if doc_id is not None:
             document = DocumentRef(
@@ -135,15 +161,19 @@ def traces(claim_ids: list[int], *, as_of: datetime | None = None, chain_limit: 
                 confidential=confidential,
                 publisher_description=description or "",
             )
+        evidence.setdefault(edge_id, []).append(
+            EvidenceItem(id=evidence_id, document=document, quote=quote, relation=relation)
+        )
+    edges: dict[int, list[Edge]] = {claim_id: [] for claim_id in claim_ids}
+    for claim_id, edge_id, statement_id, upstream_id, relation, verified in raw_edges:
         edges[claim_id].append(
             Edge(
                 id=edge_id,
                 statement_id=statement_id,
                 upstream_id=upstream_id,
                 relation=relation,
-                document=document,
-                quote=quote,
                 verified=verified,
+                evidence=tuple(evidence.get(edge_id, ())),
             )
         )
     results = {}
