@@ -7,12 +7,14 @@ whole chain of attribution without leaving the page. Writes go through
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.options import IS_POPUP_VAR, IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -27,10 +29,10 @@ from core.paginators import EstimatedCountPaginator
 from core.validators import parse_id
 from core.writes import Gone
 from sources import admin as sources_admin
-from sources.models import Source
+from sources.models import Document, Source
 
 from . import provenance, services
-from .forms import ClaimAdminForm
+from .forms import MAX_SENTENCES, ChainPrefill, ClaimAdminForm, document_sentences
 from .history import claim_history, claim_record_as_of
 from .models import (
     Appearance,
@@ -56,6 +58,9 @@ from .search import prefix_match
 
 # The picture's bounds, read here by tests (claims.picture has them).
 __all__ = ["MAX_DRAWN_EDGES", "MAX_DRAWN_NODES"]
+
+# A document's latest appearances checked against its sentences ("already a claim").
+QUOTED_SENTENCES = 500
 
 # --- filters -------------------------------------------------------------------------
 
@@ -100,6 +105,39 @@ class OriginSourceFilter(_SourceIdFilter):
 
     def filter_claims(self, queryset, source_id):
         return queryset.originating_at(source_id)
+
+
+def in_document(claims: QuerySet[Claim], document_id: int) -> QuerySet[Claim]:
+    """Claims that appear in the document, or a hop of whose chains it evidences. Their
+    ids are read from the document's side (two index lookups), never by testing each claim."""
+    appears = Appearance.objects.filter(document_id=document_id).order_by().values("claim_id")
+    evidenced = Evidence.objects.filter(document_id=document_id).order_by().values("claim_id")
+    return claims.filter(pk__in=appears.union(evidenced))
+
+
+class DocumentIdFilter(admin.SimpleListFilter):
+    """Claims of one document, given by id in the URL (the document page links here for
+    the claims it does not list itself). Only the chosen document is offered."""
+
+    title = "document"
+    parameter_name = "document"
+
+    def lookups(self, request, model_admin):
+        value = self.value()
+        if not value:
+            return []
+        document_id = parse_id(value)
+        title = Document.objects.filter(pk=document_id).values_list("title", flat=True).first() if document_id else None
+        return [(value, Truncator(title).chars(60) if title else f"unknown document #{value}")]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if not value:
+            return queryset
+        document_id = parse_id(value)
+        if document_id is None:
+            raise IncorrectLookupParameters(f"{self.parameter_name} must be a document id")
+        return in_document(queryset, document_id)
 
 
 class ClaimIdFilter(admin.SimpleListFilter):
@@ -284,6 +322,7 @@ class ClaimAdmin(HistoryAdmin, ServiceAdmin):
         "updated_at",
         CitingSourceFilter,
         OriginSourceFilter,
+        DocumentIdFilter,
     ]
     search_fields = ["text"]  # for autocomplete; the search itself is get_search_results
     search_help_text = "Full-text search of the claim's wording; words match as prefixes."
@@ -380,12 +419,15 @@ class ClaimAdmin(HistoryAdmin, ServiceAdmin):
             records_chains = self.has_change_permission(request, obj)
         else:
             records_chains = self.has_add_permission(request)
+        add_source = records_chains and self.admin_site.get_model_admin(Source).has_add_permission(request)
+        document = self.source_document(request) if obj is None else None
+        prefill = ChainPrefill(document, self.picked_sentence(request) or "") if document else None
 
         class ClaimForm(form_class):
             def __init__(self, *args, **kwargs) -> None:
                 super().__init__(*args, **kwargs)
                 if records_chains:
-                    self.attach_chain()
+                    self.attach_chain(prefill=prefill, add_source=add_source)
                 if chain_error is not None and self.chain_form is not None:
                     self.add_chain_error(chain_error)
 
@@ -407,9 +449,80 @@ class ClaimAdmin(HistoryAdmin, ServiceAdmin):
             self.message_user(request, notice, messages.WARNING)
         request._chain_recorded = True
 
+    # --- a claim from a document: /admin/claims/claim/add/?document=<id>[&sentence=<n, from 1>]
+
+    def source_document(self, request) -> Document | None:
+        """The document a new claim is taken from (``?document=``), with its publisher."""
+        if not hasattr(request, "_source_document"):
+            document_id = parse_id(request.GET.get("document", ""))
+            found = Document.objects.select_related("publisher").filter(pk=document_id).first() if document_id else None
+            request._source_document = found
+        return request._source_document
+
+    def sentences(self, request) -> list[str]:
+        document = self.source_document(request)
+        return document_sentences(document.body) if document is not None else []
+
+    def picked_sentence(self, request) -> str | None:
+        """The sentence picked from the list without JavaScript (``?sentence=``, from 1)."""
+        number = parse_id(request.GET.get("sentence", ""))
+        sentences = self.sentences(request)
+        return sentences[number - 1] if number is not None and number <= len(sentences) else None
+
+    def sentence_choices(self, request, document: Document, sentences: list[str]) -> list[dict]:
+        """The sentences to pick from, each a link that picks it without JavaScript, and
+        for one already a claim's quote in this document, a link to that claim."""
+        picked = parse_id(request.GET.get("sentence", ""))
+        quotes = [
+            (" ".join(quote.split()), claim_id)
+            for quote, claim_id in Appearance.objects.filter(document=document)
+            .order_by("-pk")
+            .values_list("quote", "claim_id")[:QUOTED_SENTENCES]
+        ]
+        choices = []
+        for number, sentence in enumerate(sentences, start=1):
+            # A quote is often part of a sentence, or runs over two.
+            claim_id = next((c for q, c in quotes if q in sentence or sentence in q), None)
+            claim_url = reverse("admin:claims_claim_change", args=[claim_id]) if claim_id else None
+            url = f"?document={document.pk}&sentence={number}"
+            choices.append({"url": url, "text": sentence, "picked": number == picked, "claim_url": claim_url})
+        return choices
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        document = self.source_document(request)
+        if document is not None:
+            for name in ("document", "sentence"):  # not fields of the claim's own form
+                initial.pop(name, None)
+            initial["language"] = document.language
+            initial["text"] = self.picked_sentence(request) or initial.get("text", "")
+        return initial
+
+    def response_add(self, request, obj, post_url_continue=None):
+        response = super().response_add(request, obj, post_url_continue)
+        document = self.source_document(request)
+        if document is None or "Location" not in response:
+            return response
+        if "_addanother" in request.POST:
+            # The next claim from the same document.
+            response["Location"] = reverse("admin:claims_claim_add") + f"?document={document.pk}"
+        else:
+            # Django carries the add form's query to the next page: not the document's.
+            url = urlsplit(response["Location"])
+            query = urlencode([(k, v) for k, v in parse_qsl(url.query) if k not in ("document", "sentence")])
+            fragment = "trace" if "_continue" in request.POST and getattr(request, "_chain_recorded", False) else ""
+            response["Location"] = urlunsplit(url._replace(query=query, fragment=fragment or url.fragment))
+        return response
+
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         form = context["adminform"].form
         context["chain_form"], context["hop_formset"] = form.chain_form, form.hop_formset
+        document = self.source_document(request) if add else None
+        if document is not None:
+            sentences = self.sentences(request)
+            context["source_document"] = document
+            context["document_sentences"] = self.sentence_choices(request, document, sentences)
+            context["document_sentences_cut"] = len(sentences) >= MAX_SENTENCES
         if getattr(request, "_chain_error", None) is not None:
             self.message_user(request, "Nothing was saved: the chain has errors, shown below.", messages.ERROR)
         if obj is not None:
@@ -726,3 +839,68 @@ class SourceAdmin(sources_admin.SourceAdmin):
             for line in report.lines():
                 self.message_user(request, line, messages.SUCCESS)
         return None
+
+
+# --- documents, with what the claims app knows of them: their claims and sources ----------
+
+admin.site.unregister(Document)
+
+
+@admin.register(Document)
+class DocumentAdmin(sources_admin.DocumentAdmin):
+    """The document page lists its claims and its sources (the publisher and the sources
+    of every hop it evidences), and starts a claim from one of its sentences."""
+
+    change_form_template = "admin/sources/document/change_form.html"
+    shown = 50  # claims and sources listed; the rest are linked to or counted as more
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context["adds_claims"] = self.admin_site.get_model_admin(Claim).has_add_permission(request)
+        if obj is not None:
+            context.update(self.document_context(obj))
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def document_context(self, document: Document) -> dict:
+        # Two queries whatever the document holds: its latest claims and its sources, each
+        # cut at ``shown`` (one row more is read to know there are others).
+        appears = Appearance.objects.filter(claim=OuterRef("pk"), document_id=document.pk)
+        claims = list(
+            in_document(Claim.objects.all(), document.pk)
+            .annotate(appears=Exists(appears))
+            .only("id", "text", "status")
+            .order_by("-pk")[: self.shown + 1]
+        )
+        # The publisher, and both ends of each hop the document evidences, read from the
+        # document's side (its evidence, by index) as the claims are.
+        edges = Attribution.objects.filter(evidence__document_id=document.pk).order_by()
+        ends = edges.values("statement_id").union(edges.values("upstream_id"))
+        in_hops = Statement.objects.filter(pk__in=ends).order_by().values("source_id")
+        publisher = Source.objects.filter(pk=document.publisher_id).order_by().values("pk")
+        sources = list(Source.objects.filter(pk__in=in_hops.union(publisher)).order_by("name", "id")[: self.shown + 1])
+        return {
+            "document_claims": claims[: self.shown],
+            "document_claims_more": len(claims) > self.shown,
+            "document_claims_url": reverse("admin:claims_claim_changelist") + f"?document={document.pk}",
+            "document_sources": sources[: self.shown],
+            "document_sources_more": len(sources) > self.shown,
+            "add_claim_url": reverse("admin:claims_claim_add") + f"?document={document.pk}",
+        }
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if "_addclaim" in request.POST and not self.is_popup(request):
+            return self._to_new_claim(request, obj, "added")
+        return super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        if "_addclaim" in request.POST and not self.is_popup(request):
+            return self._to_new_claim(request, obj, "changed")
+        return super().response_change(request, obj)
+
+    @staticmethod
+    def is_popup(request) -> bool:
+        return IS_POPUP_VAR in request.POST or IS_POPUP_VAR in request.GET
+
+    def _to_new_claim(self, request, document: Document, done: str):
+        """The "Save and add a claim from it" button: straight to the claim form, prefilled."""
+        self.message_user(request, f"The document “{document}” was {done}. Pick the claim's sentence below.")
+        return HttpResponseRedirect(reverse("admin:claims_claim_add") + f"?document={document.pk}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 
@@ -12,7 +13,7 @@ from core.history import History
 from core.paginators import EstimatedCountPaginator
 
 from . import services
-from .models import Document, Source
+from .models import Document, Source, SourceKind
 
 
 class SourceAdminForm(forms.ModelForm):
@@ -93,8 +94,44 @@ class SourceAdmin(HistoryAdmin, ServiceAdmin):
         return super().render_change_form(request, context, add, change, form_url, obj)
 
 
+class DocumentAdminForm(forms.ModelForm):
+    # A new document's publisher is often new too: named here, it is added as a source
+    # with the document, with no popup (the "+" beside the list opens the full form).
+    new_publisher = forms.CharField(
+        required=False,
+        max_length=300,
+        label="Or a new publisher",
+        help_text="Not in the list? Its name: it is added as a source when the document is saved.",
+    )
+    new_publisher_kind = forms.ChoiceField(
+        choices=SourceKind.choices, initial=SourceKind.OUTLET, required=False, label="of kind"
+    )
+
+    class Meta:
+        model = Document
+        fields = [
+            "title",
+            "kind",
+            "publisher",
+            "language",
+            "url",
+            "archive_url",
+            "published_at",
+            "retrieved_at",
+            "body",
+        ]
+        formfield_callback = SourceAdminForm.Meta.formfield_callback
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if cleaned_data.get("new_publisher", "").strip() and cleaned_data.get("publisher"):
+            self.add_error("new_publisher", "Choose the publisher from the list or name a new one, not both.")
+        return cleaned_data
+
+
 @admin.register(Document)
 class DocumentAdmin(HistoryAdmin, ServiceAdmin):
+    form = DocumentAdminForm
     list_display = ["title", "kind", "publisher", "published_at", "language"]
     list_filter = ["kind", "language", "published_at", "retrieved_at"]
     list_select_related = ["publisher"]
@@ -112,7 +149,22 @@ class DocumentAdmin(HistoryAdmin, ServiceAdmin):
     def history_entries(self, obj: Document) -> History:
         return History([(Document, "own")], obj.pk)
 
+    def get_fieldsets(self, request, obj=None):
+        if obj is not None:
+            return self.fieldsets
+        # Only on a new document: a change of publisher names an existing source (the
+        # "+" adds one), so that a change takes its locks in the usual order.
+        first = ["title", "kind", "publisher", ("new_publisher", "new_publisher_kind"), "language"]
+        return [(None, {"fields": first}), *self.fieldsets[1:]]
+
     def create_with(self, request, form, values):
+        name = form.cleaned_data.get("new_publisher", "").strip()
+        if name:
+            kind = form.cleaned_data.get("new_publisher_kind") or SourceKind.OUTLET
+            try:
+                values["publisher"] = services.source_create(name=name, kind=kind)
+            except ValidationError as error:
+                raise ValidationError({"new_publisher": error.messages}) from error
         return services.document_create(**values)
 
     def lock_ahead(self, request, obj, values):

@@ -383,7 +383,7 @@ def test_chain_form_asks_for_the_relation_between_hops_and_refuses_one_on_the_or
     assert hops.forms[0].errors == {"relation": ["Say how Reuters got the claim from RIA Novosti."]}
     assert hops.forms[1].errors == {
         "__all__": [
-            "The last hop is the origin: leave its relation, quote and verified empty, "
+            "The last hop is the origin: leave its relation, quote, document and verified empty, "
             "or add the hop it got the claim from."
         ]
     }

@@ -1,0 +1,167 @@
+"""The editor's desk in a real Chromium: the document-first job counted in page loads
+(scripts/desk_job.py against the live server), a missing source added from a hop row
+through Django's popup, and a refused chain opening on its first error."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from claims.models import Appearance, Claim, ClaimStatus, Statement
+from claims.services import HopInput, chain_record
+from sources.models import Document, Source
+from tests import test_browser_admin
+from tests.factories import ClaimFactory, DocumentFactory, SourceFactory, UserFactory
+from tests.test_browser_admin import choose, logged_in
+
+# The admin tests' Chromium, and the switch its event loop needs, for these tests too.
+chromium_browser = test_browser_admin.chromium_browser
+_sync_database_access_beside_playwright = test_browser_admin._sync_database_access_beside_playwright
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parent.parent
+SCREENSHOTS = Path(tempfile.gettempdir()) / "factcheck_desk"
+# The issue's target for the whole job (it took 17 page loads before the desk).
+MOST_PAGE_LOADS = 5
+
+
+def desk_job(live_server, *options: str) -> dict:
+    """scripts/desk_job.py against the live server, as an editor would run it; its report."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "scripts/desk_job.py",
+            "--url",
+            live_server.url,
+            "--username",
+            "erin",
+            "--password",
+            "correct horse battery staple",
+            "--screenshots",
+            str(SCREENSHOTS),
+            *options,
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture
+def desk(committed_db):
+    """An editor (a superuser: roles are flushed between these tests), and the agency and
+    the ministry the new outlet cites, as the seed has them."""
+    UserFactory(username="erin", is_superuser=True, is_staff=True)
+    government = SourceFactory(name="Government of Azerbaijan", kind="government")
+    return {
+        "agency": SourceFactory(name="Reuters", kind="news_agency"),
+        "ministry": SourceFactory(name="Ministry of Defence of Azerbaijan", kind="government", parent=government),
+    }
+
+
+def test_the_document_first_job_takes_at_most_five_page_loads(desk, live_server):
+    report = desk_job(live_server)
+
+    assert report["page_loads"] <= MOST_PAGE_LOADS, report
+    add_claim = f"/admin/claims/claim/add/?document={Document.objects.get().pk}"
+    assert report["loads"] == [
+        "GET /admin/sources/document/add/",
+        # "Save and add a claim from it": the document saved, the claim's form.
+        f"GET {add_claim}",
+        # The publishing checklist's confirmation page, when there is something to confirm.
+        *([f"POST {add_claim}"] if len(report["loads"]) == 4 else []),
+        f"GET {report['claim']}",
+    ]
+    # What the job made: the document by the new outlet, the claim published, its
+    # appearance, and the chain outlet → agency → ministry.
+    document = Document.objects.select_related("publisher").get()
+    assert document.publisher.name == report["outlet"]
+    claim = Claim.objects.get()
+    assert claim.status == ClaimStatus.PUBLISHED
+    assert Appearance.objects.get(claim=claim).document == document
+    assert [s.source.name for s in Statement.objects.filter(claim=claim).order_by("id")] == [
+        report["outlet"],
+        "Reuters",
+        "Ministry of Defence of Azerbaijan",
+    ]
+    print(f"desk job: {report['page_loads']} page loads, {report['clicks']} clicks, {report['typed_fields']} fields")
+
+
+def test_the_job_with_the_outlet_added_in_the_popup_counts_the_popups_two_loads(desk, live_server):
+    report = desk_job(live_server, "--publisher-popup")
+
+    popup = "/admin/sources/source/add/?_to_field=id&_popup=1"
+    assert report["loads"][:3] == ["GET /admin/sources/document/add/", f"GET {popup}", f"POST {popup}"]
+    assert report["page_loads"] == len(report["loads"])
+    assert Document.objects.select_related("publisher").get().publisher.name == report["outlet"]
+    assert Claim.objects.get().status == ClaimStatus.PUBLISHED
+
+
+def test_a_source_added_from_a_hop_rows_plus_is_chosen_in_that_row(desk, live_server, chromium_browser):
+    document = DocumentFactory(title="Naval drills", body="The navy will sail, the agency said.")
+    page = logged_in(chromium_browser, live_server, "erin")
+    refused = []
+    page.on("console", lambda message: "Content Security Policy" in message.text and refused.append(message.text))
+    page.goto(f"{live_server.url}/admin/claims/claim/add/?document={document.pk}")
+    page.click("#document-sentences a.sentence")
+    page.select_option("#id_hop-0-relation", "citing")
+    expect(page.locator("#chain_form tr.hop-row").nth(1)).to_be_visible()
+
+    # The second row's "+": Django's popup with the source's add form.
+    with page.expect_popup() as opened:
+        page.click("#add_id_hop-1-source")
+    popup = opened.value
+    popup.fill("#id_name", "Caspian Wire")
+    popup.select_option("#id_kind", "news_agency")
+    with popup.expect_event("close"):
+        popup.click("input[name=_save]")
+
+    wire = Source.objects.get(name="Caspian Wire")
+    expect(page.locator("#id_hop-1-source")).to_have_value(str(wire.pk))
+    expect(page.locator("#select2-id_hop-1-source-container")).to_contain_text("Caspian Wire")
+    expect(page.locator("#id_hop-0-source")).to_have_value(str(document.publisher.pk))
+    # Chosen on the last row shown: the next row opens for the next hop.
+    expect(page.locator("#chain_form tr.hop-row").nth(2)).to_be_visible()
+    page.click("#chain_form input[type=submit]")
+
+    expect(page.locator(".messagelist")).to_contain_text(f"Chain recorded: {document.publisher.name} → Caspian Wire.")
+    assert refused == []
+
+
+def test_after_a_chain_error_the_page_opens_on_the_first_error_with_its_field_focused(
+    desk, live_server, chromium_browser
+):
+    # A claim with a graph, so that the picture and the tree push the chain form far down.
+    claim = ClaimFactory(text="Drills began on Monday.")
+    sources = [SourceFactory(name=f"Outlet {i}") for i in range(6)]
+    for source in sources:
+        chain_record(claim=claim, hops=[HopInput(source, relation="citing"), HopInput(desk["agency"])])
+    page = logged_in(chromium_browser, live_server, "erin")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"{live_server.url}/admin/claims/claim/{claim.pk}/change/")
+
+    choose(page, "id_hop-0-source", "Reuters", "Reuters")
+    page.select_option("#id_hop-0-relation", "citing")
+    choose(page, "id_hop-1-source", "Reuters", "Reuters")  # citing itself: refused
+    page.click("#chain_form input[type=submit]")
+
+    expect(page.locator(".messagelist")).to_contain_text("Nothing was saved: the chain has errors")
+    error = page.locator("#chain_form tr.hop-row.errors .errorlist").first
+    expect(error).to_contain_text("Reuters cannot cite itself.")
+    expect(error).to_be_in_viewport()
+    # Its field has the focus: the source of that row (a select2 widget).
+    focused = page.evaluate("document.activeElement.closest('tr.hop-row')?.querySelector('select')?.id")
+    assert focused == "id_hop-1-source"
+    assert page.evaluate("window.scrollY") > 1000  # the page opened far down, not at its top
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "desk_chain_error.png"))
