@@ -138,7 +138,8 @@ def run_job(
 
     def shot(name: str) -> None:
         if screenshots is not None:
-            page.screenshot(path=str(screenshots / f"desk_job_{name}.png"), full_page=True)
+            prefix = "desk_job_popup" if publisher_popup else "desk_job"
+            page.screenshot(path=str(screenshots / f"{prefix}_{name}.png"), full_page=True)
 
     # Logged in first (not counted: the job starts at the desk).
     page.goto(f"{base_url}/admin/login/")
