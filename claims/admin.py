@@ -12,8 +12,10 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.options import IS_POPUP_VAR, IncorrectLookupParameters
+from django.contrib.admin.utils import unquote
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
@@ -308,6 +310,32 @@ class ForeignReviewInline(LatestRowsInline):
     verbose_name_plural = "reviews elsewhere (imported; they never change this claim)"
 
 
+# --- publishing: the checklist's confirmation pages (claims.services.claim_publish_checklist)
+
+User = get_user_model()
+
+# Form fields of the confirmation pages: the items the editor confirmed (the claim page's,
+# and the bulk action's, one field per claim), going ahead, and back to the form as typed.
+PUBLISH_CONFIRM = "_publish_confirm"
+PUBLISH_CONFIRMED = "_publish_confirmed"
+PUBLISH_BACK = "_publish_back"
+# The claim page's fields not carried through its confirmation page.
+_NOT_CARRIED = {"csrfmiddlewaretoken", PUBLISH_CONFIRM, PUBLISH_BACK}
+
+
+class PublishUnconfirmed(Exception):
+    """The publication a save asked for needs a confirmation, or is blocked: the save is
+    rolled back (the admin's save is one transaction) and the confirmation page shown."""
+
+    def __init__(self, refused: services.PublishRefused) -> None:
+        super().__init__(refused)
+        self.refused = refused
+
+
+def _over(codes) -> str:
+    return ", ".join(code.replace("_", " ") for code in codes)
+
+
 @admin.register(Claim)
 class ClaimAdmin(HistoryAdmin, ServiceAdmin):
     change_form_template = "admin/claims/claim/change_form.html"
@@ -331,12 +359,12 @@ class ClaimAdmin(HistoryAdmin, ServiceAdmin):
     paginator = EstimatedCountPaginator
     actions = ["publish", "retract"]
     inlines = [AppearanceInline, AttributionInline, ForeignReviewInline]
-    readonly_fields = ["published_at", "created_by", "created_at", "updated_at"]
+    readonly_fields = ["published_at", "published_over", "created_by", "created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ["text", "language", "topic_list"]}),
         ("Review", {"fields": ["status", "rating", "rating_explanation"]}),
         ("When the claimed event happened", {"fields": ["event_start", "event_end", "event_approximate"]}),
-        ("Record", {"fields": ["published_at", "created_by", "created_at", "updated_at"]}),
+        ("Record", {"fields": ["published_at", "published_over", "created_by", "created_at", "updated_at"]}),
     ]
 
     def get_queryset(self, request):
@@ -378,17 +406,183 @@ class ClaimAdmin(HistoryAdmin, ServiceAdmin):
 
     def create_with(self, request, form, values):
         topics = form.cleaned_data.get("topic_list") or ()
+        values = self._publish_last(request, None, values)
         return services.claim_create(created_by=request.user, topics=topics, **values)
 
     def update_with(self, request, obj, form, values):
         topics = form.cleaned_data["topic_list"] if "topic_list" in form.changed_data else None
+        values = self._publish_last(request, obj, values)
         return services.claim_update(claim=obj, topics=topics, **values)
+
+    def _publish_last(self, request, claim: Claim | None, values: dict) -> dict:
+        """A change to published is made last (``publish_saved``), when the chain saved with
+        it is recorded: its checklist judges the graph as this save leaves it."""
+        if values.get("status") != ClaimStatus.PUBLISHED or (claim and claim.status == ClaimStatus.PUBLISHED):
+            return values
+        request._publish = True
+        return {name: value for name, value in values.items() if name != "status"}
+
+    @admin.display(description="published over")
+    def published_over(self, claim: Claim) -> str:
+        """The publications of this claim over checklist items, from their history context:
+        when, by whom, over what (the latest five). Read only of a claim ever published:
+        the publishing service stamps when."""
+        if claim.pk is None or claim.published_at is None:
+            return "—"
+        key = f"{services.PUBLISH_CONFIRMED}:{claim.pk}"
+        events = list(
+            Claim.pgh_event_model.objects.filter(
+                pgh_obj_id=claim.pk, status=ClaimStatus.PUBLISHED, pgh_context__metadata__has_key=key
+            )
+            .order_by("-pgh_id")
+            .values_list("pgh_created_at", "pgh_context__metadata")[:5]
+        )
+        if not events:
+            return "—"
+        users = User.objects.in_bulk({parse_id(str(m.get("user", ""))) for _, m in events} - {None})
+        return format_html_join(
+            mark_safe("<br>"),
+            "{} by {}: {}",
+            (
+                (
+                    f"{at:%Y-%m-%d %H:%M} UTC",
+                    getattr(users.get(parse_id(str(metadata.get("user", "")))), "username", "no known user"),
+                    _over(metadata[key]),
+                )
+                for at, metadata in events
+            ),
+        )
+
+    def publish_saved(self, request, claim: Claim) -> None:
+        """Publish the claim this save changed to published, over the items the editor
+        confirmed on the confirmation page; without them, that page (``PublishUnconfirmed``)."""
+        if not getattr(request, "_publish", False):
+            return
+        confirmed = request.POST.getlist(PUBLISH_CONFIRM)
+        try:
+            services.claim_publish(claim=claim, confirm=confirmed)
+        except services.PublishRefused as refused:
+            raise PublishUnconfirmed(refused) from refused
+        except ValidationError as error:
+            raise ServiceRejected(error) from error
+        if confirmed:
+            self.message_user(request, f"Published over what you confirmed: {_over(confirmed)}.", messages.WARNING)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method == "POST" and PUBLISH_BACK in request.POST:
+            # Back from the confirmation page: the form as typed, nothing saved.
+            request._service_error = ValidationError(
+                {
+                    "status": "Not published, nothing saved: fix what the checklist asked for here (a chain can be "
+                    "recorded below), or choose another status, and save again."
+                }
+            )
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except PublishUnconfirmed as unconfirmed:
+            return self.publish_confirmation(request, object_id, unconfirmed.refused)
+
+    def publish_confirmation(self, request, object_id, refused: services.PublishRefused) -> TemplateResponse:
+        """The claim page's confirmation: the checklist, and the form as sent, carried in
+        hidden fields to send again with the confirmed items (or back to the form)."""
+        claim = self.get_object(request, unquote(object_id)) if object_id else None
+        carried = [(k, v) for k, values in request.POST.lists() if k not in _NOT_CARRIED for v in values]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Publish this claim?",
+            "subtitle": None,
+            "opts": self.opts,
+            "object": claim,
+            "claim_text": claim.text if claim else request.POST.get("text", ""),
+            "blocking": refused.blocking,
+            "to_confirm": [item for item in refused.items if not item.blocking],
+            "unconfirmed": {item.code for item in refused.unconfirmed},
+            "carried": carried,
+            "confirm_field": PUBLISH_CONFIRM,
+            "back_field": PUBLISH_BACK,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/claims/claim/publish_confirmation.html", context)
 
     # --- actions
 
     @admin.action(description="Publish selected claims", permissions=["change"])
-    def publish(self, request: HttpRequest, queryset: QuerySet[Claim]) -> None:
-        self._move(request, queryset, ClaimStatus.PUBLISHED, services.claim_publish)
+    def publish(self, request: HttpRequest, queryset: QuerySet[Claim]) -> TemplateResponse | None:
+        """Each claim's checklist first, on a confirmation page (unless none has anything on
+        it); confirmed there, each claim is published over the items confirmed for it."""
+        claims = list(queryset.order_by("pk"))
+        if PUBLISH_CONFIRMED not in request.POST:
+            rows = self._checklists(claims)
+            if any(row["blocking"] or row["to_confirm"] for row in rows):
+                return self._publish_selected_page(request, rows)
+        said: list[tuple[int, str]] = []
+        published = 0
+        # One transaction: the request's history context (who, and what each publication was
+        # confirmed over) is written by its first write and may grow only in that transaction.
+        with transaction.atomic():
+            for claim in claims:
+                if claim.status == ClaimStatus.PUBLISHED:
+                    said.append((messages.WARNING, f"“{claim}” was already published."))
+                    continue
+                confirmed = request.POST.getlist(f"{PUBLISH_CONFIRM}-{claim.pk}")
+                try:
+                    services.claim_publish(claim=claim, confirm=confirmed)
+                except services.PublishRefused as refused:
+                    # Found since the page was shown (or never confirmed): judged now, said now.
+                    why = "" if refused.blocking else "what it was confirmed for has changed. "
+                    words = " ".join(item.message for item in refused.blocking or refused.unconfirmed)
+                    said.append(
+                        (
+                            messages.ERROR,
+                            f"“{claim}” was not published: {why}{words} Publish it again to see its checklist.",
+                        )
+                    )
+                except ValidationError as error:
+                    said.append((messages.ERROR, f"“{claim}”: {' '.join(error.messages)}"))
+                else:
+                    published += 1
+                    if confirmed:
+                        said.append((messages.WARNING, f"“{claim}” published over: {_over(confirmed)}."))
+        for level, message in said:
+            self.message_user(request, message, level)
+        if published:
+            noun = "claim" if published == 1 else "claims"
+            self.message_user(request, f"{published} {noun} published.", messages.SUCCESS)
+        return None
+
+    def _checklists(self, claims: list[Claim]) -> list[dict]:
+        """What the bulk confirmation page shows of each claim (their graphs in one query)."""
+        traces = provenance.traces([c.pk for c in claims], chain_limit=0)
+        rows = []
+        for claim in claims:
+            row = {"claim": claim, "problem": None, "blocking": [], "to_confirm": []}
+            if claim.status == ClaimStatus.PUBLISHED:
+                row["problem"] = "Already published."
+            else:
+                row["problem"] = services.claim_transition_error(claim, ClaimStatus.PUBLISHED)
+            if row["problem"] is None:
+                items = services.claim_publish_checklist(claim, claim_trace=traces[claim.pk])
+                row["blocking"] = [item for item in items if item.blocking]
+                row["to_confirm"] = [item for item in items if not item.blocking]
+            row["publishable"] = row["problem"] is None and not row["blocking"]
+            rows.append(row)
+        return rows
+
+    def _publish_selected_page(self, request, rows: list[dict]) -> TemplateResponse:
+        publishable = sum(row["publishable"] for row in rows)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Publish these claims?",
+            "subtitle": None,
+            "opts": self.opts,
+            "rows": rows,
+            "publishable": publishable,
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
+            "confirm_field": PUBLISH_CONFIRM,
+            "confirmed_field": PUBLISH_CONFIRMED,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/claims/claim/publish_selected.html", context)
 
     @admin.action(description="Retract selected claims", permissions=["change"])
     def retract(self, request: HttpRequest, queryset: QuerySet[Claim]) -> None:
@@ -437,12 +631,15 @@ class ClaimAdmin(HistoryAdmin, ServiceAdmin):
         super().save_related(request, form, formsets, change)
         chain = form.chain_input()
         if chain is None:
+            self.publish_saved(request, form.instance)
             return
         try:
             recorded = services.chain_record(claim=form.instance, **chain)
         except ValidationError as error:
             # Rolls back the whole save (claim and chain) and shows both again as typed.
             raise ServiceRejected(error, part="chain") from error
+        # Published over the graph with this chain, before anything is said of the save.
+        self.publish_saved(request, form.instance)
         names = " → ".join(hop.source.name for hop in chain["hops"])
         self.message_user(request, f"Chain recorded: {names}.", messages.SUCCESS)
         for notice in recorded.notices:

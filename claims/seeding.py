@@ -48,7 +48,7 @@ from sources.models import Document, DocumentKind, Reliability, Source, SourceKi
 from sources.services import document_create, document_update, source_create, source_update
 
 from .models import Appearance, Claim, ClaimStatus, ClaimTopic, Rating, Relation, Topic
-from .services import HopInput, chain_record, claim_create, claim_update
+from .services import HopInput, chain_record, claim_create, claim_publish_checklist, claim_update
 
 
 class SeedError(Exception):
@@ -569,10 +569,10 @@ def _load(seed: SeedFile, report: SeedReport, *, update: bool) -> None:
         }
         wanted_topics = [topics[slug] for slug in spec.topics]
         claim = found.get(spec.text)
+        new_status = None  # a new claim's status, set once its chain is recorded
         if claim is None:
             claim = _service_call(where, claim_create, text=spec.text, topics=wanted_topics, **values)
-            if spec.status != claim.status:
-                claim = _service_call(where, claim_update, claim=claim, status=spec.status)
+            new_status = spec.status
             report.claims.created += 1
         else:
             values.update(text=spec.text)
@@ -598,6 +598,11 @@ def _load(seed: SeedFile, report: SeedReport, *, update: bool) -> None:
                 why = "; an editor changed the claim since the seeds wrote it, so --update leaves it" if update else ""
                 report.notes.append(f"{where}: kept as edited ({', '.join(fields)} differ from the seed{why})")
         _load_chain(where, claim, spec, document, sources, report)
+        if new_status is not None and new_status != claim.status:
+            # Published over its checklist (claims.services), judged on its chain: the seed file
+            # is the editor's decision, and the history context records what it confirmed.
+            confirm = [i.code for i in claim_publish_checklist(claim) if not i.blocking]
+            claim = _service_call(where, claim_update, claim=claim, status=new_status, confirm=confirm)
 
 
 def _find_sources(seed: SeedFile) -> dict[str, Source]:

@@ -6,8 +6,11 @@ them holds business logic of its own.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
+import pghistory
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Q
@@ -19,7 +22,9 @@ from core.writes import Gone, copy_fields, lock, save_fields
 from sources import services as source_services
 from sources.models import Document, Source, name_keys
 
+from . import provenance
 from .models import Appearance, Attribution, Claim, ClaimStatus, Evidence, Relation, Statement
+from .provenance.flags import FLAG_CODES
 
 MAX_HOPS = 20
 
@@ -40,10 +45,11 @@ def _clean(obj) -> None:
 
 
 @transaction.atomic
-def claim_create(*, text: str, created_by=None, topics=(), **fields) -> Claim:
+def claim_create(*, text: str, created_by=None, topics=(), confirm: Iterable[str] = (), **fields) -> Claim:
     claim = Claim(text=text, created_by=created_by, **fields)
     if claim.status == ClaimStatus.PUBLISHED:
-        claim.published_at = timezone.now()
+        # Refused: a claim has no chain before it exists (create it, record its chain, publish it).
+        _check_publication(claim, confirm)
     _clean(claim)
     claim.save()
     if topics:
@@ -52,17 +58,27 @@ def claim_create(*, text: str, created_by=None, topics=(), **fields) -> Claim:
 
 
 @transaction.atomic
-def claim_update(*, claim: Claim, topics=None, **fields) -> Claim:
+def claim_update(*, claim: Claim, topics=None, confirm: Iterable[str] = (), **fields) -> Claim:
     """Change the given fields (and topics, if given) and nothing else, on the claim as
-    stored now: another editor's concurrent change to other fields is kept."""
+    stored now: another editor's concurrent change to other fields is kept.
+
+    Publishing goes through the checklist (``claim_publish_checklist``), judged on the
+    claim as this write leaves it: refused (``PublishRefused``) while an item blocks it
+    or one the caller did not ``confirm`` (item codes) is found."""
     current = lock(claim)
     also: tuple[str, ...] = ()
+    published_over: list[str] = []
     if "status" in fields and fields["status"] != current.status:
         _check_transition(current, fields["status"])
-        if fields["status"] == ClaimStatus.PUBLISHED and current.published_at is None:
-            current.published_at = timezone.now()
-            also = ("published_at",)
-    save_fields(current, fields, also=also)
+        if fields["status"] == ClaimStatus.PUBLISHED:
+            for name, value in fields.items():
+                setattr(current, name, value)
+            published_over = _check_publication(current, confirm)
+            if current.published_at is None:
+                current.published_at = timezone.now()
+                also = ("published_at",)
+    with _publication_recorded(current.pk, published_over):
+        save_fields(current, fields, also=also)
     if topics is not None:
         current.topics.set(topics)
         # The caller's prefetched topics are stale now.
@@ -85,12 +101,126 @@ def _check_transition(claim: Claim, new_status: str) -> None:
         raise ValidationError({"status": f"A {old} claim cannot become {new}."})
 
 
-def claim_publish(*, claim: Claim) -> Claim:
-    return claim_update(claim=claim, status=ClaimStatus.PUBLISHED)
+def claim_transition_error(claim: Claim, status: str) -> str | None:
+    """Why ``claim`` cannot become ``status`` as it stands, in a refusal's words (None: it can)."""
+    try:
+        _check_transition(claim, status)
+    except ValidationError as error:
+        return " ".join(error.messages)
+    return None
+
+
+def claim_publish(*, claim: Claim, confirm: Iterable[str] = ()) -> Claim:
+    """Publish, confirming the checklist's items named in ``confirm`` (see ``claim_update``)."""
+    return claim_update(claim=claim, status=ClaimStatus.PUBLISHED, confirm=confirm)
 
 
 def claim_retract(*, claim: Claim) -> Claim:
     return claim_update(claim=claim, status=ClaimStatus.RETRACTED)
+
+
+# --- publishing: what is missing or risky, confirmed before it goes out ---------------------
+
+NO_CHAIN = "no_chain"
+NO_RATING = "no_rating"
+NO_EXPLANATION = "no_explanation"
+# What a publisher may confirm: the claim's own gaps, and every flag its trace can raise
+# (so a flag added to the provenance module becomes an item here without more code).
+CONFIRMABLE = (NO_RATING, NO_EXPLANATION, *FLAG_CODES)
+# The codes of a refusal, as the API answers them.
+PUBLISH_BLOCKED = "publish_blocked"
+CONFIRMATION_REQUIRED = "confirmation_required"
+# The history context of the write that publishes a claim over items records them under
+# this key and the claim's id ("publish_confirmed:12": ["single_origin", ...]): a key per
+# claim, since one request (a bulk action) may publish several, and a context only grows.
+PUBLISH_CONFIRMED = "publish_confirmed"
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    code: str
+    message: str
+    # True: no confirmation publishes past it; it must be fixed first.
+    blocking: bool = False
+
+
+def claim_publish_checklist(claim: Claim, *, claim_trace: provenance.Trace | None = None) -> list[ChecklistItem]:
+    """What is missing or risky in publishing ``claim`` (its fields as given, its graph as
+    stored, or ``claim_trace`` when the caller has read it): blocking items first, then those
+    a publisher may confirm. The graph's risks are its trace's flags, in the provenance
+    module's words, not redacted: only editors publish, and they may know every source.
+
+    Blocking: ``no_chain`` (nobody is recorded as stating the claim: there is nothing to
+    trace). To confirm: ``no_rating`` (published claims may be unrated: no verdict, no
+    ClaimReview), ``no_explanation`` (a rating with no reason given) and each flag."""
+    if claim_trace is None and claim.pk is not None:
+        claim_trace = provenance.trace(claim.pk, chain_limit=0)
+    items = []
+    if claim_trace is None or not claim_trace.statements:
+        how = "create the claim, record its chain, then publish it" if claim.pk is None else "record a chain"
+        items.append(
+            ChecklistItem(
+                NO_CHAIN,
+                f"No source is recorded as stating this claim, so it cannot be traced: {how} (at least who "
+                "states it) before publishing.",
+                blocking=True,
+            )
+        )
+    if not claim.rating:
+        items.append(ChecklistItem(NO_RATING, "The claim has no rating: it would be published without a verdict."))
+    elif not (claim.rating_explanation or "").strip():
+        label = claim.get_rating_display()
+        items.append(ChecklistItem(NO_EXPLANATION, f"The rating ({label}) has no explanation of why."))
+    if claim_trace is not None:
+        items += [ChecklistItem(flag.code, flag.message) for flag in claim_trace.flags]
+    return items
+
+
+class PublishRefused(ValidationError):
+    """Publishing refused by the checklist. ``items`` is the whole checklist, ``blocking``
+    the items no confirmation passes, ``unconfirmed`` those the caller did not confirm.
+    As a ValidationError: the blocking items on ``status``, the others on ``confirm``,
+    each message with its item's code."""
+
+    def __init__(self, items: list[ChecklistItem], confirmed: Iterable[str]) -> None:
+        confirmed = set(confirmed)
+        self.items = items
+        self.blocking = [item for item in items if item.blocking]
+        self.unconfirmed = [item for item in items if not item.blocking and item.code not in confirmed]
+        errors = {}
+        if self.blocking:
+            errors["status"] = [ValidationError(item.message, code=item.code) for item in self.blocking]
+        if self.unconfirmed:
+            errors["confirm"] = [ValidationError(item.message, code=item.code) for item in self.unconfirmed]
+        super().__init__(errors)
+
+    @property
+    def reason(self) -> str:
+        return PUBLISH_BLOCKED if self.blocking else CONFIRMATION_REQUIRED
+
+
+def _check_publication(claim: Claim, confirm: Iterable[str]) -> list[str]:
+    """The checklist of ``claim`` (locked, with the fields being written) at this moment;
+    the codes confirmed, or ``PublishRefused``. The graph holds still until the write
+    commits: chains lock the claim's row, which the caller holds, and hops and their
+    evidence are held here (verifying, unverifying or deleting one waits)."""
+    if claim.pk is not None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM claims_attribution WHERE claim_id = %s FOR SHARE", [claim.pk])
+            cursor.execute("SELECT 1 FROM claims_evidence WHERE claim_id = %s FOR SHARE", [claim.pk])
+    items = claim_publish_checklist(claim)
+    confirmed = set(confirm)
+    if any(item.blocking or item.code not in confirmed for item in items):
+        raise PublishRefused(items, confirmed)
+    return [item.code for item in items]
+
+
+def _publication_recorded(claim_id: int, codes: list[str]):
+    """The history context of a publication over confirmed items: an auditor reads in it
+    what the publisher confirmed (``PUBLISH_CONFIRMED``)."""
+    if not codes:
+        return nullcontext()
+    return pghistory.context(**{f"{PUBLISH_CONFIRMED}:{claim_id}": codes})
 
 
 @transaction.atomic

@@ -94,6 +94,23 @@ def value_for(name: str, editor: int, n: int):
     return f"Editor {editor}, write {n}: {'troops' if name == 'text' else 'because'} {random.random():.6f}."
 
 
+def publish_new_claim(editor: Client, i: int, source_id: int) -> int:
+    """A claim the public can read: created, stated by ``source_id``, and published over
+    what its checklist finds (the refusal names each item to confirm)."""
+    status, claim = editor.call("POST", "/api/v1/claims/", {"text": f"Load claim {i}."})
+    if status == 201:
+        status, _ = editor.call("POST", f"/api/v1/claims/{claim['id']}/chains/", {"hops": [{"source": source_id}]})
+    if status == 201:
+        url = f"/api/v1/claims/{claim['id']}/"
+        status, body = editor.call("PATCH", url, {"status": "published"})
+        if status == 400 and body.get("code") == "confirmation_required":
+            confirm = [item["code"] for item in body["errors"][1:]]
+            status, body = editor.call("PATCH", url, {"status": "published", "confirm": confirm})
+    if status not in (200, 201):
+        raise SystemExit(f"could not publish a claim: {status} {claim}")
+    return claim["id"]
+
+
 def run(args: argparse.Namespace) -> dict:
     tally = Tally()
     editor = Client(args.url, args.editor_token, tally)
@@ -105,12 +122,7 @@ def run(args: argparse.Namespace) -> dict:
     )
     if status != 201:
         raise SystemExit(f"could not create a source: {status} {source}")
-    claims = []
-    for i in range(args.claims):
-        status, claim = editor.call("POST", "/api/v1/claims/", {"text": f"Load claim {i}.", "status": "published"})
-        if status != 201:
-            raise SystemExit(f"could not create a claim: {status} {claim}")
-        claims.append(claim["id"])
+    claims = [publish_new_claim(editor, i, source["id"]) for i in range(args.claims)]
 
     stop = time.monotonic() + args.seconds
     # (claim, field) -> last acknowledged value, and how many writes were acknowledged

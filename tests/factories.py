@@ -4,6 +4,7 @@ import factory
 from django.contrib.auth.models import Group, User
 
 from claims.models import Claim, ClaimStatus, Topic
+from claims.services import CONFIRMABLE, claim_update
 from sources.models import Document, Source, SourceKind
 
 
@@ -54,3 +55,9 @@ class ClaimFactory(factory.django.DjangoModelFactory):
 
     text = factory.Sequence(lambda n: f"Claim number {n} is checkable.")
     status = ClaimStatus.PUBLISHED
+
+
+def publish_over_checklist(claim: Claim, **fields) -> Claim:
+    """Publish through the service, confirming whatever its checklist finds: for tests about
+    something else than the checklist (what blocks, a claim with no chain, still blocks)."""
+    return claim_update(claim=claim, status=ClaimStatus.PUBLISHED, confirm=CONFIRMABLE, **fields)

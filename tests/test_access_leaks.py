@@ -20,7 +20,14 @@ from rest_framework.test import APIClient
 from claims.models import Attribution, ClaimStatus, Statement
 from claims.services import HopInput, attribution_delete, chain_record, claim_update
 from sources.services import source_update
-from tests.factories import ClaimFactory, DocumentFactory, SourceFactory, TopicFactory, UserFactory
+from tests.factories import (
+    ClaimFactory,
+    DocumentFactory,
+    SourceFactory,
+    TopicFactory,
+    UserFactory,
+    publish_over_checklist,
+)
 
 # Strings that identify the confidential source, or belong to drafts.
 SECRETS = {
@@ -259,7 +266,7 @@ def test_a_hop_deleted_before_publishing_never_shows_to_the_public_through_time_
     # The editor takes the informant out again (the hop, then the statement it left behind).
     attribution_delete(attribution=Attribution.objects.get(claim=claim))
     Statement.objects.get(claim=claim, source=informant).delete()
-    claim_update(claim=claim, status=ClaimStatus.PUBLISHED)
+    publish_over_checklist(claim)
     published = db_now()
 
     anonymous = APIClient()

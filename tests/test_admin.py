@@ -458,7 +458,14 @@ def run_action(client: Client, action: str, claims: list[Claim]):
 
 
 def test_publish_action_publishes_and_reports_each_claim_it_cannot(editor):
-    draft = ClaimFactory(status=ClaimStatus.DRAFT, text="A draft.")
+    # Rated, explained, two independent origins through checked, quoted hops: nothing to
+    # confirm, so no checklist page (tests/test_admin_publish.py has those).
+    draft = ClaimFactory(status=ClaimStatus.DRAFT, text="A draft.", rating="true", rating_explanation="Seen.")
+    outlet = SourceFactory()
+    for origin in (SourceFactory(), SourceFactory()):
+        chain_record(
+            claim=draft, hops=[HopInput(source=outlet, relation="citing", quote="…", verified=True), HopInput(origin)]
+        )
     retracted = ClaimFactory(status=ClaimStatus.RETRACTED, text="A retracted claim.")
     published = ClaimFactory(status=ClaimStatus.PUBLISHED, text="Already out.")
     response = run_action(client_as(editor), "publish", [draft, retracted, published])

@@ -60,13 +60,14 @@ def test_an_editor_creates_a_claim_and_becomes_its_author(editor_client, editor)
     }
 
 
-def test_a_claim_created_published_gets_its_publication_time(editor_client):
+def test_a_claim_cannot_be_created_published(editor_client):
+    # Nobody is recorded as stating a claim before it exists: the checklist blocks it
+    # (tests/test_api_publish.py). Its publication time is stamped when it is published.
     response = editor_client.post("/api/v1/claims/", {"text": "Shusha lies in Karabakh.", "status": "published"})
 
-    assert response.status_code == 201, response.data
-    claim = Claim.objects.get()
-    assert claim.published_at is not None
-    assert response.json()["published_at"] == iso(claim.published_at)
+    assert response.status_code == 400, response.data
+    assert response.json()["code"] == "publish_blocked"
+    assert not Claim.objects.exists()
 
 
 def test_the_claim_detail_shows_where_the_claim_appears(journalist_client):
@@ -88,8 +89,11 @@ def test_the_claim_detail_shows_where_the_claim_appears(journalist_client):
 
 def test_patching_the_status_publishes_then_retracts_a_claim(editor_client):
     claim = ClaimFactory(status="draft")
+    chain_record(claim=claim, hops=[HopInput(source=SourceFactory())])
 
-    published = editor_client.patch(f"/api/v1/claims/{claim.id}/", {"status": "published"}, format="json")
+    published = editor_client.patch(
+        f"/api/v1/claims/{claim.id}/", {"status": "published", "confirm": ["no_rating", "single_origin"]}, format="json"
+    )
     claim.refresh_from_db()
     retracted = editor_client.patch(f"/api/v1/claims/{claim.id}/", {"status": "retracted"}, format="json")
 

@@ -36,7 +36,14 @@ from claims.services import HopInput, attribution_delete, chain_record, claim_up
 from core.history import read_history
 from sources import services as source_services
 from sources.models import Source
-from tests.factories import ClaimFactory, DocumentFactory, SourceFactory, TopicFactory, UserFactory
+from tests.factories import (
+    ClaimFactory,
+    DocumentFactory,
+    SourceFactory,
+    TopicFactory,
+    UserFactory,
+    publish_over_checklist,
+)
 
 pytestmark = pytest.mark.usefixtures("committed_db")
 
@@ -117,7 +124,7 @@ def build_dataset() -> None:
     claim_update(claim=troops, text="Turkish troops are in Azerbaijan for a joint exercise.")
     claim_update(claim=troops, status=ClaimStatus.IN_REVIEW, topics=[topic])
     with pghistory.context(user=editor.pk, app="admin", url=f"/admin/claims/claim/{troops.pk}/change/"):
-        claim_update(claim=troops, status=ClaimStatus.PUBLISHED, rating=Rating.MOSTLY_TRUE)
+        publish_over_checklist(troops, rating=Rating.MOSTLY_TRUE)
     claim_update(claim=troops, rating=Rating.TRUE, event_approximate=True)
 
     loop = ClaimFactory(text="A cites B, and B cites A.")

@@ -12,7 +12,14 @@ from playwright.sync_api import expect
 from claims.models import ClaimStatus
 from claims.services import HopInput, chain_record, claim_update
 from tests import test_browser_admin
-from tests.factories import ClaimFactory, DocumentFactory, SourceFactory, TopicFactory, UserFactory
+from tests.factories import (
+    ClaimFactory,
+    DocumentFactory,
+    SourceFactory,
+    TopicFactory,
+    UserFactory,
+    publish_over_checklist,
+)
 
 # The admin tests' Chromium, and the switch its event loop needs, for these tests too.
 chromium_page = test_browser_admin.chromium_page
@@ -42,7 +49,7 @@ def test_an_auditor_follows_the_history_to_the_claim_as_it_stood_before_an_edit(
         hops=[HopInput(source=reuters, relation="citing"), HopInput(source=ria)],
     )
     # The edit: new wording, published, and the chain taken one hop further.
-    claim_update(claim=claim, text=NEW, status=ClaimStatus.PUBLISHED)
+    publish_over_checklist(claim, text=NEW)
     chain_record(claim=claim, hops=[HopInput(source=ria, relation="informed_by"), HopInput(source=ministry)])
     page = chromium_page
 

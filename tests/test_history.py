@@ -105,11 +105,12 @@ def test_raw_sql_update_shows_up_with_no_app_or_actor():
 def test_change_inside_an_api_context_records_the_actor_and_app():
     auditor = UserFactory(username="dana")
     claim = ClaimFactory(status=ClaimStatus.DRAFT)
+    chain_record(claim=claim, hops=[HopInput(source=SourceFactory())])
 
     with pghistory.context(user=auditor.pk, url=f"/api/v1/claims/{claim.pk}/", app="api"):
-        claim_update(claim=claim, status=ClaimStatus.PUBLISHED)
+        claim_update(claim=claim, status=ClaimStatus.PUBLISHED, confirm=["no_rating", "single_origin"])
 
-    entry = history_for(claim)[-1]
+    entry = [e for e in history_for(claim) if e.model == "claim"][-1]
     assert (entry.actor, entry.actor_id, entry.app, entry.url) == (
         "dana",
         auditor.pk,

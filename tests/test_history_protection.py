@@ -27,7 +27,7 @@ from rest_framework.test import APIClient
 
 from claims.models import Claim, ClaimStatus
 from claims.seeding import load_seed_dir
-from claims.services import claim_update
+from claims.services import HopInput, chain_record, claim_update
 from core.history import (
     CONTEXT_KEYS_SET_ONCE,
     SKIP_GUARD,
@@ -429,7 +429,10 @@ api.force_authenticate(user)
 patched = api.patch(f"/api/v1/claims/{given['api_claim']}/", {"text": "Changed through the API."}, format="json")
 admin = Client()
 admin.force_login(user)
-published = admin.post("/admin/claims/claim/", {"action": "publish", "_selected_action": [given["admin_claim"]]})
+published = admin.post("/admin/claims/claim/", {
+    "action": "publish", "_selected_action": [given["admin_claim"]], "_publish_confirmed": "1",
+    f"_publish_confirm-{given['admin_claim']}": ["no_rating", "single_origin"],
+})
 report = load_seed_dir(Path(given["seeds"]))
 with pghistory.context(app="command", command="merge_sources"):
     source_merge(keep=Source.objects.get(pk=given["keep"]), merge=Source.objects.get(pk=given["merge"]))
@@ -440,6 +443,7 @@ print(json.dumps({"api": patched.status_code, "admin": published.status_code, "s
 def test_the_app_role_records_api_admin_seed_and_merge_writes_with_their_context(app_role):
     user = UserFactory(username="chief", is_staff=True, is_superuser=True)
     by_api, by_admin = ClaimFactory(text="Before the API."), ClaimFactory(text="A draft.", status=ClaimStatus.DRAFT)
+    chain_record(claim=by_admin, hops=[HopInput(source=SourceFactory(name="The desk's outlet"))])
     keep, merge = SourceFactory(name="Reuters"), SourceFactory(name="Reuters news agency")
     given = {
         "user": user.pk,
@@ -466,7 +470,13 @@ def test_the_app_role_records_api_admin_seed_and_merge_writes_with_their_context
     by_admin.refresh_from_db()
     assert (by_api.text, by_admin.status) == ("Changed through the API.", ClaimStatus.PUBLISHED)
     assert context_of(by_api) == {"app": "api", "user": user.pk, "url": f"/api/v1/claims/{by_api.pk}/"}
-    assert context_of(by_admin) == {"app": "admin", "user": user.pk, "url": "/admin/claims/claim/"}
+    # Published over its checklist through the confirmation page: what was confirmed is on record.
+    assert context_of(by_admin) == {
+        "app": "admin",
+        "user": user.pk,
+        "url": "/admin/claims/claim/",
+        f"publish_confirmed:{by_admin.pk}": ["no_rating", "single_origin"],
+    }
     seeded = Claim.pgh_event_model.objects.filter(pgh_label="insert", pgh_context__metadata__seed_load=True)
     assert seeded.count() == result["seeded"]
     source_events = apps.get_model("sources", "SourceEvent").objects

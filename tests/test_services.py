@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from claims.models import Claim, ClaimStatus, Topic
-from claims.services import claim_create, claim_publish, claim_retract, claim_update
+from claims.services import HopInput, chain_record, claim_create, claim_publish, claim_retract, claim_update
 from sources.models import Document, Source
 from sources.services import document_create, source_create, source_delete, source_update
 from tests.factories import ClaimFactory, DocumentFactory, SourceFactory
@@ -18,8 +18,9 @@ pytestmark = pytest.mark.django_db
 def test_publishing_a_claim_stamps_when():
     claim = claim_create(text="Troops arrived on Monday.")
     assert claim.status == ClaimStatus.DRAFT and claim.published_at is None
+    chain_record(claim=claim, hops=[HopInput(source=SourceFactory())])
 
-    claim_publish(claim=claim)
+    claim_publish(claim=claim, confirm=["no_rating", "single_origin"])
 
     claim.refresh_from_db()
     assert claim.status == ClaimStatus.PUBLISHED

@@ -18,7 +18,14 @@ from claims.models import Appearance, Attribution, ClaimStatus, Statement
 from claims.services import HopInput, appearance_record, attribution_delete, chain_record, claim_update
 from sources.services import source_update
 from tests.conftest import iso
-from tests.factories import ClaimFactory, DocumentFactory, SourceFactory, TopicFactory, UserFactory
+from tests.factories import (
+    ClaimFactory,
+    DocumentFactory,
+    SourceFactory,
+    TopicFactory,
+    UserFactory,
+    publish_over_checklist,
+)
 
 pytestmark = pytest.mark.usefixtures("committed_db")
 
@@ -332,8 +339,9 @@ def test_a_source_made_confidential_later_is_withheld_from_the_past_too(sources,
 
 def test_a_claim_that_was_a_draft_then_is_a_404_for_the_public_and_readable_by_the_roles(api_client):
     claim = ClaimFactory(text="Not ready yet.", status=ClaimStatus.DRAFT)
+    chain_record(claim=claim, hops=[HopInput(source=SourceFactory())])
     then = db_now()
-    claim_update(claim=claim, text="Ready.", status=ClaimStatus.PUBLISHED)
+    publish_over_checklist(claim, text="Ready.")
     # Roles are emptied between committed tests: a superuser stands for them.
     cleared = APIClient()
     cleared.force_authenticate(UserFactory(is_superuser=True))

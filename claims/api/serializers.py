@@ -210,8 +210,27 @@ class ClaimDetailSerializer(ClaimSerializer):
         many=True, read_only=True, source="foreign_reviews", help_text="Other organisations' reviews of this claim."
     )
 
+    confirm = serializers.ListField(
+        child=serializers.ChoiceField(choices=services.CONFIRMABLE),
+        write_only=True,
+        required=False,
+        max_length=len(services.CONFIRMABLE),
+        help_text='With `"status": "published"`: the publishing checklist\'s items you publish over, by code. '
+        "Publishing is refused (400, code `confirmation_required`, an item per unconfirmed item with its code "
+        "and message) until every item found at the moment of publishing is named here, so a risk that appears "
+        "later needs a new confirmation. `no_chain` (no source recorded) cannot be confirmed: 400, code "
+        "`publish_blocked`. A claim with nothing to confirm publishes without it.",
+    )
+
     class Meta(ClaimSerializer.Meta):
-        fields = [*ClaimSerializer.Meta.fields, "appearances", "reviews_elsewhere"]
+        fields = [*ClaimSerializer.Meta.fields, "appearances", "reviews_elsewhere", "confirm"]
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs.get("confirm") and attrs.get("status") != ClaimStatus.PUBLISHED:
+            raise serializers.ValidationError(
+                {"confirm": ['Confirmations go with "status": "published": they confirm a publication.']}
+            )
+        return attrs
 
 
 class DependentSerializer(serializers.ModelSerializer):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from django.db.models import Exists, F, Func, OuterRef, Prefetch, QuerySet, Subquery
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -12,7 +14,7 @@ from rest_framework.generics import ListAPIView, get_object_or_404
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from claims import provenance
+from claims import provenance, services
 from claims.filters import ClaimFilter, DependentFilter
 from claims.history import claim_as_of
 from claims.models import Appearance, Claim, Topic
@@ -20,7 +22,7 @@ from claims.provenance import CHAIN_LIMIT
 from claims.services import chain_record
 from core.access import viewer_for
 from core.concurrency import VersionedViewSetMixin
-from core.errors import flatten_errors
+from core.errors import error_body, error_item, flatten_errors
 from core.pagination import DefaultPagination, KeysetPagination
 from core.tables import TableMixin
 from core.validators import parse_id
@@ -59,6 +61,30 @@ def claim_columns(include: set[str]) -> list[str]:
     return columns
 
 
+def publish_refused(refused: services.PublishRefused) -> Response:
+    """A publication the checklist refused, in the one error shape: code ``publish_blocked``
+    (an item blocks it) or ``confirmation_required``. The first item says what to do (the
+    body to send again, naming every item to confirm), as any error's one item does; one
+    item follows per checklist item in the way, with its own code: on ``status`` what
+    blocks, on ``confirm`` what is not confirmed. ``detail`` reads them all."""
+    to_confirm = [item.code for item in refused.items if not item.blocking]
+    if refused.blocking:
+        summary = "Not published: what blocks it cannot be confirmed; fix it, then publish again."
+        if to_confirm:
+            summary += f" Publishing will then ask you to confirm {', '.join(to_confirm)}."
+    else:
+        body = json.dumps({"status": "published", "confirm": to_confirm})
+        summary = (
+            f"Not published: confirm {', '.join(item.code for item in refused.unconfirmed)} by sending every "
+            f"item in confirm: {body}. A risk found later needs a new confirmation."
+        )
+    errors = [error_item(None, summary, refused.reason)]
+    errors += [error_item("status", item.message, item.code) for item in refused.blocking]
+    errors += [error_item("confirm", item.message, item.code) for item in refused.unconfirmed]
+    detail = "; ".join(f"{e['field']}: {e['message']}" if e["field"] else e["message"] for e in errors)
+    return Response(error_body(detail, refused.reason, errors), status=status.HTTP_400_BAD_REQUEST)
+
+
 INCLUDE_PARAMETER = OpenApiParameter(
     "include",
     OpenApiTypes.STR,
@@ -77,7 +103,11 @@ INCLUDE_PARAMETER = OpenApiParameter(
         "and our published review. As CSV (`Accept: text/csv` or `format=csv`): every claim the filters "
         "select, one a row.",
     ),
-    create=extend_schema(summary="Create a claim (editors)", description="A new claim starts as a draft."),
+    create=extend_schema(
+        summary="Create a claim (editors)",
+        description="A new claim starts as a draft. It cannot be created published (400, code `publish_blocked`: "
+        "it has no chain yet): record its chain, then publish it with a PATCH.",
+    ),
     retrieve=extend_schema(
         summary="A claim",
         description="The claim, every document it appeared in with the quote, and other organisations' "
@@ -87,7 +117,17 @@ INCLUDE_PARAMETER = OpenApiParameter(
         summary="Change a claim (editors)",
         description="Only the fields sent are written, under a row lock, so two editors changing different "
         "fields both keep their change. With If-Match, the change is refused (412) if anyone changed the claim "
-        "since that ETag. Claims are never deleted: retract one by setting its status.",
+        "since that ETag. Claims are never deleted: retract one by setting its status.\n\n"
+        '**Publishing** (`"status": "published"`) goes through a checklist of what is missing or risky: '
+        "`no_chain` (nobody recorded as stating it) blocks it; `no_rating`, `no_explanation` and each of its "
+        "trace's flags (`single_origin`, `unverified_hop`, `anonymous_origin`, `no_evidence`, ...) need a "
+        "confirmation. Without one the answer is a 400 with code `confirmation_required` (or `publish_blocked`): "
+        "its first `errors` item (`field` null, the same code) says what to send, "
+        '`{"status": "published", "confirm": ["single_origin", "unverified_hop"]}`, and one item follows per '
+        "checklist item in the way, with its own `code` and `message` (`field` `confirm`; `status` for what "
+        "blocks). The items are judged at "
+        "the moment of publishing, so a risk that appears after you read them needs a new confirmation. A claim "
+        "with nothing on its checklist publishes without `confirm`.",
     ),
 )
 class ClaimViewSet(TableMixin, VersionedViewSetMixin, viewsets.ModelViewSet):
@@ -147,6 +187,11 @@ class ClaimViewSet(TableMixin, VersionedViewSetMixin, viewsets.ModelViewSet):
 
     def perform_create(self, serializer: ClaimSerializer) -> None:
         serializer.save(created_by=self.request.user)
+
+    def handle_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, services.PublishRefused):
+            return publish_refused(exc)
+        return super().handle_exception(exc)
 
     def perform_update(self, serializer: ClaimSerializer) -> None:
         serializer.save()
