@@ -9,7 +9,9 @@ built by ``error_body`` (``validation_error_body`` for messages by field)::
 
 Input that failed validation has the code ``invalid`` and one item per message,
 each with its field's path and its own code (``required``, ``max_length``, ...);
-any other error has one item repeating ``detail`` and ``code``.
+a refused publication (``confirmation_required``, ``publish_blocked``) has an item
+saying what to send, then one per checklist item in the way; any other error has
+one item repeating ``detail`` and ``code``.
 
 A service's Django ``ValidationError`` becomes messages by field with their codes
 (``messages_by_field``); the imports rename its fields with ``as_validation_error``.

@@ -47,8 +47,10 @@ ERROR_SCHEMA = {
     "type": "object",
     "description": "Every error the API answers: a message a person can act on, a stable code for programs, "
     "and each problem on its own. Input that failed validation has the code `invalid` and an item per message; "
-    "any other error (`not_found`, `permission_denied`, `not_authenticated`, `throttled`, `changed_since_read`, "
-    "`unavailable`, ...) has one item, repeating `detail` and `code`.",
+    "a refused publication (`confirmation_required`, `publish_blocked`) has a first item saying what to send and "
+    "an item per checklist item in the way, each with its own code; any other error (`not_found`, "
+    "`permission_denied`, `not_authenticated`, `throttled`, `changed_since_read`, `unavailable`, ...) has one "
+    "item, repeating `detail` and `code`.",
     "properties": {
         "detail": {
             "type": "string",
