@@ -13,10 +13,11 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.options import IS_POPUP_VAR, IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import ERROR_FLAG, PAGE_VAR, ChangeList
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -29,7 +30,7 @@ from core.access import viewer_for
 from core.admin import AutocompleteSelect, BaseAdmin, HistoryAdmin, ServiceAdmin, ServiceRejected
 from core.paginators import EstimatedCountPaginator
 from core.validators import parse_id
-from core.writes import Gone
+from core.writes import Gone, lock
 from sources import admin as sources_admin
 from sources.models import Document, Source
 
@@ -46,6 +47,7 @@ from .models import (
     Relation,
     Statement,
     Topic,
+    TraceSummary,
 )
 from .picture import (
     MAX_DRAWN_EDGES,
@@ -56,6 +58,7 @@ from .picture import (
     trace_graph,
     trace_tree,
 )
+from .provenance.flags import FLAG_CODES
 from .search import prefix_match
 
 # The picture's bounds, read here by tests (claims.picture has them).
@@ -64,12 +67,72 @@ __all__ = ["MAX_DRAWN_EDGES", "MAX_DRAWN_NODES"]
 # A document's latest appearances checked against its sentences ("already a claim").
 QUOTED_SENTENCES = 500
 
+# The list of claims: each claim's words up to this many characters (wrapped), its origins named up to this many.
+CLAIM_CHARS = 300
+ORIGINS_NAMED = 3
+
 # --- filters -------------------------------------------------------------------------
 
 
+# Each flag as a short badge in the list of claims, and what it means.
+FLAG_BADGES: dict[str, tuple[str, str]] = {
+    "single_origin": ("one origin", "Every named origin is one organisation: the chains are not independent."),
+    "common_intermediary": ("one relay", "Every chain passes through one source."),
+    "circular_reporting": ("loop", "Sources cite each other in a ring."),
+    "no_origin": ("no origin", "A chain reaches no origin: it runs into a loop."),
+    "unverified_hop": ("unverified", "A hop is asserted but not checked."),
+    "anonymous_origin": ("anonymous", "An origin is anonymous and cannot be judged independent."),
+    "no_evidence": ("no quote", "A hop has no quote evidencing it."),
+}
+
+
+def flag_badge(code: str) -> tuple[str, str]:
+    return FLAG_BADGES.get(code, (code.replace("_", " "), ""))
+
+
+class FlagFilter(admin.SimpleListFilter):
+    """Claims whose trace raises a flag: one lookup in the summaries' GIN index."""
+
+    title = "flag"
+    parameter_name = "flag"
+
+    def lookups(self, request, model_admin):
+        return [(code, flag_badge(code)[0]) for code in FLAG_CODES]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if not value:
+            return queryset
+        if value not in FLAG_CODES:
+            raise IncorrectLookupParameters(f"{self.parameter_name} must be one of {', '.join(FLAG_CODES)}")
+        return queryset.filter(trace_summary__flags__contains=[value])
+
+
 class _SourceIdFilter(admin.SimpleListFilter):
-    """Claims related to one source, given by id in the URL (the source page links
-    here). Only the chosen source is listed: there may be far too many to offer."""
+    """Claims related to one source, given by id in the URL (the source page links here),
+    or picked in the filter's own autocomplete box (the admin's source autocomplete,
+    as the chain form's; a form that GETs the list with the other filters kept). Only
+    the chosen source is listed: there may be far too many to offer."""
+
+    template = "admin/claims/claim/source_filter.html"
+    # The autocomplete of a statement's source: editors and auditors may search sources.
+    widget = AutocompleteSelect(Statement._meta.get_field("source"), admin.site)
+
+    def __init__(self, request, params, model, model_admin) -> None:
+        super().__init__(request, params, model, model_admin)
+        # What the filter's form sends again: the list as it is, but this filter and the page.
+        self.carried = [
+            (name, value)
+            for name, values in request.GET.lists()
+            if name not in {self.parameter_name, PAGE_VAR, ERROR_FLAG}
+            for value in values
+        ]
+        attrs = self.widget.build_attrs({"id": f"filter-{self.parameter_name}"})
+        attrs["data-placeholder"] = "Type a name or an alias"
+        self.widget_attrs = attrs
+
+    def has_output(self) -> bool:
+        return True  # the box is shown when nothing is chosen, too
 
     def lookups(self, request, model_admin):
         value = self.value()
@@ -106,7 +169,8 @@ class OriginSourceFilter(_SourceIdFilter):
     parameter_name = "origin"
 
     def filter_claims(self, queryset, source_id):
-        return queryset.originating_at(source_id)
+        # The summaries' GIN index of origins (the same answer as queryset.originating_at).
+        return queryset.filter(trace_summary__origin_ids__contains=[source_id])
 
 
 def in_document(claims: QuerySet[Claim], document_id: int) -> QuerySet[Claim]:
@@ -140,6 +204,29 @@ class DocumentIdFilter(admin.SimpleListFilter):
         if document_id is None:
             raise IncorrectLookupParameters(f"{self.parameter_name} must be a document id")
         return in_document(queryset, document_id)
+
+
+class ClaimChangeList(ChangeList):
+    """The list of claims, with each row's origins read for the whole page in one query
+    (``origin_sources``, by name), from the ids its trace summary holds."""
+
+    def get_results(self, request) -> None:
+        super().get_results(request)
+        self.result_list = list(self.result_list)
+        origin_ids = {i for claim in self.result_list for i in (_summary(claim).origin_ids if _summary(claim) else ())}
+        sources = Source.objects.only("id", "name", "kind", "confidential").in_bulk(origin_ids)
+        for claim in self.result_list:
+            summary = _summary(claim)
+            found = [sources[i] for i in summary.origin_ids if i in sources] if summary else []
+            claim.origin_sources = sorted(found, key=lambda s: (s.name, s.pk))
+
+
+def _summary(claim: Claim) -> TraceSummary | None:
+    """The claim's stored trace summary; None for a claim that never had a graph."""
+    try:
+        return claim.trace_summary
+    except TraceSummary.DoesNotExist:
+        return None
 
 
 class ClaimIdFilter(admin.SimpleListFilter):
@@ -339,19 +426,33 @@ def _over(codes) -> str:
 @admin.register(Claim)
 class ClaimAdmin(HistoryAdmin, ServiceAdmin):
     change_form_template = "admin/claims/claim/change_form.html"
-    list_display = ["short_text", "status", "rating", "topic_names", "event_start", "language", "updated_at"]
+    # The claim's words wrapped in a column of their own (change_list.html); what its trace
+    # says from its stored summary (TraceSummary), the origins' names in one query a page.
+    list_display = [
+        "claim_text",
+        "status",
+        "rating",
+        "origin_names",
+        "independent_origins",
+        "flag_badges",
+        "topic_names",
+    ]
+    list_select_related = ["trace_summary"]
     list_filter = [
         "status",
+        FlagFilter,
+        CitingSourceFilter,
+        OriginSourceFilter,
         "rating",
         "topics",
         "language",
         "event_start",
         "published_at",
         "updated_at",
-        CitingSourceFilter,
-        OriginSourceFilter,
         DocumentIdFilter,
     ]
+    # Counts beside each filter's choices would count the whole table for each of them.
+    show_facets = admin.ShowFacets.NEVER
     search_fields = ["text"]  # for autocomplete; the search itself is get_search_results
     search_help_text = "Full-text search of the claim's wording; words match as prefixes."
     form = ClaimAdminForm
@@ -383,8 +484,54 @@ class ClaimAdmin(HistoryAdmin, ServiceAdmin):
         return queryset.filter(condition), False
 
     @admin.display(description="claim", ordering="text")
-    def short_text(self, claim: Claim) -> str:
-        return str(claim)
+    def claim_text(self, claim: Claim) -> str:
+        return Truncator(claim.text).chars(CLAIM_CHARS)
+
+    @admin.display(description="origins")
+    def origin_names(self, claim: Claim) -> str:
+        sources = getattr(claim, "origin_sources", None)  # ClaimChangeList reads them for the page
+        if not sources:
+            return "—"
+        shown = format_html_join(
+            ", ",
+            '<a href="{}">{}</a>{}',
+            (
+                (
+                    reverse("admin:sources_source_change", args=[source.pk]),
+                    source.name,
+                    " (anonymous)" if source.kind == "anonymous" else " (confidential)" if source.confidential else "",
+                )
+                for source in sources[:ORIGINS_NAMED]
+            ),
+        )
+        more = len(sources) - ORIGINS_NAMED
+        return format_html("{} and {} more", shown, more) if more > 0 else shown
+
+    @admin.display(description="independent origins")
+    def independent_origins(self, claim: Claim):
+        summary = _summary(claim)
+        return summary.independent_origins if summary else 0
+
+    @admin.display(description="flags")
+    def flag_badges(self, claim: Claim) -> str:
+        summary = _summary(claim)
+        if summary is None or not summary.flags:
+            return ""
+        return format_html_join(
+            " ",
+            '<span class="flag-badge flag-{}" title="{}">{}</span>',
+            ((code, flag_badge(code)[1], flag_badge(code)[0]) for code in summary.flags),
+        )
+
+    def get_changelist(self, request, **kwargs):
+        return ClaimChangeList
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        # The source filters' autocomplete boxes need the admin's select2 (as a form's do).
+        if getattr(response, "context_data", None) and "media" in response.context_data:
+            response.context_data["media"] += _SourceIdFilter.widget.media
+        return response
 
     @admin.display(description="topics")
     def topic_names(self, claim: Claim) -> str:
@@ -408,6 +555,11 @@ class ClaimAdmin(HistoryAdmin, ServiceAdmin):
         topics = form.cleaned_data.get("topic_list") or ()
         values = self._publish_last(request, None, values)
         return services.claim_create(created_by=request.user, topics=topics, **values)
+
+    def lock_ahead(self, request, obj, values):
+        # The save may record a chain (chain_record takes this too, but after the claim's
+        # row lock here): in turns with changes of sources' standing, before any row lock.
+        services.hold_source_standing()
 
     def update_with(self, request, obj, form, values):
         topics = form.cleaned_data["topic_list"] if "topic_list" in form.changed_data else None
@@ -874,6 +1026,25 @@ class StatementAdmin(BaseAdmin):
     def has_change_permission(self, request, obj=None) -> bool:
         return False
 
+    # Removed through the service, which refreshes the claim's trace summary.
+    def delete_model(self, request, obj):
+        services.statement_delete(statement=obj)
+
+    def delete_queryset(self, request, queryset):
+        for statement in queryset.order_by("pk"):
+            try:
+                services.statement_delete(statement=statement)
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), messages.ERROR)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        # A hop may have come to use the statement since the confirmation page.
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:claims_statement_changelist"))
+
 
 class EvidenceInline(admin.TabularInline):
     """A hop's evidence: each document asserting it, its words, the relation as it
@@ -914,6 +1085,11 @@ class AttributionAdmin(ServiceAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+    def lock_ahead(self, request, obj, values):
+        # The hop's claim before the hop, as chains lock them: the services lock it too (to
+        # store its trace summary again), but after the hop's row lock here.
+        lock(Claim(pk=obj.claim_id))
 
     def update_with(self, request, obj, form, values):
         return services.attribution_update(attribution=obj, **values)
@@ -999,7 +1175,132 @@ admin.site.unregister(Source)
 
 @admin.register(Source)
 class SourceAdmin(sources_admin.SourceAdmin):
+    """The source page, with what relies on it: how many claims, the source's role in the
+    latest of them and how far down their chains it sits, and, for a source no longer
+    trusted, a button that sends its published claims back to review."""
+
     actions = ["merge_sources"]
+    relying_shown = 20  # the latest claims listed on the page (all: the claims list, filtered)
+    relying_counted = 10_000  # counted by role up to this many (the latest); "more than" past it
+
+    def get_urls(self):
+        send_back = path(
+            "<path:object_id>/send-back/",
+            self.admin_site.admin_view(self.send_back_view),
+            name="sources_source_send_back",
+        )
+        return [send_back, *super().get_urls()]
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context.update(self.relying_context(request, obj))
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def relying_context(self, request, source: Source) -> dict:
+        """Three queries however many claims rely on the source: the latest claims citing it
+        with its role in each (and their trace summaries), how far down their chains it sits
+        (their graphs, in one read), and the latest ``relying_counted`` counted by role."""
+        relying = Claim.objects.with_role_of(source.pk)
+        claims = list(
+            relying.select_related("trace_summary")
+            .only("id", "text", "status", "trace_summary")
+            .order_by("-pk")[: self.relying_shown + 1]
+        )
+        more = len(claims) > self.relying_shown
+        claims = claims[: self.relying_shown]
+        distances = provenance.distances_to([c.pk for c in claims], source.pk) if claims else {}
+        for claim in claims:
+            claim.distance = distances.get(claim.pk)
+            summary = _summary(claim)
+            claim.badges = [(code, *flag_badge(code)) for code in summary.flags] if summary else []
+        latest = Claim.objects.citing(source.pk).order_by("-pk").values("pk")[: self.relying_counted + 1]
+        counts = (
+            relying.filter(pk__in=latest)
+            .order_by()
+            .values("role")
+            .annotate(n=Count("pk"), published=Count("pk", filter=Q(status=ClaimStatus.PUBLISHED)))
+        )
+        by_role = {row["role"]: row["n"] for row in counts}
+        total = sum(by_role.values())
+        past = total > self.relying_counted
+        published = sum(row["published"] for row in counts)
+        changelist = reverse("admin:claims_claim_changelist")
+        return {
+            "relying_claims": claims,
+            "relying_more": more,
+            "relying_total": total,
+            # Counted up to relying_counted: past it, the latest that many by role.
+            "relying_count": f"More than {self.relying_counted:,}" if past else f"{total:,}",
+            "relying_counted": f"{self.relying_counted:,}" if past else "",
+            "relying_roles": [
+                (f"{by_role.get(role, 0):,}", label)
+                for role, label in (
+                    ("origin", "as their origin"),
+                    ("intermediary", "as an intermediary"),
+                    ("reporter", "as the reporter"),
+                )
+                if by_role.get(role)
+            ],
+            "relying_published": published,
+            "relying_published_count": f"{published:,}{'+' if past else ''}",
+            "relying_url": f"{changelist}?source={source.pk}",
+            "originating_url": f"{changelist}?origin={source.pk}",
+            "sends_back": self._sends_back(request),
+            "send_back_url": reverse("admin:sources_source_send_back", args=[source.pk]),
+        }
+
+    def _sends_back(self, request) -> bool:
+        return self.admin_site.get_model_admin(Claim).has_change_permission(request)
+
+    def send_back_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """The page of "Send these claims back to review": how many published claims rely
+        on the source, the latest of them, and a confirmation; then (POST) they are sent
+        back through ``claims_send_back``, a batch at a time, each in the history with who
+        did it. Editors only (they may change claims)."""
+        if not self._sends_back(request):
+            raise PermissionDenied
+        source_id = parse_id(unquote(object_id))
+        source = self.get_object(request, str(source_id)) if source_id is not None else None
+        if source is None:
+            raise Http404("No such source.")
+        page = reverse("admin:sources_source_change", args=[source.pk])
+        if request.method == "POST":
+            sent = services.claims_send_back(relying_on=source)
+            noun = "claim" if len(sent.claims) == 1 else "claims"
+            self.message_user(
+                request,
+                f"{len(sent.claims)} published {noun} relying on {source.name} sent back to review.",
+                messages.SUCCESS if sent.claims else messages.INFO,
+            )
+            if sent.remaining:
+                self.message_user(
+                    request,
+                    f"Published claims relying on {source.name} remain (they are sent back "
+                    f"{services.SEND_BACK_BATCH:,} at a time, or were published meanwhile): send them back again.",
+                    messages.WARNING,
+                )
+            return HttpResponseRedirect(page + "#relying-claims")
+        published = Claim.objects.citing(source.pk).published()
+        listed = list(published.only("id", "text").order_by("-pk")[: self.relying_shown + 1])
+        counted = published.order_by("-pk").values("pk")[: self.relying_counted + 1]
+        count = Claim.objects.filter(pk__in=counted).count()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Send these claims back to review?",
+            "subtitle": None,
+            "opts": self.opts,
+            "original": source,
+            "source": source,
+            "claims": listed[: self.relying_shown],
+            "claims_more": len(listed) > self.relying_shown,
+            "count": min(count, self.relying_counted),
+            "past_count": count > self.relying_counted,
+            "batch": services.SEND_BACK_BATCH,
+            "source_url": page,
+            "claims_url": reverse("admin:claims_claim_changelist") + f"?source={source.pk}&status__exact=published",
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/sources/source/send_back.html", context)
 
     @admin.action(description="Merge selected sources into one", permissions=["change"])
     def merge_sources(self, request: HttpRequest, queryset: QuerySet[Source]):

@@ -342,6 +342,40 @@ class Evidence(models.Model):
         return self.quote or f"in {self.document}"
 
 
+class TraceSummary(models.Model):
+    """What a claim's trace says, kept for lists and filters: its origins, how many are
+    independent, its flags and how many chains it has, as ``claims.provenance``
+    judges the graph now. One row per claim with a graph (a claim that never had a
+    chain may have none: read that as no origins and no flags).
+
+    Derived data: every service that changes a graph, or a source's standing in one
+    (parent, anonymity), refreshes the claims it touches in its own transaction
+    (``claims.services.trace_summaries_refresh``); ``manage.py refresh_trace_summaries``
+    rebuilds or checks them all. Not in the history: a refresh is no change anyone made,
+    and the past graph is rebuilt from the history itself. Ids and codes only, nothing a
+    viewer's clearance would hide or a renaming would change.
+    """
+
+    claim = models.OneToOneField(Claim, on_delete=models.CASCADE, primary_key=True, related_name="trace_summary")
+    origin_ids = ArrayField(models.BigIntegerField(), default=list, blank=True, help_text="Origin sources, by id.")
+    independent_origins = models.PositiveIntegerField(default=0)
+    flags = ArrayField(models.CharField(max_length=40), default=list, blank=True, help_text="Flag codes.")
+    chains = models.BigIntegerField(default=0, help_text="Chains counted (a lower bound when not exact).")
+    chains_exact = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = "trace summary"
+        verbose_name_plural = "trace summaries"
+        indexes = [
+            # "Claims with flag X", "claims originating at S": one GIN lookup each.
+            GinIndex(fields=["flags"], name="trace_summary_flags"),
+            GinIndex(fields=["origin_ids"], name="trace_summary_origins"),
+        ]
+
+    def __str__(self) -> str:
+        return f"trace of claim {self.claim_id}"
+
+
 @track_history
 class ForeignReview(models.Model):
     """Another organisation's fact-check of a claim, as imported from its ClaimReview

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 import pghistory
 from django.core.exceptions import ValidationError
@@ -17,13 +17,13 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import Truncator
 
-from core.locks import lock_source_hierarchy
+from core.locks import SOURCE_HIERARCHY, lock_source_hierarchy
 from core.writes import Gone, copy_fields, lock, save_fields
 from sources import services as source_services
 from sources.models import Document, Source, name_keys
 
 from . import provenance
-from .models import Appearance, Attribution, Claim, ClaimStatus, Evidence, Relation, Statement
+from .models import Appearance, Attribution, Claim, ClaimStatus, Evidence, Relation, Statement, TraceSummary
 from .provenance.flags import FLAG_CODES
 
 MAX_HOPS = 20
@@ -249,8 +249,10 @@ def attribution_update(*, attribution: Attribution, **fields) -> Attribution:
     is corrected on its own rows (``evidence_update``)."""
     if {"claim", "statement", "upstream"} & set(fields):
         raise ValidationError("A hop's ends are fixed; record a new chain to change them.")
+    lock(Claim(pk=attribution.claim_id))  # the claim, then its rows, as chains lock them
     current = lock(attribution)
     save_fields(current, fields)
+    trace_summaries_refresh(claim_ids=[current.claim_id])
     return copy_fields(attribution, current)
 
 
@@ -258,11 +260,13 @@ def attribution_update(*, attribution: Attribution, **fields) -> Attribution:
 def attribution_verify(*, attribution: Attribution) -> bool:
     """Mark the hop verified: its upstream statement was located and checked. True if
     this changed it (False: someone had already). The history records who did it."""
+    lock(Claim(pk=attribution.claim_id))  # the claim, then its rows, as chains lock them
     current = lock(attribution)
     if current.verified:
         copy_fields(attribution, current)
         return False
     save_fields(current, {"verified": True})
+    trace_summaries_refresh(claim_ids=[current.claim_id])
     copy_fields(attribution, current)
     return True
 
@@ -278,6 +282,7 @@ def evidence_add(*, attribution: Attribution, document: Document | None, quote: 
         raise ValidationError("Give the document that asserts the hop, its words, or both.")
     if how == "same":
         raise ValidationError("The hop already has this evidence: the same document and the same words.")
+    trace_summaries_refresh(claim_ids=[attribution.claim_id])
     return evidence
 
 
@@ -287,6 +292,7 @@ def evidence_update(*, evidence: Evidence, **fields) -> Evidence:
     fields, on the row as stored now. Which hop it evidences is fixed."""
     if {"attribution", "claim"} & set(fields):
         raise ValidationError("Evidence stays with its hop; add it to the other hop instead.")
+    lock(Claim(pk=evidence.claim_id))  # the claim, then its rows, as chains lock them
     current = lock(evidence)
     document = fields.get("document", current.document)
     quote = fields.get("quote", current.quote)
@@ -294,12 +300,15 @@ def evidence_update(*, evidence: Evidence, **fields) -> Evidence:
     if twin.exclude(pk=current.pk).exists():
         raise ValidationError("The hop already has this evidence: the same document and the same words.")
     save_fields(current, fields)
+    trace_summaries_refresh(claim_ids=[current.claim_id])
     return copy_fields(evidence, current)
 
 
 @transaction.atomic
 def evidence_delete(*, evidence: Evidence) -> None:
+    lock(Claim(pk=evidence.claim_id))
     evidence.delete()
+    trace_summaries_refresh(claim_ids=[evidence.claim_id])
 
 
 def _evidence_merge(
@@ -383,6 +392,9 @@ def chain_record(
     _validate_hops(hops)
     if quote and document is None:
         raise ValidationError({"quote": ["A quote needs the document it is quoted from."]})
+    # A chain may make its last source an origin: in turns with changes of sources'
+    # standing (parents, anonymity), before any row lock (see hold_source_standing).
+    hold_source_standing()
     # The sources must still be there (a merge or a delete may have just removed one);
     # FOR KEY SHARE keeps them there until this chain is recorded. Sources before the
     # claim, in the order a merge takes its locks, so the two cannot deadlock.
@@ -427,6 +439,7 @@ def chain_record(
             if notice:
                 notices.append(notice)
         edges.append(edge)
+    trace_summaries_refresh(claim_ids=[claim.pk])
     return ChainRecorded(edges=edges, notices=notices)
 
 
@@ -474,7 +487,21 @@ def _merge_notice(
 @transaction.atomic
 def attribution_delete(*, attribution: Attribution) -> None:
     """Remove one edge and its evidence; statements it leaves unconnected stay (they are still said)."""
+    hold_source_standing()  # its downstream end may become an origin
+    lock(Claim(pk=attribution.claim_id))
     attribution.delete()
+    trace_summaries_refresh(claim_ids=[attribution.claim_id])
+
+
+@transaction.atomic
+def statement_delete(*, statement: Statement) -> None:
+    """Remove a statement no hop uses (a hop's end is removed with the hop first)."""
+    hold_source_standing()
+    lock(Claim(pk=statement.claim_id))
+    if Attribution.objects.filter(Q(statement_id=statement.pk) | Q(upstream_id=statement.pk)).exists():
+        raise ValidationError(f"{statement} is part of a chain: remove its hops first.")
+    Statement.objects.filter(pk=statement.pk).delete()
+    trace_summaries_refresh(claim_ids=[statement.claim_id])
 
 
 # --- merging ------------------------------------------------------------------------
@@ -579,6 +606,10 @@ def source_merge(*, keep: Source, merge: Source) -> MergeReport:
         report.made_confidential = True
     merge.delete()
     source_services.source_update(source=keep, aliases=aliases, parent=new_parent, confirm_distinct=True, **secrecy)
+    # The claims whose graphs changed. Members that moved to another organisation were
+    # announced by source_update (source_standing_changed); a kept source that takes the
+    # duplicate's place at the head of its organisation leaves everyone grouped as before.
+    trace_summaries_refresh(claim_ids=report.claims)
     return report
 
 
@@ -679,3 +710,93 @@ def _fill_blanks(edge: Attribution, other: Attribution) -> None:
         evidence.attribution = edge
         evidence.save(update_fields=["attribution"])
         held.add((evidence.document_id, evidence.quote))
+
+
+# --- trace summaries: what the lists show of each claim's trace, kept with its graph ----------
+
+# Claims whose summaries are computed together: one read of their graphs, one write.
+SUMMARY_BATCH = 500
+_SUMMARY_FIELDS = [f.name for f in TraceSummary._meta.concrete_fields if not f.primary_key]
+
+
+def trace_summaries_refresh(*, claim_ids: Iterable[int]) -> int:
+    """Store again the summaries (``TraceSummary``) of these claims' traces, judged by
+    ``claims.provenance`` on their graphs as they stand, in the caller's transaction: a
+    batch of claims at a time, three queries a batch (their rows locked, their graphs
+    read, their summaries written). Returns how many claims.
+
+    Every service that changes a graph calls it (a change of a source's standing reaches
+    it through ``sources.services.source_standing_changed``). The claims' rows are locked
+    first, in id order as chains lock them, and then their graphs read: a summary is
+    judged after any other change to the same graph has committed, so two changes at once
+    cannot leave the first one's summary. The claims' history is not written: locking a
+    row is no change to it."""
+    ids = sorted(set(claim_ids))
+    for start in range(0, len(ids), SUMMARY_BATCH):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT id FROM claims_claim WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE",
+                [ids[start : start + SUMMARY_BATCH]],
+            )
+            batch = [row[0] for row in cursor.fetchall()]
+        rows = [TraceSummary(claim_id=c, **asdict(summary)) for c, summary in provenance.summaries(batch).items()]
+        TraceSummary.objects.bulk_create(
+            rows, update_conflicts=True, unique_fields=["claim"], update_fields=_SUMMARY_FIELDS
+        )
+    return len(ids)
+
+
+def hold_source_standing() -> None:
+    """Take turns with changes of sources' standing (a parent, anonymity: they take the
+    source hierarchy lock, ``sources.services.source_update_locks``) while this write may
+    make a source an origin of a claim: shared, so writers of graphs never wait for each
+    other. Such a change refreshes the claims its sources originate, and could not see
+    this claim among them before this write commits, nor this write its change; one after
+    the other, the later sees the earlier. Before any row lock, as core.locks orders them."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock_shared(hashtextextended(%s, 0))", [SOURCE_HIERARCHY])
+
+
+def _originated_by(source_ids: Iterable[int]) -> list[int]:
+    return list(Claim.objects.originating_at(*source_ids).values_list("pk", flat=True))
+
+
+def source_standing_refresh(sender, *, source_ids: list[int], **kwargs) -> None:
+    """Receiver of ``sources.services.source_standing_changed`` (connected in claims.apps):
+    a source's parent or anonymity counts only where it is an origin, so the claims these
+    sources originate get their summaries again."""
+    trace_summaries_refresh(claim_ids=_originated_by(source_ids))
+
+
+# --- sending claims back to review ----------------------------------------------------------
+
+# Claims sent back by one call: each is a status change of its own (locked, checked, in the
+# history), so a source relied on by thousands is sent back a batch at a time.
+SEND_BACK_BATCH = 500
+# The history context of a sending back names the source it was for.
+SENT_BACK_FOR = "sent_back_for_source"
+
+
+@dataclass
+class SentBack:
+    claims: list[Claim]  # sent back to review, newest first
+    remaining: bool  # published claims relying on the source are left: send again
+
+
+@transaction.atomic
+def claims_send_back(*, relying_on: Source, limit: int = SEND_BACK_BATCH) -> SentBack:
+    """Send the published claims that rely on ``relying_on`` (anywhere in a chain) back to
+    review, when the source is no longer trusted: each through ``claim_update`` (its lock,
+    the workflow's rule, its own entry in the history, saying who), at most ``limit`` of
+    them, newest first. The history context records which source they were sent back for.
+    A claim no longer published by the time it is locked is left as it is."""
+    relying = Claim.objects.citing(relying_on.pk).published()
+    newest = list(relying.order_by("-pk").values_list("pk", flat=True)[:limit])
+    # Locked in id order, as chains and merges lock claims.
+    locked = Claim.objects.select_for_update(no_key=True).filter(pk__in=newest).order_by("pk")
+    sent = []
+    with pghistory.context(**{SENT_BACK_FOR: relying_on.pk}):
+        for claim in locked:
+            if claim.status == ClaimStatus.PUBLISHED:  # not retracted or sent back meanwhile
+                sent.append(claim_update(claim=claim, status=ClaimStatus.IN_REVIEW))
+    return SentBack(claims=sent[::-1], remaining=relying.exists())

@@ -12,8 +12,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
+from django.dispatch import Signal
 
 from core.locks import lock_keys, lock_source_hierarchy
 from core.writes import copy_fields, hold_reference, lock, save_fields
@@ -77,6 +78,32 @@ def _refuse_clashes(source: Source, clashes: list[Source]) -> None:
     )
 
 
+# --- who needs to know ------------------------------------------------------------------
+
+# Sent by ``source_update``, in its transaction, when sources' standing in the traces they
+# originate changed: whom they belong to (a parent changed at or above them: origins of
+# one organisation count as one) or whether they are anonymous (anonymous origins count as
+# unknown). ``source_ids``: every source concerned, the members of a source that moved
+# included. The claims app keeps a summary of each claim's trace and subscribes
+# (claims.apps); sources sit below claims and cannot call it. A receiver that fails fails
+# the change. Writers that would make a source an origin meanwhile take turns with it
+# through the source hierarchy lock, which a change of standing takes (core.locks).
+source_standing_changed = Signal()
+
+
+def source_and_members(source_id: int) -> list[int]:
+    """The source and every source below it (one query down the parent links, which the
+    hierarchy lock the caller holds keeps still; the database refuses loops)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "WITH RECURSIVE down(id) AS ("
+            " SELECT %s::bigint UNION SELECT s.id FROM sources_source s JOIN down ON s.parent_id = down.id"
+            ") SELECT id FROM down ORDER BY id",
+            [source_id],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
 # --- sources ----------------------------------------------------------------------------
 
 # How a source a write refers to can be gone by the time it is written: another editor
@@ -105,7 +132,7 @@ def source_create(*, confirm_distinct: bool = False, **fields) -> Source:
 def source_update_locks(source_id: int, fields: Mapping[str, Any]) -> None:
     """The advisory locks a change of ``fields`` to a source takes before its row lock, in
     the order every writer takes them (core.locks): the names it has and will have, in one
-    call, then the source hierarchy when a parent is given. ``source_update`` takes them
+    call, then the source hierarchy when a parent or kind is given. ``source_update`` takes them
     itself; a caller that locks the row before calling it (the admin's save, the API's
     PATCH) takes them first. ``fields`` may be unchecked input: what is not a name is
     left out (and refused later by validation)."""
@@ -127,7 +154,9 @@ def source_update_locks(source_id: int, fields: Mapping[str, Any]) -> None:
                 break
             _lock_names(sorted(keys))  # those already held again, so the new ones in one call
             held |= keys
-    if "parent" in fields:
+    if "parent" in fields or "kind" in fields:
+        # A kind, too: becoming anonymous or named changes a source's standing as an
+        # origin, in turns with writers of graphs, as a parent does (source_standing_changed).
         lock_source_hierarchy()
 
 
@@ -137,6 +166,7 @@ def source_update(*, source: Source, confirm_distinct: bool = False, **fields) -
     name or alias is checked for clashes as on creation."""
     source_update_locks(source.pk, fields)
     current = lock(source)
+    standing = (current.parent_id, current.kind == SourceKind.ANONYMOUS)
     if "aliases" in fields:
         fields["aliases"] = _clean_aliases(fields["aliases"] or [])
     if fields.get("parent") is not None and fields["parent"].pk != current.parent_id:
@@ -157,6 +187,10 @@ def source_update(*, source: Source, confirm_distinct: bool = False, **fields) -
         raise ValidationError(
             {"parent": f"{current.parent} is already below {current.name}: that would make a loop."}
         ) from None
+    moved = current.parent_id != standing[0]
+    if moved or (current.kind == SourceKind.ANONYMOUS) != standing[1]:
+        concerned = source_and_members(current.pk) if moved else [current.pk]
+        source_standing_changed.send(sender=Source, source_ids=concerned)
     return copy_fields(source, current)
 
 

@@ -88,7 +88,7 @@ def several_rows(db):
     ("changelist", "queries"),
     [
         # session, user, roles, 2 for permissions, count, rows, then per changelist:
-        ("claims_claim", 10),  # topics prefetch, topic and language filter choices
+        ("claims_claim", 11),  # topics prefetch, origins' names, topic and language filter choices
         ("claims_appearance", 8),  # document language filter choices
         ("claims_statement", 8),  # source country filter choices
         ("claims_attribution", 7),
@@ -112,7 +112,7 @@ def test_claim_changelist_shows_topics_without_a_query_per_claim(editor, several
     client = client_as(editor)
     url = reverse("admin:claims_claim_changelist")
     ClaimFactory.create_batch(5)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         response = client.get(url)
     assert len(response.context["cl"].result_list) == 8
 

@@ -296,7 +296,7 @@ def test_claims_with_nothing_to_warn_are_published_without_a_page(erin):
 
     response = run_publish(erin, [first, second, already])
 
-    assert response.templates[0].name == "admin/change_list.html"
+    assert response.templates[0].name == "admin/claims/claim/change_list.html"  # the list of claims again
     assert messages_of(response) == ["“Out.” was already published.", "2 claims published."]
     assert set(Claim.objects.values_list("status", flat=True)) == {"published"}
 

@@ -14,6 +14,8 @@ redact for the viewer, so no renderer can forget to.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from core.access import Viewer
@@ -42,11 +44,14 @@ __all__ = [
     "Flag",
     "Hop",
     "SourceRef",
+    "Summary",
     "Trace",
     "distance",
     "distances_to",
     "redact",
     "redact_source",
+    "summaries",
+    "summary_of",
     "trace",
     "trace_for",
     "traces",
@@ -69,3 +74,31 @@ def traces_for(
 def distances_to(claim_ids: list[int], source_id: int) -> dict[int, int | None]:
     """For each claim, hops from its nearest reporting end down to the source's statement."""
     return {claim_id: distance(t, source_id) for claim_id, t in traces(claim_ids, chain_limit=0).items()}
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What lists show of a trace (``claims.models.TraceSummary`` stores it): ids and
+    codes, judged on the graph unredacted. Who may see which name is decided when a
+    list is shown; independence counts the real sources either way."""
+
+    origin_ids: list[int]  # every origin source, anonymous ones too, by id
+    independent_origins: int
+    flags: list[str]  # codes, in the order the trace raises them
+    chains: int
+    chains_exact: bool
+
+
+def summary_of(trace: Trace) -> Summary:
+    return Summary(
+        origin_ids=sorted({trace.statements[s] for s in trace.origin_statement_ids}),
+        independent_origins=trace.independent_origins,
+        flags=trace.flag_codes,
+        chains=trace.chains_total,
+        chains_exact=trace.chains_total_exact,
+    )
+
+
+def summaries(claim_ids: Iterable[int]) -> dict[int, Summary]:
+    """The summaries of many claims' traces as they stand, their graphs read in one query."""
+    return {claim_id: summary_of(t) for claim_id, t in traces(list(claim_ids), chain_limit=0).items()}
