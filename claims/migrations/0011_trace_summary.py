@@ -21,7 +21,8 @@ def fill(apps, schema_editor):
 
     Claim = apps.get_model("claims", "Claim")
     if Claim.objects.using(schema_editor.connection.alias).exists():
-        refresh_all(say=print)
+        print()  # after migrate's "Applying ...", a line of progress at a time
+        refresh_all(say=lambda line: print(f"  {line}"))
 
 
 class Migration(migrations.Migration):
