@@ -107,10 +107,13 @@ def populate(claims: int) -> None:
         cursor.execute(
             """
             INSERT INTO sources_source (name, kind, description, aliases, country, url, wikidata_qid,
-                                        reliability, created_at, updated_at)
+                                        reliability, confidential, public_description, name_keys,
+                                        created_at, updated_at)
             SELECT 'Bench source ' || g,
                    CASE WHEN g <= 50 THEN 'news_agency' WHEN g <= 1050 THEN 'government' ELSE 'outlet' END,
-                   '', ARRAY['alias ' || g], '', '', '', '', now(), now()
+                   '', ARRAY['alias ' || g], '', '', '', '', false, '',
+                   -- sources.models.name_keys() of these names: letters and digits, lower case
+                   ARRAY['benchsource' || g, 'alias' || g], now(), now()
             FROM generate_series(1, %s) g
             """,
             [sources],
@@ -196,6 +199,16 @@ def populate(claims: int) -> None:
                 )
                 cursor.execute(
                     """
+                        INSERT INTO claims_evidence (attribution_id, claim_id, document_id, quote, relation, created_at)
+                        SELECT a.id, a.claim_id, %(doc_base)s + 1 + (a.claim_id %% %(documents)s),
+                               'as the agency reported', a.relation, now()
+                        FROM claims_attribution a
+                        WHERE a.claim_id BETWEEN %(first)s AND %(last)s
+                    """,
+                    params,
+                )
+                cursor.execute(
+                    """
                         INSERT INTO claims_appearance (claim_id, document_id, quote, created_at)
                         SELECT c.id, %(doc_base)s + 1 + (c.id %% %(documents)s), c.text, now()
                         FROM claims_claim c
@@ -204,8 +217,13 @@ def populate(claims: int) -> None:
                     params,
                 )
             print(f"  claims {hi}/{claims} ({time.perf_counter() - started:.0f}s)", flush=True)
+    # The lists read each claim's trace summary, which the services keep and raw SQL does not.
+    from django.core.management import call_command
+
+    call_command("refresh_trace_summaries")
+    with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
-        print(f"built in {time.perf_counter() - started:.0f}s", flush=True)
+    print(f"built in {time.perf_counter() - started:.0f}s", flush=True)
 
 
 def measure(client, label: str, url: str, runs: int) -> dict:
