@@ -169,3 +169,26 @@ def journalist_client(journalist, client_for):
 @pytest.fixture
 def auditor_client(auditor, client_for):
     return client_for(auditor)
+
+
+# --- Chromium (tests/browser.py) -----------------------------------------------------------
+
+
+@pytest.fixture
+def chromium_browser(monkeypatch):
+    # Playwright's sync API runs an event loop in the test's thread, and Django refuses
+    # database access from a thread with a running loop; the test thread serves no
+    # requests, so the check does not apply (Django documents this switch). Set for
+    # these tests only: a process another test starts must not inherit it.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from tests.browser import chromium
+
+    with chromium() as browser:
+        yield browser
+
+
+@pytest.fixture
+def chromium_page(chromium_browser):
+    from tests.browser import new_page
+
+    return new_page(chromium_browser)

@@ -3,60 +3,17 @@
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from django.db import connections
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import expect
 
+from tests.browser import choose, logged_in
 from tests.factories import DocumentFactory, SourceFactory, UserFactory
 
-
-@pytest.fixture(autouse=True)
-def _sync_database_access_beside_playwright(monkeypatch) -> None:
-    # Playwright's sync API runs an event loop in this thread, and Django refuses
-    # database access from a thread with a running loop; the test thread is not
-    # serving requests, so the check does not apply (Django documents this switch).
-    # Set for these tests only: a process started by another test must not inherit it.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 SCREENSHOT = Path(tempfile.gettempdir()) / "factcheck_admin_trace.png"
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def chromium_page() -> Iterator[Page]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.set_default_timeout(15_000)
-        try:
-            yield page
-        finally:
-            browser.close()
-            # While Playwright's loop runs, Django keeps this thread's connection in
-            # context-local storage that outlives the test; close it here, or the
-            # test database cannot be dropped at the end of the run.
-            connections.close_all()
-
-
-def choose(page: Page, select_id: str, typed: str, option: str) -> None:
-    """Pick an option in one of the admin's autocomplete (select2) widgets."""
-    page.locator(f"#{select_id} + .select2 .select2-selection").click()
-    page.locator(".select2-container--open .select2-search__field").fill(typed)
-    page.locator(".select2-results__option", has_text=option).click()
 
 
 def test_editor_records_a_two_hop_chain_from_the_claim_page_and_sees_the_trace(
@@ -129,28 +86,6 @@ def test_editor_records_a_two_hop_chain_from_the_claim_page_and_sees_the_trace(
     expect(page.locator("#attributions-group")).to_contain_text("Reuters citing RIA Novosti")
     trace.scroll_into_view_if_needed()
     page.screenshot(path=SCREENSHOT, full_page=True)
-
-
-@pytest.fixture
-def chromium_browser():
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-            connections.close_all()
-
-
-def logged_in(browser, live_server, username: str) -> Page:
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.set_default_timeout(15_000)
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "correct horse battery staple")
-    page.click("input[type=submit]")
-    expect(page.locator("#user-tools")).to_contain_text(username)
-    return page
 
 
 def test_one_save_records_the_claim_and_its_chain_and_an_error_loses_neither(

@@ -10,12 +10,7 @@ import pytest
 from rest_framework.authtoken.models import Token
 
 from claims.models import ClaimStatus
-from tests import test_browser_admin
 from tests.factories import ClaimFactory, UserFactory
-
-# The admin tests' Chromium, and the switch its event loop needs, for these tests too.
-chromium_page = test_browser_admin.chromium_page
-_sync_database_access_beside_playwright = test_browser_admin._sync_database_access_beside_playwright
 
 pytestmark = pytest.mark.browser
 

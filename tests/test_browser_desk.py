@@ -16,13 +16,8 @@ from playwright.sync_api import expect
 from claims.models import Appearance, Claim, ClaimStatus, Statement
 from claims.services import HopInput, chain_record
 from sources.models import Document, Source
-from tests import test_browser_admin
+from tests.browser import choose, logged_in
 from tests.factories import ClaimFactory, DocumentFactory, SourceFactory, UserFactory
-from tests.test_browser_admin import choose, logged_in
-
-# The admin tests' Chromium, and the switch its event loop needs, for these tests too.
-chromium_browser = test_browser_admin.chromium_browser
-_sync_database_access_beside_playwright = test_browser_admin._sync_database_access_beside_playwright
 
 pytestmark = pytest.mark.browser
 

@@ -11,12 +11,8 @@ from playwright.sync_api import expect
 
 from claims.models import Attribution
 from claims.services import HopInput, chain_record
-from tests import test_browser_admin
+from tests.browser import logged_in
 from tests.factories import ClaimFactory, DocumentFactory, SourceFactory, UserFactory
-
-# The admin tests' Chromium, and the switch its event loop needs, for these tests too.
-chromium_browser = test_browser_admin.chromium_browser
-_sync_database_access_beside_playwright = test_browser_admin._sync_database_access_beside_playwright
 
 pytestmark = pytest.mark.browser
 
@@ -37,7 +33,7 @@ def test_an_editor_verifies_a_hop_in_one_click_and_sees_the_flag_go(committed_db
             HopInput(ministry),
         ],
     )
-    page = test_browser_admin.logged_in(chromium_browser, live_server, "erin")
+    page = logged_in(chromium_browser, live_server, "erin")
     page.goto(f"{live_server.url}/admin/claims/claim/{claim.pk}/change/")
     flags = page.locator("#trace .trace-flag")
     expect(flags.filter(has_text="unverified_hop")).to_contain_text("2 hops asserted but not checked")

@@ -11,7 +11,6 @@ from playwright.sync_api import expect
 
 from claims.models import ClaimStatus
 from claims.services import HopInput, chain_record, claim_update
-from tests import test_browser_admin
 from tests.factories import (
     ClaimFactory,
     DocumentFactory,
@@ -20,10 +19,6 @@ from tests.factories import (
     UserFactory,
     publish_over_checklist,
 )
-
-# The admin tests' Chromium, and the switch its event loop needs, for these tests too.
-chromium_page = test_browser_admin.chromium_page
-_sync_database_access_beside_playwright = test_browser_admin._sync_database_access_beside_playwright
 
 pytestmark = pytest.mark.browser
 

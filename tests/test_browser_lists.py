@@ -10,12 +10,8 @@ import pytest
 from playwright.sync_api import expect
 
 from claims.services import HopInput, chain_record
-from tests import test_browser_admin
+from tests.browser import logged_in
 from tests.factories import ClaimFactory, SourceFactory, UserFactory
-
-# The admin tests' Chromium, and the switch its event loop needs, for these tests too.
-chromium_browser = test_browser_admin.chromium_browser
-_sync_database_access_beside_playwright = test_browser_admin._sync_database_access_beside_playwright
 
 pytestmark = pytest.mark.browser
 
@@ -49,7 +45,7 @@ def test_an_editor_filters_the_claims_by_a_flag_and_by_a_source_picked_by_name(
     for agency in (ria, reuters):
         chain_record(claim=drills, hops=[HopInput(outlet, relation="citing", quote="they said"), HopInput(agency)])
 
-    page = test_browser_admin.logged_in(chromium_browser, live_server, "erin")
+    page = logged_in(chromium_browser, live_server, "erin")
     page.set_viewport_size({"width": 1024, "height": 900})
     page.goto(f"{live_server.url}/admin/claims/claim/")
     rows = page.locator("#result_list tbody tr")

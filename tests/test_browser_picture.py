@@ -11,13 +11,12 @@ from itertools import pairwise
 from pathlib import Path
 
 import pytest
-from django.db import connections
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from claims.picture import MAX_DRAWN_EDGES, MAX_DRAWN_NODES
+from tests.browser import logged_in
 from tests.factories import UserFactory
 from tests.picture_graphs import LONG_NAME, six_converging_chains, twenty_sources
-from tests.test_browser_admin import CHROMIUM_ARGS
 
 pytestmark = pytest.mark.browser
 
@@ -25,33 +24,11 @@ SCREENSHOTS = Path(tempfile.gettempdir()) / "factcheck_picture"
 WIDTH = 1024
 
 
-@pytest.fixture(autouse=True)
-def _sync_database_access_beside_playwright(monkeypatch) -> None:
-    # As in tests/test_browser_admin.py: Playwright's loop runs in the test thread.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture
-def browser():
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-            connections.close_all()
-
-
 def claim_page(browser, live_server, claim, *, javascript: bool = True) -> Iterator[Page]:
     UserFactory(username="erin", is_superuser=True, is_staff=True)  # roles are flushed between these tests
-    page = browser.new_page(viewport={"width": WIDTH, "height": 900}, java_script_enabled=javascript)
-    page.set_default_timeout(15_000)
     errors: list[str] = []
+    page = logged_in(browser, live_server, "erin", width=WIDTH, height=900, java_script_enabled=javascript)
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", "erin")
-    page.fill("#id_password", "correct horse battery staple")
-    page.click("input[type=submit]")
     page.goto(f"{live_server.url}/admin/claims/claim/{claim.pk}/change/")
     if javascript:
         expect(page.locator("svg.trace-picture.laid-out")).to_be_visible()
@@ -185,8 +162,8 @@ def screenshot(page: Page, name: str, part: str = "#trace") -> None:
     print(f"screenshot: {path}")
 
 
-def test_six_converging_chains_fit_1024_px_and_pick_out_one_chain(committed_db, live_server, browser):
-    page = claim_page(browser, live_server, six_converging_chains())
+def test_six_converging_chains_fit_1024_px_and_pick_out_one_chain(committed_db, live_server, chromium_browser):
+    page = claim_page(chromium_browser, live_server, six_converging_chains())
     picture = page.evaluate(READ_PICTURE)
     check_layout(picture, 12)
     figure = page.locator("#trace-graph")
@@ -200,8 +177,8 @@ def test_six_converging_chains_fit_1024_px_and_pick_out_one_chain(committed_db, 
     screenshot(page, "six_chains_1024_one_chain")
 
 
-def test_twenty_sources_fit_1024_px(committed_db, live_server, browser):
-    page = claim_page(browser, live_server, twenty_sources())
+def test_twenty_sources_fit_1024_px(committed_db, live_server, chromium_browser):
+    page = claim_page(chromium_browser, live_server, twenty_sources())
     picture = page.evaluate(READ_PICTURE)
     check_layout(picture, 20)
     figure = page.locator("#trace-graph")
@@ -210,13 +187,13 @@ def test_twenty_sources_fit_1024_px(committed_db, live_server, browser):
     check_one_chain_at_a_time(page, picture, "Agence France-Presse")
 
 
-def test_a_graph_too_big_to_draw_whole_is_laid_out_within_the_bound(committed_db, live_server, browser):
+def test_a_graph_too_big_to_draw_whole_is_laid_out_within_the_bound(committed_db, live_server, chromium_browser):
     from tests.factories import ClaimFactory
     from tests.test_admin_scale import graph
 
     claim = ClaimFactory()
     graph(claim, 400)  # 400 sources, 1,194 hops: the picture draws 60 and 150 of them
-    page = claim_page(browser, live_server, claim)
+    page = claim_page(chromium_browser, live_server, claim)
     expect(page.locator("svg.trace-picture g.node")).to_have_count(MAX_DRAWN_NODES)
     expect(page.locator("svg.trace-picture g.edge")).to_have_count(MAX_DRAWN_EDGES)
     figure = page.locator("#trace-graph")
@@ -224,8 +201,8 @@ def test_a_graph_too_big_to_draw_whole_is_laid_out_within_the_bound(committed_db
     screenshot(page, "bounded_400_sources_1024", part="#trace-graph")  # the tree below is 300 rows
 
 
-def test_without_javascript_the_tree_says_it_all(committed_db, live_server, browser):
-    page = claim_page(browser, live_server, six_converging_chains(), javascript=False)
+def test_without_javascript_the_tree_says_it_all(committed_db, live_server, chromium_browser):
+    page = claim_page(chromium_browser, live_server, six_converging_chains(), javascript=False)
     expect(page.locator(".trace-graph-nojs")).to_be_visible()
     expect(page.locator("svg.trace-picture")).to_be_hidden()
     tree = page.locator(".trace-tree")

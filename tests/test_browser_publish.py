@@ -3,40 +3,18 @@
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from django.db import connections
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import expect
 
 from claims.models import Claim, ClaimStatus
 from claims.services import PUBLISH_CONFIRMED, HopInput, chain_record
 from tests.factories import ClaimFactory, DocumentFactory, SourceFactory, UserFactory
-from tests.test_browser_admin import CHROMIUM_ARGS
 
 SCREENSHOT = Path(tempfile.gettempdir()) / "factcheck_publish_checklist.png"
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(autouse=True)
-def _sync_database_access_beside_playwright(monkeypatch) -> None:
-    # As in test_browser_admin: Playwright's loop runs in this thread, which serves no requests.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture
-def chromium_page() -> Iterator[Page]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.set_default_timeout(15_000)
-        try:
-            yield page
-        finally:
-            browser.close()
-            connections.close_all()
 
 
 def test_editor_publishes_a_single_origin_claim_over_its_unverified_hop_after_the_checklist(
