@@ -192,3 +192,18 @@ def chromium_page(chromium_browser):
     from tests.browser import new_page
 
     return new_page(chromium_browser)
+
+
+@pytest.fixture
+def empty_redis():
+    """The Redis database throttled servers count in (TEST_REDIS_URL), emptied before and after."""
+    import redis
+
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    client = redis.Redis.from_url(url, socket_connect_timeout=2)
+    try:
+        client.flushdb()
+    except redis.ConnectionError as error:
+        pytest.fail(f"These tests need Redis at {url} (set TEST_REDIS_URL): {error}")
+    yield url
+    client.flushdb()
