@@ -32,6 +32,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import Browser, Page, Response, expect, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
@@ -108,10 +109,17 @@ class Desk:
     def autocomplete(self, select_id: str, typed: str, option: str, what: str) -> None:
         """A choice from one of the admin's autocompletes: open it, type, pick."""
         self.page.locator(f"#{select_id} + .select2 .select2-selection").click()
-        self.page.locator(".select2-container--open .select2-search__field").fill(typed)
+        # Opened, the list shows its first page unfiltered: wait for the typed search's answer.
+        with self.page.expect_response(lambda response: _searched_for(response.url, typed)):
+            self.page.locator(".select2-container--open .select2-search__field").fill(typed)
         self.page.locator(".select2-results__option", has_text=option).first.click()
         self.tally.clicks += 2
         self.tally.typed.append(what)
+
+
+def _searched_for(url: str, typed: str) -> bool:
+    parts = urlsplit(url)
+    return parts.path.endswith("/autocomplete/") and parse_qs(parts.query).get("term") == [typed]
 
 
 def run_job(

@@ -85,6 +85,11 @@ def name_keys(name: str, aliases: list[str]) -> list[str]:
     return list(dict.fromkeys(key for key in map(name_key, [name, *aliases]) if key))
 
 
+# A source search uses this many words of what was typed; the rest narrow nothing a
+# person would notice and each costs an index scan.
+SEARCH_WORDS = 8
+
+
 def like_pattern(text: str) -> str:
     """``%text%`` for LIKE, with LIKE's own wildcards in ``text`` taken literally."""
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
@@ -104,22 +109,29 @@ _NAMED_IN_PUBLISHED = """EXISTS (
 
 class SourceQuerySet(models.QuerySet):
     def search(self, text: str, viewer: Viewer = EVERYTHING) -> SourceQuerySet:
-        """Sources whose name or any alias contains ``text`` (case-insensitive). For a
-        viewer who may not know who a confidential source is, such a source matches
-        by its public description only: its name must not be guessable by searching."""
-        text = text.strip()
-        if not text:
+        """Sources whose name or aliases contain every word of ``text``, in any order and
+        case ("defence ministry" finds "Ministry of Defence of Azerbaijan"). For a viewer
+        who may not know who a confidential source is, such a source matches by its
+        public description only: its name must not be guessable by searching."""
+        words = text.split()[:SEARCH_WORDS]
+        if not words:
             return self
         # source_names() (migration 0002) joins name and aliases; a trigram index on it
-        # serves this LIKE, so the search does not read every source.
-        matches = RawSQL(
-            'source_names("sources_source"."name", "sources_source"."aliases") LIKE upper(%s)',
-            (like_pattern(text),),
-            output_field=models.BooleanField(),
-        )
+        # serves each LIKE, so the search does not read every source.
+        matches = Q()
+        described = Q(confidential=True)
+        for word in words:
+            matches &= Q(
+                RawSQL(
+                    'source_names("sources_source"."name", "sources_source"."aliases") LIKE upper(%s)',
+                    (like_pattern(word),),
+                    output_field=models.BooleanField(),
+                )
+            )
+            described &= Q(public_description__icontains=word)
         if viewer.sees_confidential:
             return self.filter(matches)
-        return self.filter(Q(matches, confidential=False) | Q(confidential=True, public_description__icontains=text))
+        return self.filter((matches & Q(confidential=False)) | described)
 
     def visible_to(self, viewer: Viewer) -> SourceQuerySet:
         """The sources ``viewer`` may read: all of them for a role that reads unpublished

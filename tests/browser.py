@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from urllib.parse import parse_qs, urlsplit
 
 from django.db import connections
 from playwright.sync_api import Browser, Page, expect, sync_playwright
@@ -58,5 +59,14 @@ def logged_in(browser: Browser, live_server, username: str, **options) -> Page:
 def choose(page: Page, select_id: str, typed: str, option: str) -> None:
     """Pick an option in one of the admin's autocomplete (select2) widgets."""
     page.locator(f"#{select_id} + .select2 .select2-selection").click()
-    page.locator(".select2-container--open .select2-search__field").fill(typed)
+    # Opened, the list shows its first page unfiltered; wait for the typed search's own
+    # answer, or the click could land on that first page (or find nothing yet).
+    with page.expect_response(lambda response: searched_for(response.url, typed)):
+        page.locator(".select2-container--open .select2-search__field").fill(typed)
     page.locator(".select2-results__option", has_text=option).click()
+
+
+def searched_for(url: str, typed: str) -> bool:
+    """Whether ``url`` is the admin's autocomplete asked for ``typed``."""
+    parts = urlsplit(url)
+    return parts.path.endswith("/autocomplete/") and parse_qs(parts.query).get("term") == [typed]

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from claims.services import HopInput, chain_record
-from tests.browser import logged_in
+from tests.browser import choose, logged_in
 from tests.factories import ClaimFactory, SourceFactory, UserFactory
 
 pytestmark = pytest.mark.browser
@@ -73,9 +73,7 @@ def test_an_editor_filters_the_claims_by_a_flag_and_by_a_source_picked_by_name(
     # Back to every flag, then by a source picked by an alias in the autocomplete box.
     page.locator('#changelist-filter details[data-filter-title="flag"] a', has_text="All").click()
     expect(rows).to_have_count(3)
-    page.locator("#filter-source + .select2 .select2-selection").click()
-    page.locator(".select2-container--open .select2-search__field").fill("russian state")
-    page.locator(".select2-results__option", has_text="RIA Novosti").click()
+    choose(page, "filter-source", "russian state", "RIA Novosti")
     page.locator("#source-filter-source input[type=submit]").click()
     expect(rows).to_have_count(2)
     expect(page.locator("#result_list")).not_to_contain_text("F-16s remained")

@@ -86,6 +86,16 @@ def test_source_search_matches_name_and_aliases_case_insensitively():
     assert list(Source.objects.search("100%")) == []
 
 
+def test_source_search_takes_the_words_in_any_order():
+    ministry = source_create(name="Ministry of Defence of Azerbaijan", aliases=["MoD"])
+    source_create(name="Ministry of Foreign Affairs of Azerbaijan")
+    assert list(Source.objects.search("defence ministry")) == [ministry]
+    assert list(Source.objects.search("  azerbaijan   mod ")) == [ministry]
+    assert list(Source.objects.search("defence ministry armenia")) == []
+    # Words past the eighth narrow nothing: a pasted paragraph is not a thousand scans.
+    assert list(Source.objects.search("ministry " * 7 + "defence " + "armenia " * 500)) == [ministry]
+
+
 def test_a_source_in_use_cannot_be_deleted():
     publisher = SourceFactory(name="Outlet")
     DocumentFactory(publisher=publisher)
