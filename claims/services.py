@@ -6,7 +6,7 @@ them holds business logic of its own.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 
@@ -484,13 +484,40 @@ def _merge_notice(
     return ""
 
 
+def ends_left_unconnected(edge: Attribution) -> list[Statement]:
+    """The statements at ``edge``'s ends that it is the only link of: without it a source
+    that cited nobody would read as an origin. The claim's last statement is not among
+    them (its reporting end stays when both would go): without one it has no trace."""
+    ends = [edge.upstream_id, edge.statement_id]
+    others = Attribution.objects.exclude(pk=edge.pk)
+    linked = set(others.filter(statement_id__in=ends).values_list("statement_id", flat=True))
+    linked |= set(others.filter(upstream_id__in=ends).values_list("upstream_id", flat=True))
+    unconnected = [s for s in ends if s not in linked]
+    if unconnected and not Statement.objects.filter(claim_id=edge.claim_id).exclude(pk__in=unconnected).exists():
+        unconnected.pop()
+    return list(Statement.objects.select_related("source").filter(pk__in=unconnected).order_by("pk"))
+
+
 @transaction.atomic
-def attribution_delete(*, attribution: Attribution) -> None:
-    """Remove one edge and its evidence; statements it leaves unconnected stay (they are still said)."""
+def attribution_delete(
+    *, attribution: Attribution, remove_unconnected: bool | Collection[int] = False
+) -> list[Statement]:
+    """Remove one edge and its evidence. Its ends stay as statements unless
+    ``remove_unconnected`` (undoing a mistaken hop): True removes those it leaves with no
+    link (``ends_left_unconnected``), a collection of statement ids those of them it
+    names (what the editor confirmed). Returns the statements removed with it."""
     hold_source_standing()  # its downstream end may become an origin
     lock(Claim(pk=attribution.claim_id))
-    attribution.delete()
-    trace_summaries_refresh(claim_ids=[attribution.claim_id])
+    edge = lock(attribution, for_removal=True)
+    removed = []
+    if remove_unconnected:
+        removed = ends_left_unconnected(edge)
+        if remove_unconnected is not True:
+            removed = [statement for statement in removed if statement.pk in remove_unconnected]
+    edge.delete()
+    Statement.objects.filter(pk__in=[statement.pk for statement in removed]).delete()
+    trace_summaries_refresh(claim_ids=[edge.claim_id])
+    return removed
 
 
 @transaction.atomic

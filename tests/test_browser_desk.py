@@ -160,3 +160,56 @@ def test_after_a_chain_error_the_page_opens_on_the_first_error_with_its_field_fo
     assert page.evaluate("window.scrollY") > 1000  # the page opened far down, not at its top
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "desk_chain_error.png"))
+
+
+def test_a_mistaken_chain_is_undone_hop_by_hop_from_the_claim_page(desk, live_server, chromium_browser):
+    # Recorded through the wrong agency: the outlet cites AFP, not Reuters.
+    outlet = SourceFactory(name="Caspian Courier")
+    SourceFactory(name="AFP", kind="news_agency")
+    claim = ClaimFactory(text="Drills began on Monday.")
+    chain_record(
+        claim=claim,
+        hops=[
+            HopInput(outlet, relation="citing"),
+            HopInput(desk["agency"], relation="citing"),
+            HopInput(desk["ministry"]),
+        ],
+    )
+    page = logged_in(chromium_browser, live_server, "erin")
+    page.goto(f"{live_server.url}/admin/claims/claim/{claim.pk}/change/")
+    hops = page.locator("#attributions-group tbody tr")
+
+    # The outlet's hop to Reuters: its only link is the outlet's (Reuters still cites the
+    # ministry); the editor unticks the outlet, which did publish the claim.
+    hops.filter(has_text="Caspian Courier citing Reuters").locator("a.remove-hop").click()
+    expect(page.locator("#remove-hop-name")).to_contain_text("Caspian Courier citing Reuters")
+    expect(page.locator("#remove-hop-unconnected")).to_contain_text("This hop is the only link of Caspian Courier:")
+    page.locator("#remove-hop-unconnected input[name=remove_statement]").uncheck()
+    page.click("#remove-hop-form input[type=submit]")
+    expect(page.locator(".messagelist")).to_have_text("Removed the hop Caspian Courier citing Reuters.")
+    assert Statement.objects.filter(claim=claim, source=outlet).exists()
+
+    # ...then Reuters's hop to the ministry: Reuters is left citing nobody, and goes too.
+    hops.filter(has_text="Reuters citing Ministry of Defence").locator("a.remove-hop").click()
+    expect(page.locator("#remove-hop-unconnected")).to_contain_text("This hop is the only link of Reuters")
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "desk_remove_hop.png"), full_page=True)
+    page.click("#remove-hop-form input[type=submit]")
+    expect(page.locator(".messagelist")).to_contain_text(
+        "No hop linked Reuters and Ministry of Defence of Azerbaijan any more: removed from the trace too."
+    )
+
+    # The right chain, on the same page: the outlet citing AFP citing the ministry.
+    choose(page, "id_hop-0-source", "Caspian", "Caspian Courier")
+    page.select_option("#id_hop-0-relation", "citing")
+    choose(page, "id_hop-1-source", "AFP", "AFP")
+    page.select_option("#id_hop-1-relation", "citing")
+    choose(page, "id_hop-2-source", "defence ministry", "Ministry of Defence of Azerbaijan")
+    page.click("#chain_form input[type=submit]")
+    expect(page.locator(".messagelist")).to_contain_text("Chain recorded")
+    assert {s.source.name for s in Statement.objects.filter(claim=claim)} == {
+        "Caspian Courier",
+        "AFP",
+        "Ministry of Defence of Azerbaijan",
+    }
+    expect(page.locator("#trace")).not_to_contain_text("Reuters")

@@ -111,6 +111,12 @@ CHANGES = {
         "one",
         lambda w: services.attribution_delete(attribution=Attribution.objects.filter(claim=w["one"]).last()),
     ),
+    "a mistaken hop removed with the ends it alone linked": (
+        "one",
+        lambda w: services.attribution_delete(
+            attribution=Attribution.objects.filter(claim=w["one"]).last(), remove_unconnected=True
+        ),
+    ),
     "evidence added": (
         "unquoted",
         lambda w: services.evidence_add(
@@ -257,7 +263,7 @@ class Desk(RuleBasedStateMachine):
         chain_record(claim=claim, hops=[HopInput(s, relation="citing", quote=quote, verified=verified) for s in path])
 
     @precondition(lambda self: Attribution.objects.exists())
-    @rule(data=st.data(), how=st.sampled_from(["verify", "unverify", "delete"]))
+    @rule(data=st.data(), how=st.sampled_from(["verify", "unverify", "delete", "remove"]))
     def change_a_hop(self, data, how) -> None:
         edge = data.draw(st.sampled_from(list(Attribution.objects.order_by("id"))))
         if how == "verify":
@@ -265,7 +271,7 @@ class Desk(RuleBasedStateMachine):
         elif how == "unverify":
             services.attribution_update(attribution=edge, verified=False)
         else:
-            services.attribution_delete(attribution=edge)
+            services.attribution_delete(attribution=edge, remove_unconnected=how == "remove")
 
     @precondition(lambda self: Attribution.objects.exists())
     @rule(data=st.data(), how=st.sampled_from(["add", "blank", "delete"]))

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
@@ -119,7 +120,7 @@ class AttributionInline(LatestRowsInline):
 
     model = Attribution
     fk_name = "claim"
-    fields = ["hop", "evidence_list", "verified_or_verify"]
+    fields = ["hop", "evidence_list", "verified_or_verify", "remove"]
     readonly_fields = fields
     show_change_link = True
     verbose_name = "attribution hop"
@@ -127,6 +128,7 @@ class AttributionInline(LatestRowsInline):
     def get_formset(self, request, obj=None, **kwargs):
         # Inline instances are made per request: who may verify is this request's.
         self.verifies = self.admin_site._registry[Attribution].has_change_permission(request)
+        self.removes = self.admin_site._registry[Attribution].has_delete_permission(request)
         return super().get_formset(request, obj, **kwargs)
 
     def get_queryset(self, request):
@@ -174,6 +176,13 @@ class AttributionInline(LatestRowsInline):
             url,
             edge.pk,
         )
+
+    @admin.display(description="")
+    def remove(self, edge: Attribution) -> str:
+        if not getattr(self, "removes", False):
+            return ""
+        url = reverse("admin:claims_claim_remove_hop", args=[edge.claim_id, edge.pk])
+        return format_html('<a href="{}" class="deletelink remove-hop" data-hop="{}">Remove</a>', url, edge.pk)
 
 
 class ForeignReviewInline(LatestRowsInline):
@@ -461,7 +470,25 @@ class ClaimAdmin(ClaimFromDocumentMixin, PublishChecklistMixin, HistoryAdmin, Se
             self.admin_site.admin_view(self.verify_hop_view),
             name="claims_claim_verify_hop",
         )
-        return [verify, *super().get_urls()]
+        remove = path(
+            "<path:object_id>/hops/<int:hop_id>/remove/",
+            self.admin_site.admin_view(self.remove_hop_view),
+            name="claims_claim_remove_hop",
+        )
+        return [verify, remove, *super().get_urls()]
+
+    def _hop_of(self, object_id: str, hop_id: int) -> Attribution:
+        claim_id = parse_id(object_id)
+        edge = (
+            Attribution.objects.select_related("claim", "statement__source", "upstream__source")
+            .filter(pk=hop_id, claim_id=claim_id)
+            .first()
+            if claim_id is not None
+            else None
+        )
+        if edge is None:
+            raise Http404("No such hop on this claim.")
+        return edge
 
     def verify_hop_view(self, request: HttpRequest, object_id: str, hop_id: int) -> HttpResponse:
         """POST: mark one hop of this claim verified (editors), then back to the claim's
@@ -470,16 +497,8 @@ class ClaimAdmin(ClaimFromDocumentMixin, PublishChecklistMixin, HistoryAdmin, Se
             return HttpResponseNotAllowed(["POST"])
         if not self.admin_site._registry[Attribution].has_change_permission(request):
             raise PermissionDenied
-        claim_id = parse_id(object_id)
-        edge = (
-            Attribution.objects.select_related("statement__source", "upstream__source")
-            .filter(pk=hop_id, claim_id=claim_id)
-            .first()
-            if claim_id is not None
-            else None
-        )
-        if edge is None:
-            raise Http404("No such hop on this claim.")
+        edge = self._hop_of(object_id, hop_id)
+        claim_id = edge.claim_id
         name = f"{edge.statement.source} → {edge.upstream.source}"
         try:
             changed = services.attribution_verify(attribution=edge)
@@ -491,6 +510,45 @@ class ClaimAdmin(ClaimFromDocumentMixin, PublishChecklistMixin, HistoryAdmin, Se
             else:
                 self.message_user(request, f"{name} was already verified.", messages.INFO)
         return HttpResponseRedirect(reverse("admin:claims_claim_change", args=[claim_id]) + "#attributions-group")
+
+    # --- removing a mistaken hop
+
+    remove_hop_template = "admin/claims/claim/remove_hop.html"
+
+    def remove_hop_view(self, request: HttpRequest, object_id: str, hop_id: int) -> HttpResponse:
+        """GET: what removing this hop takes with it (its evidence, and the sources it was
+        the only link of, which would otherwise read as origins); POST: remove it through
+        the service, then back to the claim's trace. Editors who may delete hops."""
+        if not self.admin_site._registry[Attribution].has_delete_permission(request):
+            raise PermissionDenied
+        edge = self._hop_of(object_id, hop_id)
+        claim_url = reverse("admin:claims_claim_change", args=[edge.claim_id])
+        name = f"{edge.statement.source} {edge.get_relation_display()} {edge.upstream.source}"
+        if request.method == "POST":
+            try:
+                chosen = {parse_id(value) for value in request.POST.getlist("remove_statement")} - {None}
+                removed = services.attribution_delete(attribution=edge, remove_unconnected=chosen)
+            except Gone:
+                self.message_user(request, f"{name}: removed meanwhile; nothing to do.", messages.WARNING)
+                return HttpResponseRedirect(claim_url + "#trace")
+            message = f"Removed the hop {name}."
+            if removed:
+                names = " and ".join(str(statement.source) for statement in removed)
+                message += f" No hop linked {names} any more: removed from the trace too."
+            self.message_user(request, message, messages.SUCCESS)
+            return HttpResponseRedirect(claim_url + "#trace")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Remove a hop",
+            "claim": edge.claim,
+            "claim_url": claim_url,
+            "hop": edge,
+            "hop_name": name,
+            "evidence": edge.evidence.select_related("document").order_by("pk"),
+            "left_unconnected": services.ends_left_unconnected(edge),
+        }
+        return TemplateResponse(request, self.remove_hop_template, context)
 
     def response_change(self, request, obj):
         # After recording a chain, land on the trace that now shows it.

@@ -145,4 +145,9 @@ class AttributionAdmin(ServiceAdmin):
         self.message_user(request, message, messages.SUCCESS if verified else messages.INFO)
 
     def delete_model(self, request, obj):
-        services.attribution_delete(attribution=obj)
+        # A hop removed here is a mistaken one: its ends left with no link go with it (a
+        # source citing nobody would read as an origin), and the editor is told which.
+        removed = services.attribution_delete(attribution=obj, remove_unconnected=True)
+        if removed:
+            names = " and ".join(str(statement.source) for statement in removed)
+            self.message_user(request, f"No hop linked {names} any more: removed from the claim's trace too.")
