@@ -840,10 +840,63 @@ def keep_skipping_to_the_owner(using: str = DEFAULT_DB_ALIAS) -> bool:
     return True
 
 
+# --- writes that stay linear -----------------------------------------------------------------
+#
+# Every history trigger asks ``_pgh_attach_context()`` for the change's context.
+# pghistory's version reads the settings inside an exception block: a subtransaction
+# per row and trigger, which aborts whenever no context is set (commands, seeds, raw
+# SQL). Each abort scans the transaction's queue of deferred foreign-key checks, so
+# a transaction writing n rows did work growing with n squared. Ours reads the settings
+# with ``missing_ok`` instead (an empty value is what a setting left by an earlier
+# transaction reads as), and is put back at the end of every ``migrate`` should
+# pghistory install its own again (``keep_context_lookup_linear``).
+
+_ATTACH_CONTEXT_BODY = """
+DECLARE
+    -- factcheck: no exception block, so no subtransaction per row (core/history.py).
+    _pgh_context_id uuid := NULLIF(pg_catalog.current_setting('pghistory.context_id', true), '')::uuid;
+    _pgh_context_metadata jsonb := NULLIF(pg_catalog.current_setting('pghistory.context_metadata', true), '')::jsonb;
+BEGIN
+    IF _pgh_context_id IS NULL OR _pgh_context_metadata IS NULL THEN
+        RETURN NULL;
+    END IF;
+    INSERT INTO pghistory_context (id, metadata, created_at, updated_at)
+        VALUES (_pgh_context_id, _pgh_context_metadata, NOW(), NOW())
+        ON CONFLICT (id) DO UPDATE
+            SET metadata = EXCLUDED.metadata, updated_at = EXCLUDED.updated_at
+            WHERE pghistory_context.metadata != EXCLUDED.metadata;
+    RETURN _pgh_context_id;
+END;
+"""
+
+ATTACH_CONTEXT_SQL = (
+    "CREATE OR REPLACE FUNCTION _pgh_attach_context() RETURNS pghistory_context.id%TYPE "
+    f"LANGUAGE plpgsql AS $${_ATTACH_CONTEXT_BODY}$$;"
+)
+
+
+def context_lookup_is_linear(using: str = DEFAULT_DB_ALIAS) -> bool | None:
+    """Whether ``_pgh_attach_context`` is ours; None where the database has none."""
+    with connections[using].cursor() as cursor:
+        cursor.execute("SELECT prosrc FROM pg_catalog.pg_proc WHERE oid = to_regprocedure('_pgh_attach_context()')")
+        row = cursor.fetchone()
+    return None if row is None else row[0] == _ATTACH_CONTEXT_BODY
+
+
+def keep_context_lookup_linear(using: str = DEFAULT_DB_ALIAS) -> bool:
+    """Put our ``_pgh_attach_context`` back if pghistory has installed its own. True if it had to."""
+    if context_lookup_is_linear(using) is not False:
+        return False
+    with connections[using].cursor() as cursor:
+        cursor.execute(ATTACH_CONTEXT_SQL)
+    return True
+
+
 def _after_migrate(sender, using: str = DEFAULT_DB_ALIAS, **kwargs) -> None:
     # Sent once per app after every migrate (and flush); once is enough.
     if getattr(sender, "name", None) == "pgtrigger" and connections[using].vendor == "postgresql":
         keep_skipping_to_the_owner(using)
+        keep_context_lookup_linear(using)
 
 
 post_migrate.connect(_after_migrate, dispatch_uid="core.history.keep_skipping_to_the_owner")

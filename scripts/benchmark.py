@@ -4,6 +4,7 @@
     .venv/bin/python scripts/benchmark.py [--claims 100000] [--runs 30]
     .venv/bin/python scripts/benchmark.py --seeds
     .venv/bin/python scripts/benchmark.py --lattice
+    .venv/bin/python scripts/benchmark.py --writes
 
 Builds (once, and reuses) the database ``factcheck_bench`` on the server of
 DATABASE_URL (or on the embedded server when it is unset), with the given
@@ -23,6 +24,11 @@ wide, 100 layers, and one with a loop, long paths and combs, and graphs of
 thousands of hops with loops everywhere, traced in-process and over HTTP under
 gunicorn (2 workers), beside the floor: the same graph read by one raw SQL
 query.
+
+With --writes it measures what a write costs per row as its transaction grows
+(database ``factcheck_bench_writes``): claims and their statements written in one
+transaction, 1,000 to 50,000 of them, with the history's triggers as installed and
+with pghistory's own context lookup put back for comparison (each run rolled back).
 """
 
 from __future__ import annotations
@@ -41,6 +47,8 @@ sys.path.insert(0, str(ROOT))
 BENCH_DB = "factcheck_bench"
 SEEDS_DB = "factcheck_bench_seeds"
 LATTICE_DB = "factcheck_bench_lattice"
+WRITES_DB = "factcheck_bench_writes"
+WRITE_SIZES = (1_000, 10_000, 50_000)
 LATTICES = [  # (label, layers, width, with a loop)
     ("lattice 40 x 2", 40, 2, False),
     ("lattice 40 x 3", 40, 3, False),
@@ -451,15 +459,58 @@ def lattice_report(client, runs: int) -> None:
         print(f"{label:26} {chains:>16} " + " ".join(f"{v:>9.1f}" for v in values), flush=True)
 
 
+def writes_report() -> None:
+    """Microseconds per claim (a claim and its statement, each with its history event)
+    written in one transaction of n claims: flat when nothing grows with the
+    transaction, rising when something does."""
+    from contextlib import nullcontext
+
+    import pghistory
+    from django.db import connection, transaction
+    from pghistory.models import Context
+
+    from claims.models import Claim, Statement
+    from sources.models import Source
+
+    def per_claim(rows: int, *, pghistorys_lookup: bool, context: bool) -> float:
+        with transaction.atomic():
+            if pghistorys_lookup:
+                Context.install_pgh_attach_context_func()  # rolled back with the rest
+            source = Source.objects.create(name=f"Writes {time.time_ns()}", kind="news_agency")
+            started = time.perf_counter()
+            with pghistory.context(command="benchmark") if context else nullcontext():
+                made = Claim.objects.bulk_create([Claim(text=f"Claim {i}.") for i in range(rows)], batch_size=1000)
+                Statement.objects.bulk_create([Statement(claim=c, source=source) for c in made], batch_size=1000)
+                with connection.cursor() as cursor:
+                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the deferred checks, inside the timing
+            elapsed = time.perf_counter() - started
+            transaction.set_rollback(True)
+        return elapsed / rows * 1e6
+
+    print("\nµs per claim written (claim + statement, with history), one transaction of n claims")
+    print(f"{'context lookup':24} {'context':>8} " + " ".join(f"{n:>9,}" for n in WRITE_SIZES) + "   growth")
+    for pghistorys_lookup in (False, True):
+        for context in (False, True):
+            row = [per_claim(n, pghistorys_lookup=pghistorys_lookup, context=context) for n in WRITE_SIZES]
+            label = "pghistory's (before)" if pghistorys_lookup else "ours (installed)"
+            print(
+                f"{label:24} {'set' if context else 'none':>8} "
+                + " ".join(f"{value:>9.0f}" for value in row)
+                + f"   {row[-1] / row[0]:.2f}x",
+                flush=True,
+            )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--claims", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--seeds", action="store_true", help="measure the seed article instead")
     parser.add_argument("--lattice", action="store_true", help="measure traces of lattice-shaped graphs instead")
+    parser.add_argument("--writes", action="store_true", help="measure a write's cost per row as its transaction grows")
     args = parser.parse_args()
 
-    database = SEEDS_DB if args.seeds else LATTICE_DB if args.lattice else BENCH_DB
+    database = SEEDS_DB if args.seeds else LATTICE_DB if args.lattice else WRITES_DB if args.writes else BENCH_DB
     os.environ["DATABASE_URL"] = bench_database_url(database)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "factcheck.settings.local")
     os.environ.setdefault("THROTTLE_USER", "1000000/minute")
@@ -479,6 +530,9 @@ def main() -> None:
     client.force_login(user)
     if args.lattice:
         lattice_report(client, args.runs)
+        return
+    if args.writes:
+        writes_report()
         return
     if args.seeds:
         call_command("load_seeds", verbosity=0)
