@@ -162,6 +162,8 @@ class Claim(models.Model):
             GinIndex(OpClass(Func(F("text"), function="fc_fold"), name="gin_trgm_ops"), name="claim_text_trgm"),
             models.Index(fields=["status", "-id"], name="claim_status"),
             models.Index(fields=["rating", "-id"], name="claim_rating"),
+            # The list filtered by language, and its filter's choices (a skip scan).
+            models.Index(fields=["language", "-id"], name="claim_language"),
         ]
 
     def __str__(self) -> str:

@@ -234,7 +234,11 @@ class Source(models.Model):
                 '(e.g. "an official of the Ministry of Defence of Azerbaijan").',
             ),
         ]
-        indexes = [GinIndex(fields=["name_keys"], name="source_name_keys")]
+        indexes = [
+            GinIndex(fields=["name_keys"], name="source_name_keys"),
+            # The list of sources in its order, a page at a time, without sorting them all.
+            models.Index(fields=["name", "id"], name="source_name_order"),
+        ]
 
     def __str__(self) -> str:
         return self.name

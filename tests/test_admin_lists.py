@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from claims import services
 from claims.admin import SourceAdmin
+from claims.admin.filters import claim_languages
 from claims.models import Claim, ClaimStatus
 from claims.services import HopInput, chain_record
 from tests.factories import ClaimFactory, SourceFactory
@@ -190,6 +191,25 @@ def test_the_source_filter_is_an_autocomplete_box_keeping_the_other_filters(edit
         {"term": "ria", "app_label": "claims", "model_name": "statement", "field_name": "source"},
     )
     assert [r["id"] for r in found.json()["results"]] == [str(desk["agency"].pk)]
+
+
+def test_the_list_filters_by_the_languages_claims_are_written_in(editor, desk):
+    russian = ClaimFactory(text="Турецкие истребители остались в Гяндже.", language="ru")
+    ClaimFactory(text="Türk askerleri Azerbaycan'da.", language="tr")
+    # Its choices come from a skip scan of the language index: the same as reading them all.
+    assert claim_languages() == sorted(set(Claim.objects.values_list("language", flat=True))) == ["en", "ru", "tr"]
+    response = client_as(editor).get(reverse(CHANGELIST), {"language": "ru"})
+    assert rows(response) == [russian]
+    page = response.content.decode()
+    assert '<details data-filter-title="language" open>' in page
+    assert [f'<a href="?language={tag}">{tag}</a>' in page for tag in ("en", "ru", "tr")] == [True] * 3
+    # A language nobody writes in lists nothing; markup in it is only text.
+    nothing = client_as(editor).get(reverse(CHANGELIST), {"language": "<b>xx</b>"})
+    assert nothing.status_code == 200 and rows(nothing) == [] and "<b>xx</b>" not in nothing.content.decode()
+
+
+def test_no_claims_no_languages(db):
+    assert claim_languages() == []
 
 
 @pytest.mark.parametrize("query", [{"flag": "nonsense"}, {"flag": "<b>"}, {"origin": "abc"}, {"source": "1.5"}])

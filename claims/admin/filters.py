@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ERROR_FLAG, PAGE_VAR, ChangeList
+from django.db import connection
 from django.db.models import QuerySet
 from django.utils.text import Truncator
 
@@ -48,6 +49,39 @@ class FlagFilter(admin.SimpleListFilter):
         if value not in FLAG_CODES:
             raise IncorrectLookupParameters(f"{self.parameter_name} must be one of {', '.join(FLAG_CODES)}")
         return queryset.filter(trace_summary__flags__contains=[value])
+
+
+class LanguageFilter(admin.SimpleListFilter):
+    """Claims in one language. The choices are the languages claims are written in, read
+    by a skip scan of the (language, id) index: one index probe per language, where
+    Django's own filter would read every claim (SELECT DISTINCT)."""
+
+    title = "language"
+    parameter_name = "language"
+
+    def lookups(self, request, model_admin):
+        return [(tag, tag) for tag in claim_languages()]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        return queryset.filter(language=value) if value else queryset
+
+
+def claim_languages() -> list[str]:
+    """Every language claims are written in, in order; each found by one index probe."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            WITH RECURSIVE found(tag) AS (
+                (SELECT language FROM claims_claim ORDER BY language LIMIT 1)
+                UNION ALL
+                SELECT (SELECT language FROM claims_claim WHERE language > found.tag ORDER BY language LIMIT 1)
+                FROM found WHERE found.tag IS NOT NULL
+            )
+            SELECT tag FROM found WHERE tag IS NOT NULL
+            """
+        )
+        return [row[0] for row in cursor.fetchall()]
 
 
 class _SourceIdFilter(admin.SimpleListFilter):
