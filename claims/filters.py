@@ -80,6 +80,14 @@ class ClaimFilter(filters.FilterSet):
             "published_before",
         ]
 
+    def filter_queryset(self, queryset: QuerySet[Claim]) -> QuerySet[Claim]:
+        # The search last: it ranks the newest matches among the claims the other
+        # filters leave (claims.search.RANKED), not among all claims.
+        data = self.form.cleaned_data
+        for name in sorted(data, key=lambda name: name == "search"):
+            queryset = self.filters[name].filter(queryset, data[name])
+        return queryset
+
     def filter_search(self, queryset: QuerySet[Claim], name: str, value: str) -> QuerySet[Claim]:
         try:
             search = Search.read(value, self.form.cleaned_data.get("language"))

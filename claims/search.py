@@ -20,7 +20,8 @@ How claims match (the SQL functions are migration 0008's):
   of the -excluded words;
 - results come best first: the share of the searcher's words a claim holds (in its
   text or its quotes, near spellings counting by their similarity), then full-text
-  rank, then the newest.
+  rank, then the newest; among the ``RANKED`` newest claims each way of matching
+  finds, so that a common word costs what a rare one does.
 """
 
 from __future__ import annotations
@@ -47,6 +48,13 @@ FALLBACK = "simple"
 FUZZY_MIN_LENGTH = 4
 FUZZY_THRESHOLD = 0.4
 MAX_FUZZY_WORDS = 8
+# A search ranks at most this many of the newest claims each way of matching finds
+# (their words, their quotes, a near spelling, a source named): a word that half the
+# claims hold is ranked among its newest claims, not all of them.
+RANKED = 500
+# How many of the newest claims a search reads through before it looks at older ones
+# by the indexes alone (see ``_newest``).
+RECENT = 10_000
 # One place, several names: transliterations and the names each side uses.
 PLACE_NAMES = [
     ["Shusha", "Shushi", "Şuşa", "Шуша", "Շուշի"],
@@ -208,16 +216,20 @@ def claim_search(claims: QuerySet, search: Search, viewer: Viewer) -> QuerySet:
 
     wanted, wanted_params = search.wanted()
     visible_quote = "" if viewer.sees_confidential else _PUBLIC_QUOTE
-    candidates = [
-        (f"SELECT id FROM claims_claim WHERE search_vector @@ {wanted}", wanted_params),
+    # Each way a claim can match, as a condition on the claim: ``_newest`` takes the
+    # newest RANKED of ``claims`` (its filters included) that meet it, so that neither
+    # a rare nor a common word reads every claim.
+    ways = [
+        ('"claims_claim"."search_vector" @@ ' + wanted, wanted_params),
         (
-            f"SELECT a.claim_id FROM claims_appearance a WHERE a.search_vector @@ {wanted}{visible_quote}",
+            'EXISTS (SELECT 1 FROM claims_appearance a WHERE a.claim_id = "claims_claim"."id" '
+            f"AND a.search_vector @@ {wanted}{visible_quote})",
             wanted_params,
         ),
     ]
     fuzzy = [term.fuzzy for term in search.terms if term.fuzzy][:MAX_FUZZY_WORDS]
     for word in fuzzy:
-        candidates.append(("SELECT id FROM claims_claim WHERE fc_fold(text) %%> fc_fold(%s)", [word]))
+        ways.append(('fc_fold("claims_claim"."text") %%> fc_fold(%s)', [word]))
     # Sources named by a word or by all the words (name keys: "ria", "RIA Novosti"), or
     # whose name holds all the words ("Nazarov"), as the access policy lets the viewer
     # search them (a confidential source by its public description only).
@@ -225,22 +237,31 @@ def claim_search(claims: QuerySet, search: Search, viewer: Viewer) -> QuerySet:
     keys = list(dict.fromkeys(key for key in map(name_key, [*words, " ".join(words)]) if len(key) >= 2))
     visible_source = "" if viewer.sees_confidential else " AND NOT s.confidential"
     for key in keys[:MAX_FUZZY_WORDS]:
-        candidates.append(
+        ways.append(
             (
-                "SELECT st.claim_id FROM claims_statement st JOIN sources_source s ON s.id = st.source_id "
-                f"WHERE s.name_keys @> ARRAY[%s]::varchar[]{visible_source}",
+                "EXISTS (SELECT 1 FROM claims_statement st JOIN sources_source s ON s.id = st.source_id "
+                f'WHERE st.claim_id = "claims_claim"."id" AND s.name_keys @> ARRAY[%s]::varchar[]{visible_source})',
                 [key],
             )
         )
     if len(" ".join(words)) >= FUZZY_MIN_LENGTH:
         named = Source.objects.search(" ".join(words), viewer).values("id")
         sources_sql, sources_params = named.query.sql_with_params()
-        candidates.append(
-            (f"SELECT claim_id FROM claims_statement WHERE source_id IN ({sources_sql})", list(sources_params))
+        ways.append(
+            (
+                'EXISTS (SELECT 1 FROM claims_statement st WHERE st.claim_id = "claims_claim"."id" '
+                f"AND st.source_id IN ({sources_sql}))",
+                list(sources_params),
+            )
         )
-    union = " UNION ".join(sql for sql, _ in candidates)
-    union_params = [param for _, params in candidates for param in params]
-    matching = claims.filter(id__in=RawSQL(union, union_params))
+    compiled = [_newest(claims, sql, params) for sql, params in ways]
+    union = " UNION ".join(f"({sql})" for sql, _ in compiled)
+    union_params = [param for _, params in compiled for param in params]
+    # An array (computed once) rather than IN: the few thousand ids at most are read by
+    # their key, where a join could read every claim.
+    matching = claims.filter(
+        RawSQL(f'"claims_claim"."id" = ANY(ARRAY({union}))', union_params, output_field=BooleanField())
+    )
     if search.excluded:
         not_sql, not_params = search.tsquery(list(search.excluded))
         matching = matching.exclude(
@@ -293,6 +314,32 @@ def claim_search(claims: QuerySet, search: Search, viewer: Viewer) -> QuerySet:
         search_score=RawSQL(score, coverage_params + wanted_params, output_field=IntegerField()),
         search_snippet=RawSQL(snippet, wanted_params * 4, output_field=TextField()),
     ).order_by(F("search_score").desc(), "-id")
+
+
+def _newest(claims: QuerySet, condition: str, params: list) -> tuple[str, list]:
+    """The newest ``RANKED`` of ``claims`` meeting ``condition``, whatever the planner
+    guesses of how many claims meet it: the newest ``RECENT`` claims first (read newest
+    first, or from an index: either way at most that many); then older claims, read
+    from the indexes, only when the recent ones held fewer than ``RANKED`` (so only for
+    a condition few claims meet)."""
+    met = RawSQL(condition, params, output_field=BooleanField())
+    floor = RawSQL("(SELECT coalesce(max(id), 0) FROM claims_claim) - %s", [RECENT], output_field=IntegerField())
+    recent = claims.filter(met).alias(floor=floor).filter(id__gt=F("floor")).order_by("-id").values("id")[:RANKED]
+    # By id + 0: not by the key's index, whose walk for a rare condition reads every claim.
+    older = (
+        claims.filter(met)
+        .alias(floor=floor, newest_first=F("id") + 0)
+        .filter(newest_first__lte=F("floor"))
+        .order_by("-newest_first")
+        .values("id")[:RANKED]
+    )
+    recent_sql, recent_params = recent.query.sql_with_params()
+    older_sql, older_params = older.query.sql_with_params()
+    sql = (
+        f"WITH recent AS MATERIALIZED ({recent_sql}) SELECT id FROM recent UNION ALL "
+        f"SELECT id FROM ({older_sql}) older WHERE (SELECT count(*) FROM recent) < %s"
+    )
+    return sql, [*recent_params, *older_params, RANKED]
 
 
 # Quotes from a confidential source's own documents are withheld, so not searched either.

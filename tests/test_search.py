@@ -256,3 +256,54 @@ def test_a_search_is_answered_from_the_indexes(region, db):
     assert "claim_search" in plan
     assert "claim_text_trgm" in plan
     assert "appearance_search" in plan
+
+
+# --- a common word costs what a rare one does ---------------------------------------------
+
+
+@pytest.fixture
+def small_windows(monkeypatch):
+    """The search's bounds made small: it ranks at most 3 claims each way of matching
+    finds, reading through the newest 10 claims before it looks at older ones."""
+    from claims import search
+
+    monkeypatch.setattr(search, "RANKED", 3)
+    monkeypatch.setattr(search, "RECENT", 10)
+
+
+def ids_found(text: str, claims=None) -> list[int]:
+    return [c.pk for c in (claims or Claim.objects).search(text, EVERYTHING)]
+
+
+@pytest.mark.django_db
+def test_a_common_word_is_ranked_among_its_newest_claims(small_windows):
+    made = [ClaimFactory(text=f"Drones seen over the border, report {i}.") for i in range(30)]
+    found = ids_found("drones")
+    # The newest 3 claims holding the word, not all 30 (each way of matching: its
+    # words, and the near spelling "drones" also finds): best first, then newest.
+    assert found == [c.pk for c in reversed(made[-3:])]
+
+
+@pytest.mark.django_db
+def test_a_rare_word_is_found_in_old_claims_past_the_newest(small_windows):
+    old = ClaimFactory(text="Helicopters landed near Aghdam.")
+    for i in range(40):
+        ClaimFactory(text=f"Drones seen over the border, report {i}.")
+    assert ids_found("helicopters") == [old.pk]
+    # And beside a new one, in the newest claims.
+    new = ClaimFactory(text="Helicopters again.")
+    assert sorted(ids_found("helicopters")) == [old.pk, new.pk]
+
+
+@pytest.mark.django_db
+def test_filters_narrow_the_claims_before_the_newest_are_taken(small_windows, client):
+    agency = SourceFactory(name="Caspian Wire")
+    cited = ClaimFactory(text="Drones seen over the border, the wire said.", status="published")
+    chain_record(claim=cited, hops=[HopInput(agency)])
+    for i in range(30):
+        ClaimFactory(text=f"Drones seen over the border, report {i}.", status="published")
+    # Among all claims it is not one of the newest with the word; among those citing the
+    # agency it is the only one.
+    assert cited.pk not in ids_found("drones")
+    response = client.get("/api/v1/claims/", {"search": "drones", "source": agency.pk})
+    assert [row["id"] for row in response.json()["results"]] == [cited.pk]
