@@ -51,10 +51,10 @@ MAX_FUZZY_WORDS = 8
 # A search ranks at most this many of the newest claims each way of matching finds
 # (their words, their quotes, a near spelling, a source named): a word that half the
 # claims hold is ranked among its newest claims, not all of them.
-RANKED = 500
+RANKED = 200
 # How many of the newest claims a search reads through before it looks at older ones
 # by the indexes alone (see ``_newest``).
-RECENT = 10_000
+RECENT = 4_000
 # One place, several names: transliterations and the names each side uses.
 PLACE_NAMES = [
     ["Shusha", "Shushi", "Şuşa", "Шуша", "Շուշի"],
