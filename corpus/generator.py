@@ -516,7 +516,7 @@ def _write_events(cursor, name: str, first: int, last: int, context_id: str, ski
     cursor.execute(
         f'INSERT INTO "{events}" (pgh_created_at, pgh_label, pgh_context_id, pgh_obj_id, {listed}) '
         f"SELECT {at}, 'insert', %s, t.id, {', '.join(f't.{c}' for c in columns)} "
-        f'FROM "{table}" t {join} WHERE t.id BETWEEN %s AND %s AND t.id <> ALL(%s::bigint[])',
+        f'FROM "{table}" t {join} WHERE t.id BETWEEN %s AND %s AND t.id <> ALL(%s::bigint[]) ORDER BY t.id',
         [context_id, first, last, list(skip)],
     )
 
