@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "core",
     "sources",
     "claims",
+    "corpus",
 ]
 
 MIDDLEWARE = [
