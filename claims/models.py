@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pgtrigger
 from django.conf import settings
+from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import SearchVectorField
@@ -84,6 +85,12 @@ class ClaimQuerySet(models.QuerySet):
 
         search = Search.read(text, languages)
         return self.none() if search is None else claim_search(self, search, viewer)
+
+    def with_topic_slugs(self) -> ClaimQuerySet:
+        """Each claim with ``topic_slugs``, its topics' slugs by name, read in the same
+        query (a prefetch is a query more a page, claims with topics or not)."""
+        slugs = ClaimTopic.objects.filter(claim=OuterRef("pk")).order_by("topic__name", "topic_id")
+        return self.annotate(topic_slugs=ArraySubquery(slugs.values("topic__slug")))
 
     def visible_to(self, viewer: Viewer) -> ClaimQuerySet:
         """The claims ``viewer`` may read now (see ``core.access``)."""

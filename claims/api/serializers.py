@@ -31,8 +31,14 @@ class TopicSlugsField(BoundedListField):
         kwargs.setdefault("max_length", 50)
         super().__init__(**kwargs)
 
+    def get_attribute(self, instance):
+        # The slugs the claim was read with (``Claim.objects.with_topic_slugs``): no
+        # query of their own; else the claim's topics.
+        slugs = getattr(instance, "topic_slugs", None)
+        return slugs if slugs is not None else super().get_attribute(instance)
+
     def to_representation(self, topics) -> list[str]:
-        return [topic.slug for topic in topics.all()]
+        return topics if isinstance(topics, list) else [topic.slug for topic in topics.all()]
 
     def to_internal_value(self, data) -> list[Topic]:
         slugs = list(dict.fromkeys(super().to_internal_value(data)))

@@ -147,7 +147,7 @@ class ClaimViewSet(TableMixin, VersionedViewSetMixin, viewsets.ModelViewSet):
 
     def _claims(self, *, detail: bool) -> QuerySet[Claim]:
         # The stored search vectors are for the database to match, not for clients.
-        claims = Claim.objects.defer("search_vector").prefetch_related("topics").order_by("-id")
+        claims = Claim.objects.defer("search_vector").with_topic_slugs().order_by("-id")
         if detail:
             appearances = Appearance.objects.defer("search_vector", "document__body").select_related(
                 "document__publisher"
