@@ -142,3 +142,14 @@ def _signed(position: int) -> str:
     from django.core.signing import get_cookie_signer
 
     return get_cookie_signer(salt=COOKIE + COOKIE_SALT).sign(str(position))
+
+
+def test_a_token_client_reads_the_primary_while_the_cache_that_remembers_its_writes_is_away(one_replica, monkeypatch):
+    def away(*args, **kwargs):
+        raise ConnectionError("Redis is away")
+
+    monkeypatch.setattr(db_routing.cache, "get", away)
+    db_routing.begin_request(request("GET", HTTP_AUTHORIZATION="Token 0123456789abcdef"))
+    assert Claim.objects.all().db == "default"
+    db_routing.begin_request(request("GET"))  # a client without a token does not need it
+    assert Claim.objects.all().db == "replica_0"
