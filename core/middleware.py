@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import TooManyFieldsSent
+from django.core.exceptions import MiddlewareNotUsed, TooManyFieldsSent
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_vary_headers
 from pghistory.middleware import HistoryMiddleware
 
+from core.db_routing import begin_request, replica_aliases
 from core.errors import (
     CACHE_UNAVAILABLE_DETAIL,
     UNAVAILABLE_DETAIL,
@@ -52,6 +53,27 @@ class ChangeContextMiddleware(HistoryMiddleware):
         else:
             context["app"] = "web"
         return context
+
+
+class ReadYourWritesMiddleware:
+    """Opens each request's routing between the primary and the replicas
+    (core.db_routing): safe requests read a replica that has replayed their client's
+    last write, and a request that wrote remembers the primary's position for its
+    client. Not used when no replica is configured.
+
+    Outside the session middleware: a login's session is saved before the position is
+    read, so the next page finds it."""
+
+    def __init__(self, get_response) -> None:
+        if not replica_aliases():
+            raise MiddlewareNotUsed
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        routing = begin_request(request)
+        response = self.get_response(request)
+        routing.finish(response)
+        return response
 
 
 class RequestSanityMiddleware:

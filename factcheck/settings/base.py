@@ -5,6 +5,7 @@ embedded PostgreSQL when DATABASE_URL is unset), ``test`` (pytest) and
 ``production`` (gunicorn: DEBUG off, HTTPS only, everything required set).
 
 DATABASE_URL  postgres://user:password@host:port/name
+DATABASE_REPLICA_URLS  comma-separated URLs of streaming standbys that serve reads
 SECRET_KEY    required when DEBUG is off
 ALLOWED_HOSTS comma-separated
 """
@@ -102,6 +103,8 @@ MIDDLEWARE = [
     # ETags on every GET (details keep their own), and 304 for If-None-Match.
     "django.middleware.http.ConditionalGetMiddleware",
     "core.middleware.ApiHeadersMiddleware",
+    # Reads from replicas when DATABASE_REPLICA_URLS is set; outside the session, which it may read.
+    "core.middleware.ReadYourWritesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -151,7 +154,26 @@ def database(url: str) -> dict:
     return config
 
 
+def replica(url: str) -> dict:
+    """A read replica (a streaming standby of the default database) from its URL."""
+    config = database(url)
+    # A replica that is away is skipped (core.db_routing) after this many seconds, not
+    # after the operating system's minutes of retrying a host that does not answer.
+    config["OPTIONS"]["connect_timeout"] = envint("REPLICA_CONNECT_TIMEOUT", 2)
+    # Tests read their one test database through every alias.
+    config["TEST"] = {"MIRROR": "default"}
+    return config
+
+
 DATABASES = {"default": database(os.environ["DATABASE_URL"])} if os.environ.get("DATABASE_URL") else {}
+# Streaming standbys of DATABASE_URL (comma-separated URLs): safe requests read from
+# them, with read-your-writes for each client (core/db_routing.py, docs/SCALING.md).
+DATABASE_REPLICA_URLS = envlist("DATABASE_REPLICA_URLS")
+if DATABASE_REPLICA_URLS:
+    if not DATABASES:
+        raise ImproperlyConfigured("DATABASE_REPLICA_URLS needs DATABASE_URL: replicas copy a primary.")
+    DATABASES.update({f"replica_{i}": replica(url) for i, url in enumerate(DATABASE_REPLICA_URLS)})
+    DATABASE_ROUTERS = ["core.db_routing.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
