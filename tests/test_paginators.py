@@ -40,3 +40,31 @@ def test_a_filtered_list_is_counted_exactly():
         cursor.execute("ANALYZE sources_source")
 
     assert EstimateFromThree(Source.objects.filter(kind="person"), 10).count == 1
+
+
+class CountUpToThree(EstimatedCountPaginator):
+    count_up_to = 3
+
+
+def test_a_filtered_list_is_counted_up_to_a_bound(django_assert_num_queries):
+    SourceFactory.create_batch(5, kind="outlet")
+    SourceFactory(kind="person")
+    with django_assert_num_queries(1):
+        many = CountUpToThree(Source.objects.filter(kind="outlet"), 2)
+        assert (many.count, many.capped, many.num_pages) == (3, True, 2)
+    few = CountUpToThree(Source.objects.filter(kind="person"), 2)
+    assert (few.count, few.capped) == (1, False)
+    SourceFactory.create_batch(3, kind="government")
+    exactly = CountUpToThree(Source.objects.filter(kind="government"), 2)
+    assert (exactly.count, exactly.capped) == (3, False)
+
+
+def test_the_list_says_more_than_when_it_stopped_counting(admin_client, monkeypatch):
+    from sources.admin import SourceAdmin
+
+    monkeypatch.setattr(SourceAdmin, "paginator", CountUpToThree)
+    SourceFactory.create_batch(5, kind="outlet")
+    page = admin_client.get("/admin/sources/source/", {"kind__exact": "outlet"}).content.decode()
+    assert "more than 3 sources: add a filter or a search to see them all" in page
+    page = admin_client.get("/admin/sources/source/", {"kind__exact": "person"}).content.decode()
+    assert "0 sources" in page
