@@ -62,8 +62,12 @@ migrations-check: install
 schema-check: install
 	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
 
+# The app over HTTP beside its floor (README, "Measuring"); the corpus is built once per size.
+BENCH_CLAIMS ?= 100000
+BENCH_SECONDS ?= 5
+BENCH_CLIENTS ?= 2
 bench: install
-	$(BIN)/python scripts/benchmark.py
+	$(BIN)/python scripts/bench.py --claims $(BENCH_CLAIMS) --seconds $(BENCH_SECONDS) --clients $(BENCH_CLIENTS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache mutants htmlcov .coverage

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-
 from core.history import from_json
 from core.prepared import fetchone_prepared
 
@@ -119,11 +118,21 @@ def traces(claim_ids: list[int], *, as_of: datetime | None = None, chain_limit: 
     of all of them is the same as one read per claim. Traces are not redacted:
     pass them through ``redaction.redact`` before showing them to anyone.
     """
-    graph = _HISTORIC_GRAPH if as_of is not None else _LIVE_GRAPH
     # Prepared: planning this query costs more than running it on a claim's graph.
-    row = fetchone_prepared(_TRACE_SQL.format(graph=graph), {"claims": list(claim_ids), "as_of": as_of})
-    raw_statements, raw_edges, raw_evidence, raw_sources = (from_json(v) for v in row)
+    row = fetchone_prepared(trace_sql(as_of=as_of), {"claims": list(claim_ids), "as_of": as_of})
+    return assemble(claim_ids, row, as_of=as_of, chain_limit=chain_limit)
 
+
+def trace_sql(*, as_of: datetime | None = None) -> str:
+    """The one query ``traces`` runs (parameters ``claims``, a list of ids, and ``as_of``)."""
+    return _TRACE_SQL.format(graph=_HISTORIC_GRAPH if as_of is not None else _LIVE_GRAPH)
+
+
+def assemble(
+    claim_ids: list[int], row: tuple, *, as_of: datetime | None = None, chain_limit: int = CHAIN_LIMIT
+) -> dict[int, Trace]:
+    """The traces judged from the row ``trace_sql`` answered (its four JSON columns)."""
+    raw_statements, raw_edges, raw_evidence, raw_sources = (from_json(v) for v in row)
     sources = {
         source_id: SourceRef(
             id=source_id,
