@@ -227,9 +227,14 @@ def claim_search(claims: QuerySet, search: Search, viewer: Viewer) -> QuerySet:
             wanted_params,
         ),
     ]
-    fuzzy = [term.fuzzy for term in search.terms if term.fuzzy][:MAX_FUZZY_WORDS]
-    for word in fuzzy:
-        ways.append(('fc_fold("claims_claim"."text") %%> fc_fold(%s)', [word]))
+    # Near spellings: any RANKED of the claims the trigram index offers, not the newest
+    # (checking a near spelling costs as much as reading a claim's whole text, so the
+    # newest-first walk would check thousands). A word no claim holds nearly is
+    # checked against each candidate once.
+    near = []
+    for word in [term.fuzzy for term in search.terms if term.fuzzy][:MAX_FUZZY_WORDS]:
+        nearly = RawSQL('fc_fold("claims_claim"."text") %%> fc_fold(%s)', [word], output_field=BooleanField())
+        near.append(claims.filter(nearly).order_by().values("id")[:RANKED].query.sql_with_params())
     # Sources named by a word or by all the words (name keys: "ria", "RIA Novosti"), or
     # whose name holds all the words ("Nazarov"), as the access policy lets the viewer
     # search them (a confidential source by its public description only).
@@ -254,7 +259,7 @@ def claim_search(claims: QuerySet, search: Search, viewer: Viewer) -> QuerySet:
                 list(sources_params),
             )
         )
-    compiled = [_newest(claims, sql, params) for sql, params in ways]
+    compiled = [_newest(claims, sql, params) for sql, params in ways] + near
     union = " UNION ".join(f"({sql})" for sql, _ in compiled)
     union_params = [param for _, params in compiled for param in params]
     # An array (computed once) rather than IN: the few thousand ids at most are read by

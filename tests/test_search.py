@@ -279,9 +279,10 @@ def ids_found(text: str, claims=None) -> list[int]:
 def test_a_common_word_is_ranked_among_its_newest_claims(small_windows):
     made = [ClaimFactory(text=f"Drones seen over the border, report {i}.") for i in range(30)]
     found = ids_found("drones")
-    # The newest 3 claims holding the word, not all 30 (each way of matching: its
-    # words, and the near spelling "drones" also finds): best first, then newest.
-    assert found == [c.pk for c in reversed(made[-3:])]
+    # The newest 3 claims holding the word first (equal scores: newest first), and not
+    # all 30: at most 3 more, those the near spellings' index offered first.
+    assert found[:3] == [c.pk for c in reversed(made[-3:])]
+    assert len(found) <= 6
 
 
 @pytest.mark.django_db
@@ -298,10 +299,12 @@ def test_a_rare_word_is_found_in_old_claims_past_the_newest(small_windows):
 @pytest.mark.django_db
 def test_filters_narrow_the_claims_before_the_newest_are_taken(small_windows, client):
     agency = SourceFactory(name="Caspian Wire")
+    for i in range(15):
+        ClaimFactory(text=f"Drones seen over the border, report {i}.", status="published")
     cited = ClaimFactory(text="Drones seen over the border, the wire said.", status="published")
     chain_record(claim=cited, hops=[HopInput(agency)])
-    for i in range(30):
-        ClaimFactory(text=f"Drones seen over the border, report {i}.", status="published")
+    for i in range(15):
+        ClaimFactory(text=f"Drones seen over the border, later report {i}.", status="published")
     # Among all claims it is not one of the newest with the word; among those citing the
     # agency it is the only one.
     assert cited.pk not in ids_found("drones")
