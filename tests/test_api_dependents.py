@@ -119,8 +119,8 @@ def test_dependents_are_for_role_holders(who, expected, request, api_client, cli
 
 
 def test_dependents_are_a_fixed_number_of_queries(auditor_client, graph, django_assert_num_queries):
-    # roles, the source, count, page, the page's graphs (for distances)
-    with django_assert_num_queries(5):
+    # roles, the source, count, page, the page's roles, the page's graphs (for distances)
+    with django_assert_num_queries(6):
         response = auditor_client.get(f"/api/v1/sources/{graph['ria'].id}/dependents/")
 
     assert response.json()["count"] == 3

@@ -297,16 +297,20 @@ class SourceDependentsView(TableMixin, ListAPIView):
     )
     def get(self, request: Request, pk: int) -> Response:
         self.source = get_object_or_404(Source.objects.only("id"), pk=pk)
-        claims = self.filter_queryset(self.get_queryset().readable_by(request.user).with_role_of(self.source.pk))
+        claims = self.filter_queryset(self.get_queryset().readable_by(request.user).citing(self.source.pk))
         if self.wants_table():
             return self.table_response(claims)
         return self.get_paginated_response(self.table_rows(self.paginate_queryset(claims)))
 
     def table_rows(self, claims: list[Claim]) -> list[dict]:
-        # Distances are walked on the page's graphs only: linear in what is returned.
-        distances = provenance.distances_to([claim.pk for claim in claims], self.source.pk)
+        # Roles and distances for the page's claims only: judged in the page's query, a
+        # role was worked out for every claim citing the source before the page was cut
+        # (300 ms for an agency 35,000 claims cite), and distances walk the page's graphs.
+        ids = [claim.pk for claim in claims]
+        roles = dict(Claim.objects.filter(pk__in=ids).with_role_of(self.source.pk).values_list("pk", "role"))
+        distances = provenance.distances_to(ids, self.source.pk)
         for claim in claims:
-            claim.distance = distances[claim.pk]
+            claim.role, claim.distance = roles[claim.pk], distances[claim.pk]
         return self.get_serializer(claims, many=True).data
 
 
