@@ -40,10 +40,13 @@ run stopped in any way leaves them listed, and the next run builds them first.
 from __future__ import annotations
 
 import json
+import queue
 import random
+import threading
 import time
 from bisect import bisect
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import accumulate, pairwise
@@ -577,21 +580,22 @@ def _write(cursor, planned: Tables, context_id: str, phases: Phases) -> None:
     phases.lap("claim history")
 
 
-def _write_summaries(cursor, planned: Tables, sources: dict[int, provenance.SourceRef], phases: Phases) -> None:
+def _judge(planned: Tables, sources: dict[int, provenance.SourceRef]) -> list[tuple[int, provenance.Summary]]:
     """Each claim's trace summary, judged by claims.provenance on the graph as planned
     (the graph written, not read back), as the services store it."""
-    table = TraceSummary._meta.db_table
-    judged = [
+    return [
         (claim_id, provenance.summary_of_graph(claim_id, statements=statements, sources=sources, edges=edges))
         for claim_id, statements, edges in planned.graphs
     ]
-    phases.lap("summaries: judge")
+
+
+def _write_summaries(cursor, judged: list[tuple[int, provenance.Summary]]) -> None:
+    table = TraceSummary._meta.db_table
     with cursor.copy(
         f'COPY "{table}" (claim_id, origin_ids, independent_origins, flags, chains, chains_exact) FROM STDIN'
     ) as copy:
         for claim_id, s in judged:
             copy.write_row((claim_id, s.origin_ids, s.independent_origins, s.flags, s.chains, s.chains_exact))
-    phases.lap("summaries: copy")
 
 
 def _next_ids() -> Ids:
@@ -609,13 +613,51 @@ def _next_ids() -> Ids:
     return Ids(nexts)
 
 
-def _advance_sequences(ids: Ids) -> None:
+def _advance_sequences(nexts: dict[str, int]) -> None:
     with connection.cursor() as cursor:
         for name, (model, _) in COLUMNS.items():
-            if ids.next[name] > 1:
+            if nexts[name] > 1:
                 cursor.execute(
-                    "SELECT setval(pg_get_serial_sequence(%s, 'id'), %s)", [model._meta.db_table, ids.next[name] - 1]
+                    "SELECT setval(pg_get_serial_sequence(%s, 'id'), %s)", [model._meta.db_table, nexts[name] - 1]
                 )
+
+
+def _ahead(make: Callable[[], Any], depth: int = 2) -> Iterator[Any]:
+    """What ``make`` returns, call after call until None, made in a thread of its own up
+    to ``depth`` items ahead of the reader (the plan of the next batches is made while the
+    database writes this one; one thread, so made in the same order). Its exception is
+    raised to the reader; closing the iterator stops the thread."""
+    made: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: Any) -> None:
+        while not stop.is_set():
+            try:
+                made.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def work() -> None:
+        try:
+            while not stop.is_set():
+                item = make()
+                put(item)
+                if item is None:
+                    return
+        except BaseException as exc:  # handed to the reader, who raises it
+            put(exc)
+
+    thread = threading.Thread(target=work, name="corpus-planner", daemon=True)
+    thread.start()
+    try:
+        while (item := made.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join()
 
 
 def _topics() -> list[int]:
@@ -773,7 +815,9 @@ def generate(
 
 
 def _load(*, claims: int, seed: int, progress: Callable[[int, int], None], phases: Phases) -> int:
-    """The rows, a batch a transaction; returns how many sources."""
+    """The rows, a batch a transaction; returns how many sources. The batches are planned
+    and their summaries judged in a thread ahead of the writing (``-v 2`` shows that
+    thread's time apart, as "... (alongside)")."""
     with pghistory.context(**CONTEXT, corpus_claims=claims, corpus_seed=seed) as context:
         with transaction.atomic():
             context_id = _record_context(context)
@@ -784,18 +828,32 @@ def _load(*, claims: int, seed: int, progress: Callable[[int, int], None], phase
             with connection.cursor() as cursor:
                 _write(cursor.connection.cursor(), planned, context_id, phases)
             sources = len(planned.sources)
-            _advance_sequences(ids)
+            _advance_sequences(ids.next)
         phases.lap("commit")
         progress(0, claims)
-        while planner.done < claims:
-            with transaction.atomic():
-                planned = planner.batch(BATCH)
-                phases.lap("plan")
-                with connection.cursor() as cursor:
-                    raw = cursor.connection.cursor()
-                    _write(raw, planned, context_id, phases)
-                    _write_summaries(raw, planned, planner.pools.refs, phases)
-                _advance_sequences(ids)
-            phases.lap("commit")
-            progress(planner.done, claims)
+        alongside = Phases()
+
+        def plan() -> tuple[Tables, list, dict[str, int], int] | None:
+            if planner.done >= claims:
+                return None
+            alongside.lap("wait (alongside)")
+            planned = planner.batch(BATCH)
+            alongside.lap("plan (alongside)")
+            judged = _judge(planned, planner.pools.refs)
+            alongside.lap("summaries: judge (alongside)")
+            return planned, judged, dict(ids.next), planner.done
+
+        with closing(_ahead(plan)) as batches:
+            for planned, judged, nexts, done in batches:
+                phases.lap("wait for the plan")
+                with transaction.atomic():
+                    with connection.cursor() as cursor:
+                        raw = cursor.connection.cursor()
+                        _write(raw, planned, context_id, phases)
+                        _write_summaries(raw, judged)
+                        phases.lap("summaries: copy")
+                    _advance_sequences(nexts)
+                phases.lap("commit")
+                progress(done, claims)
+        phases.seconds.update(alongside.seconds)
     return sources

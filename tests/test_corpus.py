@@ -287,13 +287,14 @@ def test_the_indexes_dropped_for_the_load_are_built_again():
     assert rows("SELECT to_regclass(%s)", [generator.DEFERRED]) == [(None,)]
 
 
-def test_a_run_that_fails_mid_way_builds_them_again(monkeypatch):
+@pytest.mark.parametrize("where", ["_write_summaries", "_judge"])  # in the writing, in the planning thread
+def test_a_run_that_fails_mid_way_builds_them_again(monkeypatch, where):
     before = rows(INDEXES)
 
     def fail(*args, **kwargs):
         raise RuntimeError("the disk is full")
 
-    monkeypatch.setattr(generator, "_write_summaries", fail)
+    monkeypatch.setattr(generator, where, fail)
     with pytest.raises(RuntimeError, match="the disk is full"):
         with transaction.atomic():  # the failed run's rows undone, as a test needs
             try:
