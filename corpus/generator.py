@@ -27,16 +27,26 @@ written set-based afterwards with exactly the columns and values the triggers wr
 (``pgh_label`` 'insert' or 'update', the row's own time as ``pgh_created_at``, one
 context for the whole run). With the triggers off the foreign keys are not checked
 either: the plan only refers to rows it wrote. Each claim's trace summary is judged
-by ``claims.provenance`` on the graph as written, as the services would store it.
+by ``claims.provenance`` on the graph as planned (the graph written, not read back),
+as the services would store it.
+
+The secondary indexes of the tables filled (text search, trigrams, foreign keys,
+history) are dropped before the load and built in bulk at its end, which is several
+times faster than keeping them up row by row; primary keys and unique indexes stay.
+Their definitions wait in a table of their own until each is built again, so that a
+run stopped in any way leaves them listed, and the next run builds them first.
 """
 
 from __future__ import annotations
 
 import json
+import queue
 import random
+import threading
 import time
 from bisect import bisect
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import accumulate, pairwise
@@ -54,7 +64,6 @@ from . import vocabulary as vocab
 
 MAX_CLAIMS = 10_000_000
 BATCH = 5_000  # claims a transaction (a constant: the plan's random draws do not depend on it)
-SUMMARY_BATCH = 1_000
 HISTORY_ENTRIES = 50
 HISTORY_EVERY = 250  # claims 1, 251, 501, ... have HISTORY_ENTRIES entries
 DEEP_EVERY = 100  # claims 100, 200, ... are published with a chain of 10 hops
@@ -115,6 +124,8 @@ class Tables:
     evidence: list[tuple] = field(default_factory=list)
     # Claims written with their whole history (insert and updates), as claim event rows.
     claim_events: list[tuple] = field(default_factory=list)
+    # Each claim's graph as ``claims.provenance`` judges it: (claim id, statements, edges).
+    graphs: list[tuple[int, dict[int, int], list[provenance.Edge]]] = field(default_factory=list)
 
 
 COLUMNS = {
@@ -153,6 +164,7 @@ class SourcePools:
     origins: Zipf
     anonymous: Zipf
     names: dict[int, str]  # as a document words them (a confidential source by its description)
+    refs: dict[int, provenance.SourceRef]  # as a trace reads them, each with its top-level organisation
 
 
 @dataclass
@@ -183,6 +195,7 @@ class Planner:
         at = START - timedelta(days=30)
         names: dict[int, str] = {}
         by_kind: dict[str, list[int]] = {}
+        parents: dict[int, int | None] = {}
 
         def add(name: str, kind: str, *, country: str = "", parent: int | None = None, description: str = "",
                 aliases: list[str] | None = None, confidential: bool = False, public: str = "",
@@ -195,6 +208,7 @@ class Planner:
                  confidential, public, name_keys(name, aliases))
             )  # fmt: skip
             names[sid] = public if confidential else name
+            parents[sid] = parent
             by_kind.setdefault(kind, []).append(sid)
             return sid
 
@@ -256,6 +270,19 @@ class Planner:
                         description=described, confidential=confidential, public=described if confidential else "")
                 )  # fmt: skip
         rng.shuffle(officials)
+
+        def root(sid: int) -> int:
+            while parents[sid] is not None:
+                sid = parents[sid]
+            return sid
+
+        refs = {
+            row[0]: provenance.SourceRef(
+                id=row[0], name=row[1], kind=row[2], group_id=root(row[0]), confidential=row[12],
+                public_description=row[13],
+            )
+            for row in out.sources
+        }  # fmt: skip
         self.pools = SourcePools(
             agencies=Zipf(agencies, rng, 1.0),
             publishers=Zipf(publishers, rng, 1.1),
@@ -263,6 +290,7 @@ class Planner:
             origins=Zipf(officials + others, rng, 1.0),
             anonymous=Zipf(anonymous, rng, 0.8),
             names=names,
+            refs=refs,
         )
         return out
 
@@ -409,12 +437,19 @@ class Planner:
             statement[source] = ids.take("statements")
             out.statements.append((statement[source], cid, source, created))
         evidence_rows = 0
+        graph = []
         for (down, up), (relation, verified, *pieces) in edges.items():
             aid = ids.take("attributions")
             out.attributions.append((aid, cid, statement[down], statement[up], relation, verified, created))
+            evidence = []
             for doc_id, quote, worded in dict.fromkeys(pieces):
-                out.evidence.append((ids.take("evidence"), aid, cid, doc_id, quote, worded, created))
+                eid = ids.take("evidence")
+                out.evidence.append((eid, aid, cid, doc_id, quote, worded, created))
+                # The document is left out: a summary does not read it.
+                evidence.append(provenance.EvidenceItem(id=eid, document=None, quote=quote, relation=worded))
                 evidence_rows += 1
+            graph.append(provenance.Edge(aid, statement[down], statement[up], relation, verified, tuple(evidence)))
+        out.graphs.append((cid, {statement[source]: source for source in order}, graph))
         published_at = created if status in ("published", "retracted") else None
         row = [cid, text, status, rating, explanation, start, end, approximate, language, published_at, created,
                created, None]  # fmt: skip
@@ -521,16 +556,18 @@ def _write_events(cursor, name: str, first: int, last: int, context_id: str, ski
     )
 
 
-def _write(cursor, planned: Tables, context_id: str) -> None:
+def _write(cursor, planned: Tables, context_id: str, phases: Phases) -> None:
     """One batch's rows, then their history, with the triggers off."""
     cursor.execute("SET LOCAL session_replication_role = replica")
     for name in COLUMNS:
         _copy(cursor, name, getattr(planned, name))
+        phases.lap(f"copy {name}")
     history = sorted({row[2] for row in planned.claim_events})
     for name in COLUMNS:
         rows = getattr(planned, name)
         if rows:
             _write_events(cursor, name, rows[0][0], rows[-1][0], context_id, history if name == "claims" else ())
+    phases.lap("insert events")
     if planned.claim_events:
         event = _event_model(Claim)._meta.db_table
         columns = ", ".join(CLAIM_COLUMNS)
@@ -540,18 +577,25 @@ def _write(cursor, planned: Tables, context_id: str) -> None:
             for label, at, *row in planned.claim_events:
                 copy.write_row((label, at, *row, context_id, row[0]))
     cursor.execute("SET LOCAL session_replication_role = origin")
+    phases.lap("claim history")
 
 
-def _write_summaries(cursor, claim_ids: list[int]) -> None:
-    """Each claim's trace summary, judged by claims.provenance as the services store it."""
+def _judge(planned: Tables, sources: dict[int, provenance.SourceRef]) -> list[tuple[int, provenance.Summary]]:
+    """Each claim's trace summary, judged by claims.provenance on the graph as planned
+    (the graph written, not read back), as the services store it."""
+    return [
+        (claim_id, provenance.summary_of_graph(claim_id, statements=statements, sources=sources, edges=edges))
+        for claim_id, statements, edges in planned.graphs
+    ]
+
+
+def _write_summaries(cursor, judged: list[tuple[int, provenance.Summary]]) -> None:
     table = TraceSummary._meta.db_table
-    for start in range(0, len(claim_ids), SUMMARY_BATCH):
-        judged = provenance.summaries(claim_ids[start : start + SUMMARY_BATCH])
-        with cursor.copy(
-            f'COPY "{table}" (claim_id, origin_ids, independent_origins, flags, chains, chains_exact) FROM STDIN'
-        ) as copy:
-            for claim_id, s in judged.items():
-                copy.write_row((claim_id, s.origin_ids, s.independent_origins, s.flags, s.chains, s.chains_exact))
+    with cursor.copy(
+        f'COPY "{table}" (claim_id, origin_ids, independent_origins, flags, chains, chains_exact) FROM STDIN'
+    ) as copy:
+        for claim_id, s in judged:
+            copy.write_row((claim_id, s.origin_ids, s.independent_origins, s.flags, s.chains, s.chains_exact))
 
 
 def _next_ids() -> Ids:
@@ -569,13 +613,51 @@ def _next_ids() -> Ids:
     return Ids(nexts)
 
 
-def _advance_sequences(ids: Ids) -> None:
+def _advance_sequences(nexts: dict[str, int]) -> None:
     with connection.cursor() as cursor:
         for name, (model, _) in COLUMNS.items():
-            if ids.next[name] > 1:
+            if nexts[name] > 1:
                 cursor.execute(
-                    "SELECT setval(pg_get_serial_sequence(%s, 'id'), %s)", [model._meta.db_table, ids.next[name] - 1]
+                    "SELECT setval(pg_get_serial_sequence(%s, 'id'), %s)", [model._meta.db_table, nexts[name] - 1]
                 )
+
+
+def _ahead(make: Callable[[], Any], depth: int = 2) -> Iterator[Any]:
+    """What ``make`` returns, call after call until None, made in a thread of its own up
+    to ``depth`` items ahead of the reader (the plan of the next batches is made while the
+    database writes this one; one thread, so made in the same order). Its exception is
+    raised to the reader; closing the iterator stops the thread."""
+    made: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: Any) -> None:
+        while not stop.is_set():
+            try:
+                made.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def work() -> None:
+        try:
+            while not stop.is_set():
+                item = make()
+                put(item)
+                if item is None:
+                    return
+        except BaseException as exc:  # handed to the reader, who raises it
+            put(exc)
+
+    thread = threading.Thread(target=work, name="corpus-planner", daemon=True)
+    thread.start()
+    try:
+        while (item := made.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join()
 
 
 def _topics() -> list[int]:
@@ -597,41 +679,181 @@ def _record_context(context) -> str:
     return str(context.id)
 
 
+class Phases:
+    """Wall time spent in each phase of a run, summed over its batches (``-v 2`` prints them)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._at = time.monotonic()
+
+    def lap(self, name: str) -> None:
+        """Charge the time since the last lap to ``name``."""
+        now = time.monotonic()
+        self.seconds[name] = self.seconds.get(name, 0.0) + now - self._at
+        self._at = now
+
+
 @dataclass
 class Result:
     claims: int
     sources: int
     seconds: float
+    phases: dict[str, float] = field(default_factory=dict)
 
 
-def generate(*, claims: int, seed: int = 0, progress: Callable[[int, int], None] | None = None) -> Result:
+# --- indexes built after the load ---------------------------------------------------------------
+
+# Where the definitions of the indexes dropped for a load wait until they are built
+# again: written in the transaction that drops them, each row deleted in the one that
+# builds its index, so that every index either exists or is listed here whatever stops
+# a run; the table is dropped once empty.
+DEFERRED = "corpus_deferred_index"
+# Memory for each index build (the session's, for the builds only): a GIN index built in
+# few passes is several times faster.
+BUILD_MEMORY = "1GB"
+
+
+def _filled_tables() -> list[str]:
+    """The tables a run fills: the rows of ``COLUMNS``, their history, the trace summaries."""
+    models_ = [model for model, _ in COLUMNS.values()]
+    return [m._meta.db_table for m in [*models_, *map(_event_model, models_), TraceSummary]]
+
+
+def defer_indexes() -> list[str]:
+    """Drop the indexes of the tables a run fills that a load need not keep up row by row
+    (all but primary keys, unique indexes and those of constraints: those still guard
+    every row), their definitions recorded in ``DEFERRED`` in the same transaction.
+    Built again by ``build_deferred_indexes`` in bulk, far faster than row by row (the
+    text search and trigram GIN indexes above all)."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        _checked_now()
+        cursor.execute(f"CREATE TABLE IF NOT EXISTS {DEFERRED} (name text PRIMARY KEY, definition text NOT NULL)")
+        cursor.execute(
+            f"INSERT INTO {DEFERRED} (name, definition) "
+            "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+            "WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisunique AND NOT i.indisprimary "
+            "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid) "
+            "ON CONFLICT (name) DO NOTHING RETURNING name",
+            [_filled_tables()],
+        )
+        names = sorted(name for (name,) in cursor.fetchall())
+        for name in names:
+            cursor.execute(f"DROP INDEX {name}")
+    return names
+
+
+def _checked_now() -> None:
+    """Check the deferred constraints of the rows written so far in the transaction (a
+    table with checks pending can be given no index, nor lose one); they stay deferred
+    for what follows. Nothing is pending between a run's transactions."""
+    connection.check_constraints()
+
+
+def build_deferred_indexes(say: Callable[[str], None] = lambda line: None) -> int:
+    """Build every index ``defer_indexes`` dropped (a run's, or one that was stopped), each
+    in a transaction of its own; returns how many were built."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [DEFERRED])
+        if not cursor.fetchone()[0]:
+            return 0
+        cursor.execute(f"SELECT name, definition FROM {DEFERRED} ORDER BY name")
+        pending = cursor.fetchall()
+        if pending:
+            say(f"Building {len(pending)} indexes ...")
+        cursor.execute("SELECT current_setting('maintenance_work_mem')")
+        memory = cursor.fetchone()[0]
+        cursor.execute("SELECT set_config('maintenance_work_mem', %s, false)", [BUILD_MEMORY])
+        try:
+            for name, definition in pending:
+                with transaction.atomic():
+                    _checked_now()
+                    cursor.execute("SELECT to_regclass(%s) IS NULL", [name])
+                    if cursor.fetchone()[0]:
+                        cursor.execute(definition)
+                    cursor.execute(f"DELETE FROM {DEFERRED} WHERE name = %s", [name])
+            with transaction.atomic():
+                cursor.execute(f"DROP TABLE {DEFERRED}")
+        finally:
+            cursor.execute("SELECT set_config('maintenance_work_mem', %s, false)", [memory])
+    return len(pending)
+
+
+def generate(
+    *,
+    claims: int,
+    seed: int = 0,
+    progress: Callable[[int, int], None] | None = None,
+    say: Callable[[str], None] = lambda line: None,
+) -> Result:
     """Write ``claims`` claims with their sources, documents, graphs and history (see the
     module's docstring). The caller checks the database holds no claims. Each batch is a
-    transaction of its own (a savepoint inside the caller's)."""
+    transaction of its own (a savepoint inside the caller's). The secondary indexes of
+    the tables filled are dropped first and built at the end, also when the run fails or
+    is interrupted (and, should that build be stopped too, by ``build_deferred_indexes``
+    on the next run)."""
     started = time.monotonic()
+    phases = Phases()
     progress = progress or (lambda done, total: None)
+    defer_indexes()
+    phases.lap("drop indexes")
+    try:
+        sources = _load(claims=claims, seed=seed, progress=progress, phases=phases)
+    except BaseException:
+        say("Stopped: building the indexes dropped for the load again ...")
+        try:
+            build_deferred_indexes(say)
+        except BaseException:
+            say(f"The indexes listed in the table {DEFERRED} are still missing: the next generate_corpus builds them.")
+        raise
+    build_deferred_indexes(say)
+    phases.lap("build indexes")
+    with connection.cursor() as cursor:
+        if not connection.in_atomic_block:
+            cursor.execute("ANALYZE")
+    phases.lap("analyze")
+    return Result(claims=claims, sources=sources, seconds=time.monotonic() - started, phases=phases.seconds)
+
+
+def _load(*, claims: int, seed: int, progress: Callable[[int, int], None], phases: Phases) -> int:
+    """The rows, a batch a transaction; returns how many sources. The batches are planned
+    and their summaries judged in a thread ahead of the writing (``-v 2`` shows that
+    thread's time apart, as "... (alongside)")."""
     with pghistory.context(**CONTEXT, corpus_claims=claims, corpus_seed=seed) as context:
         with transaction.atomic():
             context_id = _record_context(context)
             ids = _next_ids()
             planner = Planner(claims=claims, seed=seed, ids=ids, topic_ids=_topics())
             planned = planner.sources()
+            phases.lap("plan")
             with connection.cursor() as cursor:
-                _write(cursor.connection.cursor(), planned, context_id)
+                _write(cursor.connection.cursor(), planned, context_id, phases)
             sources = len(planned.sources)
-            _advance_sequences(ids)
+            _advance_sequences(ids.next)
+        phases.lap("commit")
         progress(0, claims)
-        while planner.done < claims:
-            with transaction.atomic():
-                first_claim = ids.next["claims"]
-                planned = planner.batch(BATCH)
-                with connection.cursor() as cursor:
-                    raw = cursor.connection.cursor()
-                    _write(raw, planned, context_id)
-                    _write_summaries(raw, list(range(first_claim, ids.next["claims"])))
-                _advance_sequences(ids)
-            progress(planner.done, claims)
-    with connection.cursor() as cursor:
-        if not connection.in_atomic_block:
-            cursor.execute("ANALYZE")
-    return Result(claims=claims, sources=sources, seconds=time.monotonic() - started)
+        alongside = Phases()
+
+        def plan() -> tuple[Tables, list, dict[str, int], int] | None:
+            if planner.done >= claims:
+                return None
+            alongside.lap("wait (alongside)")
+            planned = planner.batch(BATCH)
+            alongside.lap("plan (alongside)")
+            judged = _judge(planned, planner.pools.refs)
+            alongside.lap("summaries: judge (alongside)")
+            return planned, judged, dict(ids.next), planner.done
+
+        with closing(_ahead(plan)) as batches:
+            for planned, judged, nexts, done in batches:
+                phases.lap("wait for the plan")
+                with transaction.atomic():
+                    with connection.cursor() as cursor:
+                        raw = cursor.connection.cursor()
+                        _write(raw, planned, context_id, phases)
+                        _write_summaries(raw, judged)
+                        phases.lap("summaries: copy")
+                    _advance_sequences(nexts)
+                phases.lap("commit")
+                progress(done, claims)
+        phases.seconds.update(alongside.seconds)
+    return sources

@@ -16,6 +16,7 @@ from claims.history import CLAIM_PARTS, history_for
 from claims.models import Claim, ClaimStatus
 from claims.provenance import trace
 from core.history import count_history
+from corpus import generator
 from corpus.generator import HISTORY_ENTRIES, HISTORY_EVERY, tracked_columns
 from sources.models import Document, Source, name_keys
 from tests.factories import ClaimFactory
@@ -270,3 +271,51 @@ def test_progress_goes_to_stderr_a_line_a_tenth(capsys):
     call_command("generate_corpus", claims=20, stdout=StringIO())
     err = capsys.readouterr().err
     assert "100% 20/20 claims" in err
+
+
+INDEXES = (
+    "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index "
+    "WHERE indrelid::regclass::text ~ '^(claims|sources)_' ORDER BY 1"
+)
+
+
+def test_the_indexes_dropped_for_the_load_are_built_again():
+    before = rows(INDEXES)
+    assert any(name == "claim_search" for name, _ in before)
+    generate(50)
+    assert rows(INDEXES) == before
+    assert rows("SELECT to_regclass(%s)", [generator.DEFERRED]) == [(None,)]
+
+
+@pytest.mark.parametrize("where", ["_write_summaries", "_judge"])  # in the writing, in the planning thread
+def test_a_run_that_fails_mid_way_builds_them_again(monkeypatch, where):
+    before = rows(INDEXES)
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(generator, where, fail)
+    with pytest.raises(RuntimeError, match="the disk is full"):
+        with transaction.atomic():  # the failed run's rows undone, as a test needs
+            try:
+                generate(50)
+            finally:
+                assert rows(INDEXES) == before
+    assert rows(INDEXES) == before
+
+
+def test_indexes_a_stopped_run_left_dropped_are_built_by_the_next_run():
+    """A run killed before it could build them (as if by SIGKILL): they wait, listed, and the
+    next run of the command builds them first, even one refused for the claims there."""
+    before = rows(INDEXES)
+    dropped = generator.defer_indexes()
+    assert "claim_search" in dropped and "claims_statement_source_id_9d32cd1e" in dropped
+    assert len(rows(INDEXES)) == len(before) - len(dropped)
+    assert all(name not in dropped for name, _ in rows(INDEXES))  # primary keys and unique ones stay
+    ClaimFactory()
+    out = StringIO()
+    with pytest.raises(CommandError, match="already holds claims"):
+        call_command("generate_corpus", claims=10, quiet=True, stdout=out)
+    assert f"{len(dropped)} indexes an earlier run had dropped" in out.getvalue()
+    assert rows(INDEXES) == before
+    assert rows("SELECT to_regclass(%s)", [generator.DEFERRED]) == [(None,)]

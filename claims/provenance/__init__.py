@@ -30,6 +30,7 @@ from .graph import (
     Hop,
     SourceRef,
     Trace,
+    build,
     distance,
 )
 from .load import trace, traces
@@ -52,6 +53,7 @@ __all__ = [
     "redact_source",
     "summaries",
     "summary_of",
+    "summary_of_graph",
     "trace",
     "trace_for",
     "traces",
@@ -102,3 +104,13 @@ def summary_of(trace: Trace) -> Summary:
 def summaries(claim_ids: Iterable[int]) -> dict[int, Summary]:
     """The summaries of many claims' traces as they stand, their graphs read in one query."""
     return {claim_id: summary_of(t) for claim_id, t in traces(list(claim_ids), chain_limit=0).items()}
+
+
+def summary_of_graph(
+    claim_id: int, *, statements: dict[int, int], sources: dict[int, SourceRef], edges: Iterable[Edge]
+) -> Summary:
+    """The summary of a graph held in memory (statement id -> source id; every source
+    involved, with its top-level organisation; edges with their evidence), judged as
+    ``summaries`` judges the graph read from the database: for a writer that has the
+    graph at hand (the synthetic corpus) and need not read it back."""
+    return summary_of(build(claim_id, statements=statements, sources=sources, edges=edges, chain_limit=0))
