@@ -16,7 +16,9 @@ from corpus.floor import Floor, connect, cursor_token
 from sources.models import Source
 from tests.servers import database_url
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Committed: the floor reads through a connection of its own. The data migrations made
+# (roles) are put back after this module (conftest.committed_db), for the tests after it.
+pytestmark = pytest.mark.usefixtures("committed_db")
 
 
 def wsgi_get(app, path: str, query: str = "", token: str = "") -> tuple[int, bytes]:
