@@ -229,8 +229,7 @@ def claim_search(claims: QuerySet, search: Search, viewer: Viewer) -> QuerySet:
     ]
     # Near spellings: any RANKED of the claims the trigram index offers, not the newest
     # (checking a near spelling costs as much as reading a claim's whole text, so the
-    # newest-first walk would check thousands). A word no claim holds nearly is
-    # checked against each candidate once.
+    # newest-first walk would check thousands), and only when the other ways find few.
     near = []
     for word in [term.fuzzy for term in search.terms if term.fuzzy][:MAX_FUZZY_WORDS]:
         nearly = RawSQL('fc_fold("claims_claim"."text") %%> fc_fold(%s)', [word], output_field=BooleanField())
@@ -259,9 +258,19 @@ def claim_search(claims: QuerySet, search: Search, viewer: Viewer) -> QuerySet:
                 list(sources_params),
             )
         )
-    compiled = [_newest(claims, sql, params) for sql, params in ways] + near
+    newest = claims.model._default_manager.order_by("-id").values_list("id", flat=True).first() or 0
+    compiled = [_newest(claims, sql, params, newest - RECENT) for sql, params in ways]
     union = " UNION ".join(f"({sql})" for sql, _ in compiled)
     union_params = [param for _, params in compiled for param in params]
+    if near:
+        # Near spellings only when the words themselves find few claims: checking one
+        # against the trigram index's candidates is the dearest part of a search (70,000
+        # candidates for a word of a million claims), and a word claims hold needs none.
+        union = f"WITH found AS MATERIALIZED ({union}) SELECT id FROM found UNION " + " UNION ".join(
+            f"(SELECT id FROM ({sql}) near WHERE (SELECT count(*) FROM found) < %s)" for sql, _ in near
+        )
+        for _, params in near:
+            union_params += [*params, RANKED]
     # An array (computed once) rather than IN: the few thousand ids at most are read by
     # their key, where a join could read every claim.
     matching = claims.filter(
@@ -321,20 +330,21 @@ def claim_search(claims: QuerySet, search: Search, viewer: Viewer) -> QuerySet:
     ).order_by(F("search_score").desc(), "-id")
 
 
-def _newest(claims: QuerySet, condition: str, params: list) -> tuple[str, list]:
+def _newest(claims: QuerySet, condition: str, params: list, floor: int) -> tuple[str, list]:
     """The newest ``RANKED`` of ``claims`` meeting ``condition``, whatever the planner
     guesses of how many claims meet it: the newest ``RECENT`` claims first (read newest
     first, or from an index: either way at most that many); then older claims, read
     from the indexes, only when the recent ones held fewer than ``RANKED`` (so only for
     a condition few claims meet)."""
     met = RawSQL(condition, params, output_field=BooleanField())
-    floor = RawSQL("(SELECT coalesce(max(id), 0) FROM claims_claim) - %s", [RECENT], output_field=IntegerField())
-    recent = claims.filter(met).alias(floor=floor).filter(id__gt=F("floor")).order_by("-id").values("id")[:RANKED]
+    # ``floor`` (the newest id less RECENT) is a number, not a subquery: the planner then
+    # knows how few claims lie above it, and reads them by key whatever the condition.
+    recent = claims.filter(met, id__gt=floor).order_by("-id").values("id")[:RANKED]
     # By id + 0: not by the key's index, whose walk for a rare condition reads every claim.
     older = (
         claims.filter(met)
-        .alias(floor=floor, newest_first=F("id") + 0)
-        .filter(newest_first__lte=F("floor"))
+        .alias(newest_first=F("id") + 0)
+        .filter(newest_first__lte=floor)
         .order_by("-newest_first")
         .values("id")[:RANKED]
     )

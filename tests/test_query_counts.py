@@ -31,7 +31,7 @@ ENDPOINTS = [
     ("/api/v1/", "/api/v1/", "editor", 0),
     ("/api/v1/claims/", "/api/v1/claims/?page_size={page_size}", "editor", 2),
     ("/api/v1/claims/", "/api/v1/claims/?page_size={page_size}", "anonymous", 1),
-    ("/api/v1/claims/", "/api/v1/claims/?page_size={page_size}&search=troops", "editor", 3),
+    ("/api/v1/claims/", "/api/v1/claims/?page_size={page_size}&search=troops", "editor", 4),
     ("/api/v1/claims/", "/api/v1/claims/?page_size={page_size}&include=origins,flags,review", "editor", 3),
     ("/api/v1/claims/", "/api/v1/claims/?page_size={page_size}&format=csv&include=origins", "editor", 2),
     ("/api/v1/claims/", "/api/v1/claims/?page_size={page_size}&source={source}&rating=false&rated=true", "editor", 2),
