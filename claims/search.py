@@ -54,7 +54,7 @@ MAX_FUZZY_WORDS = 8
 RANKED = 200
 # How many of the newest claims a search reads through before it looks at older ones
 # by the indexes alone (see ``_newest``).
-RECENT = 4_000
+RECENT = 20_000
 # One place, several names: transliterations and the names each side uses.
 PLACE_NAMES = [
     ["Shusha", "Shushi", "Şuşa", "Шуша", "Շուշի"],
