@@ -247,7 +247,8 @@ class Floor:
             raise NotFound  # the API answers 401 to the public; filters and pages: not floored
         if not self._rows("SELECT 1 FROM sources_source WHERE id = %s", [source_id]):
             raise NotFound
-        # ClaimQuerySet.with_role_of, for a viewer with a role (every claim), newest first.
+        # ClaimQuerySet.with_role_of, for a viewer with a role (every claim), newest first;
+        # roles judged for the page's claims only, as the API judges them.
         citing = "EXISTS (SELECT 1 FROM claims_statement s WHERE s.claim_id = c.id AND s.source_id = %(source)s"
         where = f"{citing})"
         params = {"source": source_id, "size": PAGE_SIZE}
@@ -259,7 +260,9 @@ class Floor:
                             WHEN {citing} AND NOT EXISTS (SELECT 1 FROM claims_attribution a
                                                            WHERE a.upstream_id = s.id)) THEN 'reporter'
                             ELSE 'intermediary' END
-                FROM claims_claim c WHERE {where} ORDER BY c.id DESC LIMIT %(size)s""",
+                FROM (SELECT id, text, status, rating FROM claims_claim c WHERE {where}
+                      ORDER BY c.id DESC LIMIT %(size)s) c
+                ORDER BY c.id DESC""",
             params,
         )
         traces = self._traces([row[0] for row in rows], 0) if rows else {}
