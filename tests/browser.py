@@ -46,14 +46,19 @@ def new_page(browser: Browser, *, width: int = 1400, height: int = 1000, **optio
 
 
 def logged_in(browser: Browser, live_server, username: str, **options) -> Page:
-    """A page logged into the admin as ``username`` (made by UserFactory)."""
+    """A new page logged into the admin as ``username`` (made by UserFactory)."""
     page = new_page(browser, **options)
+    log_in(page, live_server, username)
+    return page
+
+
+def log_in(page: Page, live_server, username: str) -> None:
+    """Log ``page`` into the admin as ``username`` (made by UserFactory), through its login form."""
     page.goto(f"{live_server.url}/admin/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
     page.click("input[type=submit]")
     expect(page.locator("#user-tools")).to_contain_text(username)
-    return page
 
 
 def choose(page: Page, select_id: str, typed: str, option: str) -> None:

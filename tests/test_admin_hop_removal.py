@@ -45,6 +45,20 @@ def mistaken(db):
     return {"claim": claim, "first": first, "second": second, "document": document, "sources": sources}
 
 
+def record_the_right_chain(mistaken) -> None:
+    """The chain the article gave: the outlet citing AFP citing the ministry."""
+    sources = mistaken["sources"]
+    chain_record(
+        claim=mistaken["claim"],
+        document=mistaken["document"],
+        hops=[
+            HopInput(sources["outlet"], relation="citing"),
+            HopInput(sources["afp"], relation="citing"),
+            HopInput(sources["ministry"]),
+        ],
+    )
+
+
 def remove_url(edge: Attribution) -> str:
     return reverse("admin:claims_claim_remove_hop", args=[edge.claim_id, edge.pk])
 
@@ -84,15 +98,7 @@ def test_removing_a_hop_takes_the_ends_it_was_the_only_link_of(mistaken):
     assert statement_sources(claim) == {"Caspian Courier"}
 
     # The right chain recorded again meets the outlet's statement.
-    chain_record(
-        claim=claim,
-        document=mistaken["document"],
-        hops=[
-            HopInput(sources["outlet"], relation="citing"),
-            HopInput(sources["afp"], relation="citing"),
-            HopInput(sources["ministry"]),
-        ],
-    )
+    record_the_right_chain(mistaken)
     assert origins(claim) == ["Ministry of Defence"]
     assert statement_sources(claim) == {"Caspian Courier", "AFP", "Ministry of Defence"}
     summary = TraceSummary.objects.get(claim=claim)
@@ -100,17 +106,9 @@ def test_removing_a_hop_takes_the_ends_it_was_the_only_link_of(mistaken):
 
 
 def test_an_end_still_linked_elsewhere_stays(mistaken):
-    claim, sources = mistaken["claim"], mistaken["sources"]
+    claim = mistaken["claim"]
     # A second chain through the ministry: removing Reuters's hop to it leaves it linked.
-    chain_record(
-        claim=claim,
-        document=mistaken["document"],
-        hops=[
-            HopInput(sources["outlet"], relation="citing"),
-            HopInput(sources["afp"], relation="citing"),
-            HopInput(sources["ministry"]),
-        ],
-    )
+    record_the_right_chain(mistaken)
     removed = attribution_delete(attribution=mistaken["second"], remove_unconnected=True)
     assert removed == []
     # Reuters cites nobody now, but the outlet still cites it: linked, it stays (an origin
@@ -233,3 +231,14 @@ def test_the_confirmation_costs_a_fixed_number_of_queries(editor, mistaken, djan
         )
     with django_assert_max_num_queries(12):
         assert client.get(remove_url(mistaken["second"])).status_code == 200
+
+
+def test_a_hop_another_editor_removed_meanwhile_is_a_message_not_an_error(editor, mistaken):
+    claim, second = mistaken["claim"], mistaken["second"]
+    first_editor, other_editor = client_as(editor), client_as(editor)
+    assert first_editor.get(remove_url(second)).status_code == 200  # the confirmation, open
+    other_editor.post(remove_url(second), {})
+    response = first_editor.post(remove_url(second), {}, follow=True)
+    assert response.redirect_chain == [(change_url(claim) + "#trace", 302)]
+    assert messages_of(response) == ["That hop was removed meanwhile: nothing to do."]
+    assert Attribution.objects.filter(claim=claim).count() == 1

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import choose, logged_in
+from tests.browser import choose, log_in, logged_in
 from tests.factories import DocumentFactory, SourceFactory, UserFactory
 
 SCREENSHOT = Path(tempfile.gettempdir()) / "factcheck_admin_trace.png"
@@ -25,11 +25,7 @@ def test_editor_records_a_two_hop_chain_from_the_claim_page_and_sees_the_trace(
     DocumentFactory(title="Turkish troops in Azerbaijan for joint military drills", publisher=None)
     page = chromium_page
 
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", "erin")
-    page.fill("#id_password", "correct horse battery staple")
-    page.click("input[type=submit]")
-    expect(page.locator("#user-tools")).to_contain_text("erin")
+    log_in(page, live_server, "erin")
 
     page.goto(f"{live_server.url}/admin/claims/claim/add/")
     page.fill("#id_text", "Turkish troops are in Azerbaijan for a joint training exercise.")

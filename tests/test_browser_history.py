@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from claims.models import ClaimStatus
 from claims.services import HopInput, chain_record, claim_update
+from tests.browser import log_in
 from tests.factories import (
     ClaimFactory,
     DocumentFactory,
@@ -48,11 +49,7 @@ def test_an_auditor_follows_the_history_to_the_claim_as_it_stood_before_an_edit(
     chain_record(claim=claim, hops=[HopInput(source=ria, relation="informed_by"), HopInput(source=ministry)])
     page = chromium_page
 
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", "carol")
-    page.fill("#id_password", "correct horse battery staple")
-    page.click("input[type=submit]")
-    expect(page.locator("#user-tools")).to_contain_text("carol")
+    log_in(page, live_server, "carol")
 
     page.goto(f"{live_server.url}/admin/claims/claim/{claim.pk}/change/")
     page.click("a.historylink")

@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from claims.models import Claim, ClaimStatus
 from claims.services import PUBLISH_CONFIRMED, HopInput, chain_record
+from tests.browser import log_in
 from tests.factories import ClaimFactory, DocumentFactory, SourceFactory, UserFactory
 
 SCREENSHOT = Path(tempfile.gettempdir()) / "factcheck_publish_checklist.png"
@@ -36,11 +37,7 @@ def test_editor_publishes_a_single_origin_claim_over_its_unverified_hop_after_th
         ],
     )
     page = chromium_page
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", "erin")
-    page.fill("#id_password", "correct horse battery staple")
-    page.click("input[type=submit]")
-    expect(page.locator("#user-tools")).to_contain_text("erin")
+    log_in(page, live_server, "erin")
 
     page.goto(f"{live_server.url}/admin/claims/claim/{claim.pk}/change/")
     page.select_option("#id_status", "published")

@@ -522,7 +522,15 @@ class ClaimAdmin(ClaimFromDocumentMixin, PublishChecklistMixin, HistoryAdmin, Se
         the service, then back to the claim's trace. Editors who may delete hops."""
         if not self.admin_site._registry[Attribution].has_delete_permission(request):
             raise PermissionDenied
-        edge = self._hop_of(object_id, hop_id)
+        try:
+            edge = self._hop_of(object_id, hop_id)
+        except Http404:
+            # Confirmed on a page another editor's removal made stale: say so.
+            claim_id = parse_id(object_id)
+            if request.method != "POST" or not Claim.objects.filter(pk=claim_id).exists():
+                raise
+            self.message_user(request, "That hop was removed meanwhile: nothing to do.", messages.WARNING)
+            return HttpResponseRedirect(reverse("admin:claims_claim_change", args=[claim_id]) + "#trace")
         claim_url = reverse("admin:claims_claim_change", args=[edge.claim_id])
         name = f"{edge.statement.source} {edge.get_relation_display()} {edge.upstream.source}"
         if request.method == "POST":
