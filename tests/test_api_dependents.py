@@ -29,7 +29,6 @@ def test_dependents_lists_each_claim_with_the_sources_role_and_distance(auditor_
 
     assert response.status_code == 200, response.data
     assert response.json() == {
-        "count": 3,
         "next": None,
         "previous": None,
         "results": [
@@ -83,22 +82,32 @@ def test_dependents_filter_on_status_and_rating(auditor_client, graph):
     drafts = auditor_client.get(url, {"status": "draft"}).json()
     false = auditor_client.get(url, {"rating": "false"}).json()
 
-    assert (drafts["count"], [r["id"] for r in drafts["results"]]) == (1, [graph["relayed"].id])
-    assert (false["count"], [r["id"] for r in false["results"]]) == (2, [graph["reported"].id, graph["origin"].id])
+    assert [r["id"] for r in drafts["results"]] == [graph["relayed"].id]
+    assert [r["id"] for r in false["results"]] == [graph["reported"].id, graph["origin"].id]
 
 
-def test_dependents_are_paginated_with_a_count(auditor_client, graph):
-    body = auditor_client.get(f"/api/v1/sources/{graph['ria'].id}/dependents/", {"page_size": 2}).json()
+def test_dependents_are_paginated_by_cursor_without_a_count(auditor_client, graph):
+    url = f"/api/v1/sources/{graph['ria'].id}/dependents/"
+    first = auditor_client.get(url, {"page_size": 2}).json()
+    second = auditor_client.get(first["next"]).json()
+    back = auditor_client.get(second["previous"]).json()
 
-    assert body["count"] == 3
-    assert len(body["results"]) == 2
-    assert body["next"] == f"http://testserver/api/v1/sources/{graph['ria'].id}/dependents/?page=2&page_size=2"
+    assert "count" not in first
+    assert [r["id"] for r in first["results"]] == [graph["reported"].id, graph["relayed"].id]
+    assert ([r["id"] for r in second["results"]], second["next"]) == ([graph["origin"].id], None)
+    assert back["results"] == first["results"]
+
+
+def test_a_tampered_dependents_cursor_is_a_404(auditor_client, graph):
+    response = auditor_client.get(f"/api/v1/sources/{graph['ria'].id}/dependents/", {"cursor": "cD0xOyBEUk9Q"})
+
+    error_body(response, 404, "not_found")
 
 
 def test_a_source_nothing_relies_on_has_no_dependents(auditor_client):
     body = auditor_client.get(f"/api/v1/sources/{SourceFactory().id}/dependents/").json()
 
-    assert body == {"count": 0, "next": None, "previous": None, "results": []}
+    assert body == {"next": None, "previous": None, "results": []}
 
 
 def test_dependents_of_an_unknown_source_is_a_404(auditor_client):
@@ -119,8 +128,8 @@ def test_dependents_are_for_role_holders(who, expected, request, api_client, cli
 
 
 def test_dependents_are_a_fixed_number_of_queries(auditor_client, graph, django_assert_num_queries):
-    # roles, the source, count, page, the page's roles, the page's graphs (for distances)
-    with django_assert_num_queries(6):
+    # roles, the source, page, the page's roles, the page's graphs (for distances): no count
+    with django_assert_num_queries(5):
         response = auditor_client.get(f"/api/v1/sources/{graph['ria'].id}/dependents/")
 
-    assert response.json()["count"] == 3
+    assert len(response.json()["results"]) == 3
