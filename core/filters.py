@@ -114,6 +114,8 @@ class StrictFilterBackend(DjangoFilterBackend):
                         for name in unknown[:5]
                     }
                 )
+        if filterset_class is not None and not set(request.query_params) & set(filterset_class.base_filters):
+            return queryset  # nothing to filter by: no form to build and clean on every page
         filterset = self.get_filterset(request, queryset, view)
         if filterset is None:
             return queryset

@@ -270,6 +270,19 @@ class Server:
                     raise RuntimeError(f"gunicorn did not start: see {log}") from None
                 time.sleep(0.3)
 
+    def worker_memory(self) -> list[dict]:
+        """Each worker's resident memory now and at its peak, in MiB (Linux's /proc)."""
+        pid = self.process.pid
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        workers = []
+        for child in children:
+            status = dict(
+                line.split(":", 1) for line in Path(f"/proc/{child}/status").read_text().splitlines() if ":" in line
+            )
+            kib = {key: int(status[key].split()[0]) for key in ("VmRSS", "VmHWM")}
+            workers.append({"rss_mib": round(kib["VmRSS"] / 1024, 1), "peak_mib": round(kib["VmHWM"] / 1024, 1)})
+        return workers
+
     def stop(self) -> None:
         self.process.terminate()
         try:
@@ -439,6 +452,8 @@ def run(*, claims: int, seconds: float, clients: int, json_path: Path | None) ->
                 row["floor"] = drive(floor_port, point, sent, seconds, clients)
             rows.append(row)
             print(f"  {point.label}: {row['ours']}" + (f", floor {row['floor']}" if point.floor else ""), flush=True)
+        # After every endpoint has been served: what a worker grew to.
+        memory = ours.worker_memory()
     finally:
         ours.stop()
         floor.stop()
@@ -450,6 +465,7 @@ def run(*, claims: int, seconds: float, clients: int, json_path: Path | None) ->
         "workers": 2,
         "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "machine": machine(env),
+        "worker_memory": memory,
         "endpoints": rows,
     }
     if json_path:

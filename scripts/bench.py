@@ -43,6 +43,12 @@ def main() -> None:
         f"PostgreSQL {m['postgresql']}; Python {m['python']}; Django {m['django']}\n"
     )
     print(table(report))
+    peak = max(worker["peak_mib"] for worker in report["worker_memory"])
+    print(
+        "\ngunicorn workers' resident memory at the end (peak): "
+        + ", ".join(f"{w['rss_mib']:g} MiB ({w['peak_mib']:g})" for w in report["worker_memory"])
+        + f"; the most {peak:g} MiB"
+    )
     print(f"\nJSON: {path}")
 
 
