@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from types import SimpleNamespace
 
 import pytest
+from django.db.models import Prefetch
 from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 
@@ -19,7 +21,10 @@ from claims.api.serializers import (
     ForeignReviewSerializer,
 )
 from claims.models import Appearance, Claim, ClaimStatus, ForeignReview
-from tests.factories import ClaimFactory, DocumentFactory, TopicFactory
+from claims.selectors import claim_for_reading
+from core.access import EVERYTHING, PUBLIC
+from sources.models import Document
+from tests.factories import ClaimFactory, DocumentFactory, SourceFactory, TopicFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -102,3 +107,52 @@ def test_moments_are_written_in_utc_with_a_z(claims):
     assert ClaimSerializer().to_representation(claims[2])["created_at"] == "2020-10-05T23:30:00.000001Z"
     assert sorted(r["date_published"] or "" for r in review) == ["", "2020-10-05T23:30:00.000001Z"]
     assert json.loads(rendered(full))["rating_explanation"].endswith("A line separator.")
+
+
+# --- claims.selectors.claim_for_reading: the claim page's and the trace's one read
+
+
+def prefetched(claim_id: int) -> Claim:
+    appearances = Appearance.objects.select_related("document__publisher").order_by("id")
+    return (
+        Claim.objects.with_topic_slugs()
+        .prefetch_related(Prefetch("appearances", queryset=appearances), "foreign_reviews")
+        .get(pk=claim_id)
+    )
+
+
+@pytest.mark.parametrize("viewer", [PUBLIC, EVERYTHING], ids=["public", "editor"])
+def test_the_one_read_shows_what_the_prefetching_queryset_shows(claims, viewer):
+    secret = SourceFactory(confidential=True, public_description="A military source")
+    Appearance.objects.create(claim=claims[1], document=DocumentFactory(publisher=secret), quote="named them")
+    Appearance.objects.create(claim=claims[1], document=DocumentFactory(publisher=None), quote="no publisher")
+    request = SimpleNamespace(user=None if viewer is PUBLIC else UserFactory(is_superuser=True))
+    shown = []
+    for claim in claims:
+        read = claim_for_reading(claim.pk, viewer)
+        if read is None:
+            shown.append(None)
+            continue
+        serializer = ClaimDetailSerializer(context={"request": request})
+        ours = rendered(serializer.to_representation(read))
+
+        assert ours == rendered(serializer.to_representation(prefetched(claim.pk)))
+        shown.append(json.loads(ours))
+
+    # The draft only for those who may read drafts; the confidential document named only to them.
+    assert (shown[0] is None) == (viewer is PUBLIC)
+    documents = [appearance["document"]["title"] for appearance in shown[1]["appearances"]]
+    assert ("A document from a military source" in documents[1]) == (viewer is PUBLIC)
+
+
+def test_the_one_read_defers_what_it_does_not_read(claims, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        claim = claim_for_reading(claims[1].pk, EVERYTHING)
+        document = claim.appearances.all()[0].document
+    body = Document.objects.get(pk=document.pk).body
+    with django_assert_num_queries(2):  # each deferred field loads when touched
+        assert (claim.created_by_id, document.body) == (None, body)
+
+
+def test_no_claim_no_read(claims):
+    assert claim_for_reading(max(claim.pk for claim in claims) + 1, EVERYTHING) is None
