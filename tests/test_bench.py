@@ -3,6 +3,11 @@ serves, on a small synthetic corpus, compared byte for byte with the API's answe
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from django.contrib.auth.models import Group, User
 from django.core.management import call_command
@@ -81,3 +86,18 @@ def test_the_floor_answers_404_for_what_it_does_not_serve(floor):
     assert wsgi_get(floor, "/api/v1/claims/", "cursor=bm9uc2Vuc2U=")[0] == 404
     assert wsgi_get(floor, "/admin/")[0] == 404
     assert wsgi_get(floor, "/api/v1/sources/1/dependents/")[0] == 404  # the API: 401, for roles only
+
+
+def test_the_floor_starts_without_django():
+    # gunicorn imports it in a process where Django is not set up: what it imports of
+    # ours must not need the models.
+    env = {key: value for key, value in os.environ.items() if key != "DJANGO_SETTINGS_MODULE"}
+    started = subprocess.run(
+        [sys.executable, "-c", "import corpus.floor, django.apps; assert not django.apps.apps.ready"],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+
+    assert started.returncode == 0, started.stderr

@@ -11,7 +11,6 @@ from datetime import datetime
 
 from django.db import router
 
-from claims.models import Statement
 from core.history import from_json
 from core.prepared import fetchone_prepared
 
@@ -123,6 +122,8 @@ def traces(claim_ids: list[int], *, as_of: datetime | None = None, chain_limit: 
     """
     # Prepared: planning this query costs more than running it on a claim's graph. On a
     # replica when the request reads from one (core.db_routing), as the ORM's reads do.
+    from claims.models import Statement  # here: the floor (corpus/floor.py) reads this module without models
+
     row = fetchone_prepared(
         trace_sql(as_of=as_of), {"claims": list(claim_ids), "as_of": as_of}, using=router.db_for_read(Statement)
     )
