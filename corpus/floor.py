@@ -31,8 +31,8 @@ from urllib.parse import parse_qs, urlencode
 import orjson
 import psycopg
 
-from claims.provenance.graph import CHAIN_LIMIT, distance
-from claims.provenance.load import assemble, trace_sql
+from claims.provenance.graph import CHAIN_LIMIT, distance_in
+from claims.provenance.load import BARE_GRAPHS_SQL, assemble, bare_graphs, trace_sql
 from claims.provenance.redaction import redact
 from core.access import PUBLIC, Viewer, confidential_document_title, confidential_placeholder
 from core.roles import ROLES
@@ -265,13 +265,14 @@ class Floor:
             params,
         )
         following, rows = len(rows) > PAGE_SIZE, rows[:PAGE_SIZE]
-        traces = self._traces([row[0] for row in rows], 0) if rows else {}
+        ids = [row[0] for row in rows]
+        graphs = bare_graphs(ids, self._rows(BARE_GRAPHS_SQL, {"claims": ids})) if rows else {}
         return {
             "next": absolute(environ, cursor=cursor_token(rows[-1][0])) if following else None,
             "previous": None,
             "results": [
                 {"id": cid, "text": text, "status": status, "rating": rating, "role": role,
-                 "distance": distance(traces[cid], source_id)}
+                 "distance": distance_in(*graphs[cid], source_id)}
                 for cid, text, status, rating, role in rows
             ],
         }  # fmt: skip

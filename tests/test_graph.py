@@ -540,3 +540,25 @@ def test_every_flag_message_states_what_brute_force_finds(mixed):
 
     # anonymous_origin names the anonymous origins.
     assert ("anonymous_origin" in found) == bool(origins & anonymous)
+
+
+def shortest_hops(n: int, edges, start: int, target: int) -> int | None:
+    frontier, seen, hops = [start], {start}, 0
+    while frontier:
+        if target in frontier:
+            return hops
+        frontier = [b for a in frontier for x, b in edges if x == a and b not in seen and not seen.add(b)]
+        hops += 1
+    return None
+
+
+@FAST
+@given(graphs(), st.integers(min_value=1, max_value=7))
+def test_a_sources_distance_is_its_shortest_way_down_from_a_reporting_end(graph, source):
+    n, edges = graph
+    ends = [i for i in range(1, n + 1) if all(b != i for _, b in edges)]
+    ways = [hops for end in ends if (hops := shortest_hops(n, edges, end, source)) is not None]
+
+    expected = min(ways) if ways else None
+    assert graph_module.distance_in({i: i for i in range(1, n + 1)}, edges, source) == expected
+    assert graph_module.distance(make(n, edges), source) == expected

@@ -383,12 +383,19 @@ def relabel(trace: Trace, sources: dict[int, SourceRef], edges: list[Edge]) -> T
 def distance(trace: Trace, source_id: int) -> int | None:
     """Hops from the nearest reporting end down to the source's statement (0: the
     source reports the claim itself); None when only a loop of sources leads to it
-    (or the source is not in the graph). Breadth first: linear in the graph's size."""
-    targets = {s for s, src in trace.statements.items() if src == source_id}
+    (or the source is not in the graph)."""
+    return distance_in(trace.statements, [(e.statement_id, e.upstream_id) for e in trace.edges], source_id)
+
+
+def distance_in(statements: dict[int, int], edges: Iterable[tuple[int, int]], source_id: int) -> int | None:
+    """``distance`` on a bare graph: statements (id: source id) and edges (statement,
+    upstream), all a distance needs. Breadth first: linear in the graph's size."""
+    targets = {s for s, src in statements.items() if src == source_id}
     up: dict[int, list[int]] = {}
-    for e in trace.edges:
-        up.setdefault(e.statement_id, []).append(e.upstream_id)
-    frontier = sorted(trace.reporting_end_ids)
+    for statement, upstream in edges:
+        up.setdefault(statement, []).append(upstream)
+    # Reporting ends: statements nobody cites (Trace.reporting_end_ids).
+    frontier = sorted(set(statements) - {upstream for ups in up.values() for upstream in ups})
     seen, depth = set(frontier), 0
     while frontier:
         if targets.intersection(frontier):

@@ -7,6 +7,7 @@ in the size of the graphs; the judging is done by ``graph.build``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from django.db import router
@@ -128,6 +129,28 @@ def traces(claim_ids: list[int], *, as_of: datetime | None = None, chain_limit: 
         trace_sql(as_of=as_of), {"claims": list(claim_ids), "as_of": as_of}, using=router.db_for_read(Statement)
     )
     return assemble(claim_ids, row, as_of=as_of, chain_limit=chain_limit)
+
+
+# Claims' bare graphs, for what needs their shape and nothing else (a source's distance
+# from the reporting end): statements ("s": id, source) and edges ("e": statement,
+# upstream), no evidence, no documents, no sources' names.
+BARE_GRAPHS_SQL = """
+    SELECT claim_id, 's', id, source_id FROM claims_statement WHERE claim_id = ANY(%(claims)s)
+    UNION ALL
+    SELECT claim_id, 'e', statement_id, upstream_id FROM claims_attribution WHERE claim_id = ANY(%(claims)s)
+"""
+
+
+def bare_graphs(claim_ids: list[int], rows: Iterable[tuple]) -> dict[int, tuple[dict[int, int], list[tuple[int, int]]]]:
+    """``BARE_GRAPHS_SQL``'s rows as each claim's statements and edges."""
+    graphs: dict[int, tuple[dict[int, int], list[tuple[int, int]]]] = {claim_id: ({}, []) for claim_id in claim_ids}
+    for claim_id, kind, a, b in rows:
+        statements, edges = graphs[claim_id]
+        if kind == "s":
+            statements[a] = b
+        else:
+            edges.append((a, b))
+    return graphs
 
 
 def trace_sql(*, as_of: datetime | None = None) -> str:
