@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import pgtrigger
 from django.conf import settings
-from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import SearchVectorField
@@ -73,6 +72,13 @@ RATING_VALUES: dict[str, int | None] = {
 WORST_RATING, BEST_RATING = 1, 5
 
 
+# A claim's topics' slugs, by name (Claim.objects.with_topic_slugs; claims/selectors.py).
+TOPIC_SLUGS_SQL = (
+    "ARRAY(SELECT t.slug FROM claims_claim_topics ct JOIN claims_topic t ON t.id = ct.topic_id "
+    'WHERE ct.claim_id = "claims_claim"."id" ORDER BY t.name, t.id)'
+)
+
+
 class ClaimQuerySet(models.QuerySet):
     def published(self) -> ClaimQuerySet:
         return self.filter(status=ClaimStatus.PUBLISHED)
@@ -88,9 +94,10 @@ class ClaimQuerySet(models.QuerySet):
 
     def with_topic_slugs(self) -> ClaimQuerySet:
         """Each claim with ``topic_slugs``, its topics' slugs by name, read in the same
-        query (a prefetch is a query more a page, claims with topics or not)."""
-        slugs = ClaimTopic.objects.filter(claim=OuterRef("pk")).order_by("topic__name", "topic_id")
-        return self.annotate(topic_slugs=ArraySubquery(slugs.values("topic__slug")))
+        query (a prefetch is a query more a page, claims with topics or not). Written
+        as SQL: compiling it as an ``ArraySubquery`` took more than half of compiling a
+        claims page's query, a quarter of a millisecond on every page."""
+        return self.annotate(topic_slugs=RawSQL(TOPIC_SLUGS_SQL, [], output_field=ArrayField(models.TextField())))
 
     def visible_to(self, viewer: Viewer) -> ClaimQuerySet:
         """The claims ``viewer`` may read now (see ``core.access``)."""

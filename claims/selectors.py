@@ -21,7 +21,7 @@ from core.access import Viewer
 from core.prepared import fetchone_prepared
 from sources.models import Document, Source
 
-from .models import Appearance, Claim, ClaimStatus, ForeignReview
+from .models import TOPIC_SLUGS_SQL, Appearance, Claim, ClaimStatus, ForeignReview
 
 _CLAIM_FIELDS = [
     "id",
@@ -40,20 +40,19 @@ _CLAIM_FIELDS = [
 
 # Orders as the models and ``Claim.objects.with_topic_slugs`` do.
 _SQL = f"""
-SELECT {", ".join(f"c.{name}" for name in _CLAIM_FIELDS)},
-       ARRAY(SELECT t.slug FROM claims_claim_topics ct JOIN claims_topic t ON t.id = ct.topic_id
-             WHERE ct.claim_id = c.id ORDER BY t.name, t.id),
+SELECT {", ".join(f"claims_claim.{name}" for name in _CLAIM_FIELDS)},
+       {TOPIC_SLUGS_SQL},
        (SELECT coalesce(json_agg(json_build_array(a.id, a.quote, d.id, d.title, d.url, p.id, p.name,
                                                   p.confidential, p.public_description) ORDER BY a.id), '[]')
           FROM claims_appearance a JOIN sources_document d ON d.id = a.document_id
           LEFT JOIN sources_source p ON p.id = d.publisher_id
-         WHERE a.claim_id = c.id),
+         WHERE a.claim_id = claims_claim.id),
        (SELECT coalesce(json_agg(json_build_array(r.id, r.author, r.author_url, r.url, r.rating, r.rating_label,
                                                   r.date_published, r.claim_reviewed)
                                  ORDER BY r.date_published DESC, r.id DESC), '[]')
-          FROM claims_foreignreview r WHERE r.claim_id = c.id)
-  FROM claims_claim c
- WHERE c.id = %(claim)s AND (c.status = %(published)s OR %(every_status)s)
+          FROM claims_foreignreview r WHERE r.claim_id = claims_claim.id)
+  FROM claims_claim
+ WHERE claims_claim.id = %(claim)s AND (claims_claim.status = %(published)s OR %(every_status)s)
 """
 
 
