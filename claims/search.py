@@ -219,13 +219,27 @@ def claim_search(claims: QuerySet, search: Search, viewer: Viewer) -> QuerySet:
     # Each way a claim can match, as a condition on the claim: ``_newest`` takes the
     # newest RANKED of ``claims`` (its filters included) that meet it, so that neither
     # a rare nor a common word reads every claim.
-    ways = [
-        ('"claims_claim"."search_vector" @@ ' + wanted, wanted_params),
-        (
+    # The words' ways come twice: with the excluded words left out, for the newest
+    # claims; without, for older ones (see ``_newest``), where the index cannot leave
+    # a word out cheaply ("troops -Turkish" read every claim holding "troops" when
+    # none of the newest had one without "Turkish"). The exclusion is checked again
+    # on what they find, below.
+    held, held_params = search.tsquery([word for term in search.terms for word in term.spellings])
+
+    def in_text(query: str, params: list) -> tuple[str, list]:
+        return '"claims_claim"."search_vector" @@ ' + query, params
+
+    def in_quotes(query: str, params: list) -> tuple[str, list]:
+        return (
             'EXISTS (SELECT 1 FROM claims_appearance a WHERE a.claim_id = "claims_claim"."id" '
-            f"AND a.search_vector @@ {wanted}{visible_quote})",
-            wanted_params,
-        ),
+            f"AND a.search_vector @@ {query}{visible_quote})",
+            params,
+        )
+
+    # Each way: (its condition on the newest claims, its condition on older ones).
+    ways = [
+        (in_text(wanted, wanted_params), in_text(held, held_params)),
+        (in_quotes(wanted, wanted_params), in_quotes(held, held_params)),
     ]
     # Near spellings: any RANKED of the claims the trigram index offers, not the newest
     # (checking a near spelling costs as much as reading a claim's whole text, so the
@@ -241,25 +255,27 @@ def claim_search(claims: QuerySet, search: Search, viewer: Viewer) -> QuerySet:
     keys = list(dict.fromkeys(key for key in map(name_key, [*words, " ".join(words)]) if len(key) >= 2))
     visible_source = "" if viewer.sees_confidential else " AND NOT s.confidential"
     for key in keys[:MAX_FUZZY_WORDS]:
-        ways.append(
-            (
-                "EXISTS (SELECT 1 FROM claims_statement st JOIN sources_source s ON s.id = st.source_id "
-                f'WHERE st.claim_id = "claims_claim"."id" AND s.name_keys @> ARRAY[%s]::varchar[]{visible_source})',
-                [key],
-            )
+        named_by_key = (
+            "EXISTS (SELECT 1 FROM claims_statement st JOIN sources_source s ON s.id = st.source_id "
+            f'WHERE st.claim_id = "claims_claim"."id" AND s.name_keys @> ARRAY[%s]::varchar[]{visible_source})',
+            [key],
         )
-    if len(" ".join(words)) >= FUZZY_MIN_LENGTH:
-        named = Source.objects.search(" ".join(words), viewer).values("id")
+        ways.append((named_by_key, named_by_key))
+    # Words the trigram index can look for (three letters or more): shorter ones would
+    # make it read every source's name ("a b c" took a second at 200,000 sources), and a
+    # short name ("UN") is found by its key above.
+    long_words = [word for word in words if len(word) >= 3]
+    if long_words and len(" ".join(long_words)) >= FUZZY_MIN_LENGTH:
+        named = Source.objects.search(" ".join(long_words), viewer).values("id")
         sources_sql, sources_params = named.query.sql_with_params()
-        ways.append(
-            (
-                'EXISTS (SELECT 1 FROM claims_statement st WHERE st.claim_id = "claims_claim"."id" '
-                f"AND st.source_id IN ({sources_sql}))",
-                list(sources_params),
-            )
+        named_by_words = (
+            'EXISTS (SELECT 1 FROM claims_statement st WHERE st.claim_id = "claims_claim"."id" '
+            f"AND st.source_id IN ({sources_sql}))",
+            list(sources_params),
         )
+        ways.append((named_by_words, named_by_words))
     newest = claims.model._default_manager.order_by("-id").values_list("id", flat=True).first() or 0
-    compiled = [_newest(claims, sql, params, newest - RECENT) for sql, params in ways]
+    compiled = [_newest(claims, recent, older, newest - RECENT) for recent, older in ways]
     union = " UNION ".join(f"({sql})" for sql, _ in compiled)
     union_params = [param for _, params in compiled for param in params]
     if near:
@@ -277,12 +293,15 @@ def claim_search(claims: QuerySet, search: Search, viewer: Viewer) -> QuerySet:
         RawSQL(f'"claims_claim"."id" = ANY(ARRAY({union}))', union_params, output_field=BooleanField())
     )
     if search.excluded:
+        # Checked on the few claims found, not by listing every claim that holds an
+        # excluded word ("troops -Turkish" listed 100,000 claims holding "Turkish": a second).
         not_sql, not_params = search.tsquery(list(search.excluded))
         matching = matching.exclude(
-            id__in=RawSQL(
-                f"SELECT id FROM claims_claim WHERE search_vector @@ {not_sql} "
-                f"UNION SELECT a.claim_id FROM claims_appearance a WHERE a.search_vector @@ {not_sql}{visible_quote}",
+            RawSQL(
+                f'"claims_claim"."search_vector" @@ {not_sql} OR EXISTS (SELECT 1 FROM claims_appearance a '
+                f'WHERE a.claim_id = "claims_claim"."id" AND a.search_vector @@ {not_sql}{visible_quote})',
                 not_params * 2,
+                output_field=BooleanField(),
             )
         )
 
@@ -330,31 +349,42 @@ def claim_search(claims: QuerySet, search: Search, viewer: Viewer) -> QuerySet:
     ).order_by(F("search_score").desc(), "-id")
 
 
-def _newest(claims: QuerySet, condition: str, params: list, floor: int) -> tuple[str, list]:
-    """The newest ``RANKED`` of ``claims`` meeting ``condition``, whatever the planner
+def _newest(claims: QuerySet, recent: tuple[str, list], older: tuple[str, list], floor: int) -> tuple[str, list]:
+    """The newest ``RANKED`` of ``claims`` meeting a condition, whatever the planner
     guesses of how many claims meet it: the newest ``RECENT`` claims first (read newest
-    first, or from an index: either way at most that many); then older claims, read
-    from the indexes, only when the recent ones held fewer than ``RANKED`` (so only for
-    a condition few claims meet)."""
-    met = RawSQL(condition, params, output_field=BooleanField())
-    # ``floor`` (the newest id less RECENT) is a number, not a subquery: the planner then
-    # knows how few claims lie above it, and reads them by key whatever the condition.
-    recent = claims.filter(met, id__gt=floor).order_by("-id").values("id")[:RANKED]
+    first, or from an index: either way at most that many), meeting ``recent``; then
+    older claims, read from the indexes, meeting ``older`` (the same condition, or one
+    without the searcher's exclusions, which the indexes serve), only when the recent
+    claims hold fewer than ``RANKED`` meeting ``older`` (so only for words few claims
+    hold: "troops -Turkish" where every recent claim with "troops" has "Turkish" would
+    otherwise read every claim holding "troops"). Each is (SQL, parameters)."""
+
+    def newest_meeting(condition: tuple[str, list]) -> tuple[str, list]:
+        # ``floor`` (the newest id less RECENT) is a number, not a subquery: the planner
+        # then knows how few claims lie above it, and reads them by key whatever the condition.
+        met = claims.filter(RawSQL(*condition, output_field=BooleanField()), id__gt=floor)
+        return met.order_by("-id").values("id")[:RANKED].query.sql_with_params()
+
     # By id + 0: not by the key's index, whose walk for a rare condition reads every claim.
-    older = (
-        claims.filter(met)
+    oldest = (
+        claims.filter(RawSQL(*older, output_field=BooleanField()))
         .alias(newest_first=F("id") + 0)
         .filter(newest_first__lte=floor)
         .order_by("-newest_first")
         .values("id")[:RANKED]
     )
-    recent_sql, recent_params = recent.query.sql_with_params()
-    older_sql, older_params = older.query.sql_with_params()
+    recent_sql, recent_params = newest_meeting(recent)
+    older_sql, older_params = oldest.query.sql_with_params()
+    if older == recent:
+        gauge, gauge_params = "recent", []
+    else:
+        wide_sql, wide_params = newest_meeting(older)
+        gauge, gauge_params = f"({wide_sql}) wide", list(wide_params)
     sql = (
         f"WITH recent AS MATERIALIZED ({recent_sql}) SELECT id FROM recent UNION ALL "
-        f"SELECT id FROM ({older_sql}) older WHERE (SELECT count(*) FROM recent) < %s"
+        f"SELECT id FROM ({older_sql}) older WHERE (SELECT count(*) FROM {gauge}) < %s"
     )
-    return sql, [*recent_params, *older_params, RANKED]
+    return sql, [*recent_params, *older_params, *gauge_params, RANKED]
 
 
 # Quotes from a confidential source's own documents are withheld, so not searched either.

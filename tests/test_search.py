@@ -203,6 +203,18 @@ def test_a_search_names_sources_and_never_a_confidential_one_to_the_public(api_c
     assert found(client_for(editor), "Nazarov") == [by_insider.id]
 
 
+def test_short_words_name_a_source_by_its_name_not_by_letters_in_names(api_client, db):
+    un, anadolu = SourceFactory(name="UN", aliases=["United Nations"]), SourceFactory(name="Anadolu Agency")
+    by_un, by_anadolu = ClaimFactory(text="Observers arrived."), ClaimFactory(text="Jets left.")
+    chain_record(claim=by_un, hops=[HopInput(source=un)])
+    chain_record(claim=by_anadolu, hops=[HopInput(source=anadolu)])
+
+    assert found(api_client, "UN") == [by_un.id]
+    # Single letters are in every name: looking for them in names would read them all.
+    assert found(api_client, "a n") == []
+    assert found(api_client, "a anadolu") == [by_anadolu.id]
+
+
 def test_pages_of_a_ranked_search_list_every_match_once_in_order(api_client, db):
     # Equal scores, and scores that differ, across page boundaries.
     for i in range(7):
@@ -294,6 +306,39 @@ def test_a_rare_word_is_found_in_old_claims_past_the_newest(small_windows):
     # And beside a new one, in the newest claims.
     new = ClaimFactory(text="Helicopters again.")
     assert sorted(ids_found("helicopters")) == [old.pk, new.pk]
+
+
+@pytest.mark.django_db
+def test_an_excluded_word_is_left_out_and_an_old_claim_without_it_found(small_windows):
+    old = ClaimFactory(text="Helicopters landed near Aghdam.")
+    for i in range(12):
+        ClaimFactory(text=f"Drones seen over the border, report {i}.")
+    also = ClaimFactory(text="Helicopters landed near Ganja.")
+    quoted = ClaimFactory(text="Something landed.")
+    quoted.appearances.create(document=DocumentFactory(), quote="Helicopters near Ganja, he said.")
+
+    # A rare word: its older claims are looked for, and the exclusion holds in the text
+    # and the quotes alike.
+    assert ids_found("helicopters -Ganja") == [old.pk]
+    assert sorted(ids_found("helicopters")) == sorted([old.pk, also.pk, quoted.pk])
+
+
+@pytest.mark.django_db
+def test_a_common_word_less_another_is_looked_for_among_the_newest_only(small_windows):
+    older = [ClaimFactory(text=f"Turkish troops and drones, report {i}.") for i in range(3)]
+    alone = ClaimFactory(text="Troops crossed the river.")
+    for i in range(12):
+        ClaimFactory(text=f"Turkish troops seen, report {i}.")
+
+    # The newest 10 claims hold "troops" (more than 3 of them), all with "Turkish": the
+    # word is common, so older claims are not read for one without it (that would read
+    # every claim holding it); a rare word's older claims are (above).
+    assert ids_found("troops -Turkish") == []
+    assert alone.pk not in ids_found("troops -Turkish")
+    assert ids_found("drones -river") == [c.pk for c in reversed(older)]  # rare: read in older claims
+    # Among the newest, one without the word is found.
+    fresh = ClaimFactory(text="Troops withdrew.")
+    assert ids_found("troops -Turkish") == [fresh.pk]
 
 
 @pytest.mark.django_db
