@@ -48,6 +48,8 @@ FALLBACK = "simple"
 FUZZY_MIN_LENGTH = 4
 FUZZY_THRESHOLD = 0.4
 MAX_FUZZY_WORDS = 8
+# The near spellings looked for, at most, of each word: the nearest first.
+NEAR_WORDS = 10
 # A search ranks at most this many of the newest claims each way of matching finds
 # (their words, their quotes, a near spelling, a source named): a word that half the
 # claims hold is ranked among its newest claims, not all of them.
@@ -181,6 +183,11 @@ class Search:
         parts = [f"websearch_to_tsquery('public.{config}'::regconfig, fc_prep(%s))" for config in self.configs]
         return "(" + " || ".join(parts) + ")", [text] * len(parts)
 
+    def tsquery_of(self, text_sql: str, params: list) -> tuple[str, list]:
+        """Like ``tsquery``, of the web-search text an SQL expression makes."""
+        parts = [f"websearch_to_tsquery('public.{config}'::regconfig, fc_prep({text_sql}))" for config in self.configs]
+        return "(" + " || ".join(parts) + ")", params * len(parts)
+
     def wanted(self) -> tuple[str, list[str]]:
         """Any word asked for, and none of the excluded ones."""
         sql, params = self.tsquery([word for term in self.terms for word in term.spellings])
@@ -241,13 +248,14 @@ def claim_search(claims: QuerySet, search: Search, viewer: Viewer) -> QuerySet:
         (in_text(wanted, wanted_params), in_text(held, held_params)),
         (in_quotes(wanted, wanted_params), in_quotes(held, held_params)),
     ]
-    # Near spellings: any RANKED of the claims the trigram index offers, not the newest
-    # (checking a near spelling costs as much as reading a claim's whole text, so the
-    # newest-first walk would check thousands), and only when the other ways find few.
-    near = []
-    for word in [term.fuzzy for term in search.terms if term.fuzzy][:MAX_FUZZY_WORDS]:
-        nearly = RawSQL('fc_fold("claims_claim"."text") %%> fc_fold(%s)', [word], output_field=BooleanField())
-        near.append(claims.filter(nearly).order_by().values("id")[:RANKED].query.sql_with_params())
+    # Near spellings: words of claims' texts spelled nearly alike (``SearchWord``, a
+    # dictionary a trigram index serves), then the claims holding them, as a way of its
+    # own; only when the other ways find few (see below).
+    fuzzy = [term.fuzzy for term in search.terms if term.fuzzy][:MAX_FUZZY_WORDS]
+    near_ways = []
+    if fuzzy:
+        near_sql, near_params = search.tsquery_of(_NEAR_WORDS, [fuzzy, NEAR_WORDS])
+        near_ways.append((in_text(near_sql, near_params), in_text(near_sql, near_params)))
     # Sources named by a word or by all the words (name keys: "ria", "RIA Novosti"), or
     # whose name holds all the words ("Nazarov"), as the access policy lets the viewer
     # search them (a confidential source by its public description only).
@@ -278,10 +286,10 @@ def claim_search(claims: QuerySet, search: Search, viewer: Viewer) -> QuerySet:
     compiled = [_newest(claims, recent, older, newest - RECENT) for recent, older in ways]
     union = " UNION ".join(f"({sql})" for sql, _ in compiled)
     union_params = [param for _, params in compiled for param in params]
-    if near:
-        # Near spellings only when the words themselves find few claims: checking one
-        # against the trigram index's candidates is the dearest part of a search (70,000
-        # candidates for a word of a million claims), and a word claims hold needs none.
+    if near_ways:
+        # Near spellings only when the words themselves find few claims: a word claims
+        # hold needs none, and its near spellings would only add worse matches.
+        near = [_newest(claims, recent, older, newest - RECENT) for recent, older in near_ways]
         union = f"WITH found AS MATERIALIZED ({union}) SELECT id FROM found UNION " + " UNION ".join(
             f"(SELECT id FROM ({sql}) near WHERE (SELECT count(*) FROM found) < %s)" for sql, _ in near
         )
@@ -385,6 +393,17 @@ def _newest(claims: QuerySet, recent: tuple[str, list], older: tuple[str, list],
         f"SELECT id FROM ({older_sql}) older WHERE (SELECT count(*) FROM {gauge}) < %s"
     )
     return sql, [*recent_params, *older_params, *gauge_params, RANKED]
+
+
+# The near spellings (``NEAR_WORDS`` a word at most) of the words in the array given,
+# as web-search text ("helicopter or helicopters"); NULL when there are none.
+_NEAR_WORDS = """(
+    SELECT string_agg(near.word, ' or ') FROM unnest(%s::text[]) AS typed(word)
+    CROSS JOIN LATERAL (
+        SELECT w.word FROM claims_searchword w WHERE w.word %%> public.fc_fold(typed.word)
+        ORDER BY word_similarity(public.fc_fold(typed.word), w.word) DESC, w.word LIMIT %s
+    ) near
+)"""
 
 
 # Quotes from a confidential source's own documents are withheld, so not searched either.

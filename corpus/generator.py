@@ -57,7 +57,17 @@ from django.apps import apps
 from django.db import connection, models, transaction
 
 from claims import provenance
-from claims.models import Appearance, Attribution, Claim, ClaimTopic, Evidence, Statement, Topic, TraceSummary
+from claims.models import (
+    Appearance,
+    Attribution,
+    Claim,
+    ClaimTopic,
+    Evidence,
+    SearchWord,
+    Statement,
+    Topic,
+    TraceSummary,
+)
 from sources.models import Document, Source, name_keys
 
 from . import vocabulary as vocab
@@ -562,6 +572,14 @@ def _write(cursor, planned: Tables, context_id: str, phases: Phases) -> None:
     for name in COLUMNS:
         _copy(cursor, name, getattr(planned, name))
         phases.lap(f"copy {name}")
+    if planned.claims:
+        # What the claims' word trigger (off here) would have noted for search.
+        cursor.execute(
+            f'INSERT INTO "{SearchWord._meta.db_table}" (word) SELECT DISTINCT public.fc_words(text) '
+            "FROM claims_claim WHERE id BETWEEN %s AND %s ON CONFLICT DO NOTHING",
+            [planned.claims[0][0], planned.claims[-1][0]],
+        )
+        phases.lap("search words")
     history = sorted({row[2] for row in planned.claim_events})
     for name in COLUMNS:
         rows = getattr(planned, name)

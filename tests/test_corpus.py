@@ -319,3 +319,12 @@ def test_indexes_a_stopped_run_left_dropped_are_built_by_the_next_run():
     assert f"{len(dropped)} indexes an earlier run had dropped" in out.getvalue()
     assert rows(INDEXES) == before
     assert rows("SELECT to_regclass(%s)", [generator.DEFERRED]) == [(None,)]
+
+
+def test_the_search_dictionary_holds_every_word_the_claims_hold(corpus):
+    # The trigger that notes them is off while the corpus is written: the generator notes them.
+    missing = rows(
+        "SELECT DISTINCT public.fc_words(text) AS word FROM claims_claim EXCEPT SELECT word FROM claims_searchword"
+    )
+    assert rows("SELECT count(*) FROM claims_searchword")[0][0] > 50
+    assert missing == []

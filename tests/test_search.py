@@ -8,7 +8,7 @@ from django.db import connection
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from claims.models import Claim
+from claims.models import Claim, SearchWord
 from claims.search import CONFIGS, FUZZY_THRESHOLD, MAX_TERMS, config_for, web_search_text
 from claims.services import HopInput, chain_record
 from core.access import EVERYTHING
@@ -251,7 +251,8 @@ def test_the_database_indexes_the_languages_the_search_reads_with_the_threshold_
 
 
 def test_a_search_is_answered_from_the_indexes(region, db):
-    """The candidates come from the GIN indexes (full text and trigram), not a scan of every claim."""
+    """The candidates come from the GIN indexes (full text; trigrams for the dictionary of
+    near spellings), not a scan of every claim."""
     from claims.search import Search, claim_search
 
     with connection.cursor() as cursor:
@@ -266,8 +267,23 @@ def test_a_search_is_answered_from_the_indexes(region, db):
         cursor.execute("RESET enable_seqscan")
         cursor.execute("RESET enable_indexscan")
     assert "claim_search" in plan
-    assert "claim_text_trgm" in plan
+    assert "searchword_trgm" in plan
     assert "appearance_search" in plan
+
+
+def test_the_words_of_claims_texts_are_kept_for_near_spellings_as_they_are_written(db):
+    claim = ClaimFactory(text="Helicopters landed near Ganja.")
+    ids_before = ids_found("helicoptre")
+    claim.text = "Paratroopers landed near Ganja."
+    claim.save()
+
+    words = set(SearchWord.objects.values_list("word", flat=True))
+    assert {"helicopters", "landed", "near", "ganja", "paratroopers"} <= words
+    assert ids_before == [claim.pk]
+    # The old word stays in the dictionary; it finds nothing now.
+    assert ids_found("helicoptre") == []
+    assert ids_found("paratrooper") == [claim.pk]
+    assert ids_found("paratropers") == [claim.pk]
 
 
 # --- a common word costs what a rare one does ---------------------------------------------
