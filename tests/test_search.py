@@ -358,6 +358,21 @@ def test_a_common_word_less_another_is_looked_for_among_the_newest_only(small_wi
 
 
 @pytest.mark.django_db
+def test_a_source_named_is_found_in_old_claims_and_new(small_windows):
+    agency = SourceFactory(name="Caspian Wire", aliases=["CW"])
+    old = ClaimFactory(text="Jets left.")
+    chain_record(claim=old, hops=[HopInput(agency)])
+    for i in range(15):
+        ClaimFactory(text=f"Drones seen over the border, report {i}.")
+    new = ClaimFactory(text="Jets returned.")
+    chain_record(claim=new, hops=[HopInput(agency)])
+
+    # By a word of its name, and by its alias (its name key).
+    assert ids_found("caspian") == [new.pk, old.pk]
+    assert ids_found("CW") == [new.pk, old.pk]
+
+
+@pytest.mark.django_db
 def test_filters_narrow_the_claims_before_the_newest_are_taken(small_windows, client):
     agency = SourceFactory(name="Caspian Wire")
     for i in range(15):
