@@ -146,8 +146,7 @@ class ClaimQuerySet(models.QuerySet):
         when=pgtrigger.After,
         operation=pgtrigger.Insert | pgtrigger.UpdateOf("text"),
         func=(
-            "INSERT INTO claims_searchword (word) SELECT public.fc_words(NEW.text) ON CONFLICT DO NOTHING; "
-            "RETURN NULL;"
+            "INSERT INTO claims_searchword (word) SELECT public.fc_words(NEW.text) ON CONFLICT DO NOTHING; RETURN NULL;"
         ),
     ),
 )

@@ -15,7 +15,8 @@ How claims match (the SQL functions are migration 0008's):
   The query is read in each language asked for (all of them by default), so
   "истребитель" finds "истребители" and "asker" finds "askerleri";
 - a claim matches when it holds any of the words, or one spelled nearly alike
-  (trigram similarity: Gandja, Ganca for Ganja), or a place's other name
+  (by trigram similarity, from the dictionary of the words claims hold,
+  ``SearchWord``: helicoptre for helicopters), or a place's other name
   (``PLACE_NAMES``: Shushi for Shusha), or cites a source of that name, and none
   of the -excluded words;
 - results come best first: the share of the searcher's words a claim holds (in its

@@ -31,7 +31,7 @@ from urllib.parse import parse_qs, urlencode
 import orjson
 import psycopg
 
-from claims.provenance.graph import CHAIN_LIMIT, distance_in
+from claims.provenance.graph import CHAIN_LIMIT, distance_in, role_in
 from claims.provenance.load import BARE_GRAPHS_SQL, assemble, bare_graphs, trace_sql
 from claims.provenance.redaction import redact
 from core.access import PUBLIC, Viewer, confidential_document_title, confidential_placeholder
@@ -247,22 +247,12 @@ class Floor:
             raise NotFound  # the API answers 401 to the public; filters and pages: not floored
         if not self._rows("SELECT 1 FROM sources_source WHERE id = %s", [source_id]):
             raise NotFound
-        # ClaimQuerySet.with_role_of, for a viewer with a role (every claim), newest first;
-        # roles judged for the page's claims only, as the API judges them.
-        citing = "EXISTS (SELECT 1 FROM claims_statement s WHERE s.claim_id = c.id AND s.source_id = %(source)s"
-        where = f"{citing})"
-        params = {"source": source_id, "size": PAGE_SIZE + 1}
+        # Claims citing the source, for a viewer with a role (every claim), newest first;
+        # its role and distance in each judged on the page's bare graphs, as the API does.
         rows = self._rows(
-            f"""SELECT c.id, c.text, c.status, c.rating,
-                       CASE WHEN {citing} AND NOT EXISTS (SELECT 1 FROM claims_attribution a
-                                                           WHERE a.statement_id = s.id)) THEN 'origin'
-                            WHEN {citing} AND NOT EXISTS (SELECT 1 FROM claims_attribution a
-                                                           WHERE a.upstream_id = s.id)) THEN 'reporter'
-                            ELSE 'intermediary' END
-                FROM (SELECT id, text, status, rating FROM claims_claim c WHERE {where}
-                      ORDER BY c.id DESC LIMIT %(size)s) c
-                ORDER BY c.id DESC""",
-            params,
+            "SELECT c.id, c.text, c.status, c.rating FROM claims_claim c WHERE EXISTS (SELECT 1 FROM "
+            "claims_statement s WHERE s.claim_id = c.id AND s.source_id = %s) ORDER BY c.id DESC LIMIT %s",
+            [source_id, PAGE_SIZE + 1],
         )
         following, rows = len(rows) > PAGE_SIZE, rows[:PAGE_SIZE]
         ids = [row[0] for row in rows]
@@ -271,9 +261,9 @@ class Floor:
             "next": absolute(environ, cursor=cursor_token(rows[-1][0])) if following else None,
             "previous": None,
             "results": [
-                {"id": cid, "text": text, "status": status, "rating": rating, "role": role,
-                 "distance": distance_in(*graphs[cid], source_id)}
-                for cid, text, status, rating, role in rows
+                {"id": cid, "text": text, "status": status, "rating": rating,
+                 "role": role_in(*graphs[cid], source_id), "distance": distance_in(*graphs[cid], source_id)}
+                for cid, text, status, rating in rows
             ],
         }  # fmt: skip
 

@@ -562,3 +562,20 @@ def test_a_sources_distance_is_its_shortest_way_down_from_a_reporting_end(graph,
     expected = min(ways) if ways else None
     assert graph_module.distance_in({i: i for i in range(1, n + 1)}, edges, source) == expected
     assert graph_module.distance(make(n, edges), source) == expected
+
+
+@FAST
+@given(graphs(), st.integers(min_value=1, max_value=8))
+def test_a_sources_role_is_what_the_trace_says_of_its_statement(graph, source):
+    n, edges = graph
+    trace = make(n, edges)
+    role = graph_module.role_in({i: i for i in range(1, n + 1)}, edges, source)
+
+    if source > n:
+        assert role is None
+    elif source in trace.origin_statement_ids:
+        assert role == "origin"
+    elif source in trace.reporting_end_ids:
+        assert role == "reporter"
+    else:
+        assert role == "intermediary"

@@ -49,7 +49,7 @@ ENDPOINTS = [
     ("/api/v1/sources/", "/api/v1/sources/?page_size={page_size}", "editor", 3),
     ("/api/v1/sources/", "/api/v1/sources/?page_size={page_size}", "anonymous", 2),
     ("/api/v1/sources/{id}/", "/api/v1/sources/{source}/", "editor", 2),
-    ("/api/v1/sources/{id}/dependents/", "/api/v1/sources/{source}/dependents/?page_size={page_size}", "editor", 5),
+    ("/api/v1/sources/{id}/dependents/", "/api/v1/sources/{source}/dependents/?page_size={page_size}", "editor", 4),
     ("/api/v1/sources/{id}/history/", "/api/v1/sources/{source}/history/?page_size={page_size}", "auditor", 3),
     ("/api/v1/topics/", "/api/v1/topics/?page_size={page_size}", "anonymous", 2),
     ("/api/v1/topics/{id}/", "/api/v1/topics/{topic}/", "anonymous", 1),

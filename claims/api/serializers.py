@@ -333,6 +333,16 @@ class DependentSerializer(serializers.ModelSerializer):
         fields = ["id", "text", "status", "rating", "role", "distance"]
         read_only_fields = fields
 
+    def to_representation(self, claim: Claim) -> dict[str, Any]:
+        return {
+            "id": claim.pk,
+            "text": claim.text,
+            "status": claim.status,
+            "rating": claim.rating,
+            "role": claim.role,
+            "distance": claim.distance,
+        }
+
 
 # --- recording a chain ----------------------------------------------------------------
 

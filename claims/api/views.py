@@ -319,14 +319,12 @@ class SourceDependentsView(TableMixin, ListAPIView):
         return self.get_paginated_response(self.table_rows(self.paginate_queryset(claims)))
 
     def table_rows(self, claims: list[Claim]) -> list[dict]:
-        # Roles and distances for the page's claims only: judged in the page's query, a
-        # role was worked out for every claim citing the source before the page was cut
-        # (300 ms for an agency 35,000 claims cite), and distances walk the page's graphs.
-        ids = [claim.pk for claim in claims]
-        roles = dict(Claim.objects.filter(pk__in=ids).with_role_of(self.source.pk).values_list("pk", "role"))
-        distances = provenance.distances_to(ids, self.source.pk)
+        # Roles and distances for the page's claims only, from their bare graphs (one
+        # query): judged in the page's query, a role was worked out for every claim
+        # citing the source before the page was cut (300 ms for an agency 35,000 claims cite).
+        positions = provenance.positions_of([claim.pk for claim in claims], self.source.pk)
         for claim in claims:
-            claim.role, claim.distance = roles[claim.pk], distances[claim.pk]
+            claim.role, claim.distance = positions[claim.pk]
         return self.get_serializer(claims, many=True).data
 
 

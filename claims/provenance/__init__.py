@@ -35,6 +35,7 @@ from .graph import (
     build,
     distance,
     distance_in,
+    role_in,
 )
 from .load import BARE_GRAPHS_SQL, bare_graphs, trace, traces
 from .redaction import redact, redact_source
@@ -52,6 +53,7 @@ __all__ = [
     "Trace",
     "distance",
     "distances_to",
+    "positions_of",
     "redact",
     "redact_source",
     "summaries",
@@ -77,15 +79,24 @@ def traces_for(
 
 
 def distances_to(claim_ids: list[int], source_id: int) -> dict[int, int | None]:
-    """For each claim, hops from its nearest reporting end down to the source's statement.
-    Read from the bare graphs: a whole trace a claim (evidence, documents, names, flags)
-    was most of a page of a source's dependents."""
+    """For each claim, hops from its nearest reporting end down to the source's statement."""
+    return {claim_id: distance for claim_id, (_, distance) in positions_of(claim_ids, source_id).items()}
+
+
+def positions_of(claim_ids: list[int], source_id: int) -> dict[int, tuple[str | None, int | None]]:
+    """For each claim, the source's role in its graph and its distance from the nearest
+    reporting end (``role_in``, ``distance_in``). Read from the bare graphs, one query:
+    a whole trace a claim (evidence, documents, names, flags) was most of a page of a
+    source's dependents."""
     from claims.models import Statement
 
     with connections[router.db_for_read(Statement)].cursor() as cursor:
         cursor.execute(BARE_GRAPHS_SQL, {"claims": list(claim_ids)})
         graphs = bare_graphs(claim_ids, cursor.fetchall())
-    return {claim_id: distance_in(statements, edges, source_id) for claim_id, (statements, edges) in graphs.items()}
+    return {
+        claim_id: (role_in(statements, edges, source_id), distance_in(statements, edges, source_id))
+        for claim_id, (statements, edges) in graphs.items()
+    }
 
 
 @dataclass(frozen=True)

@@ -387,6 +387,21 @@ def distance(trace: Trace, source_id: int) -> int | None:
     return distance_in(trace.statements, [(e.statement_id, e.upstream_id) for e in trace.edges], source_id)
 
 
+def role_in(statements: dict[int, int], edges: Iterable[tuple[int, int]], source_id: int) -> str | None:
+    """The source's role in a bare graph (see ``distance_in``): "origin" (its statement
+    cites nobody), "reporter" (nobody cites it), "intermediary"; None if it states
+    nothing there. As ``ClaimQuerySet.with_role_of`` judges it in SQL."""
+    mine = {s for s, src in statements.items() if src == source_id}
+    if not mine:
+        return None
+    edges = list(edges)
+    if mine - {statement for statement, _ in edges}:
+        return "origin"
+    if mine - {upstream for _, upstream in edges}:
+        return "reporter"
+    return "intermediary"
+
+
 def distance_in(statements: dict[int, int], edges: Iterable[tuple[int, int]], source_id: int) -> int | None:
     """``distance`` on a bare graph: statements (id: source id) and edges (statement,
     upstream), all a distance needs. Breadth first: linear in the graph's size."""
