@@ -260,8 +260,8 @@ def test_the_trace_costs_the_same_queries_however_many_pieces_of_evidence(
         record(a, document=DocumentFactory(), relation="citing" if i % 2 else "quoting", quote=f"Words {i}")
     assert Evidence.objects.count() == 12
 
-    # roles, claim with its topics, appearances with documents, reviews elsewhere, the trace itself
-    with django_assert_num_queries(5):
+    # roles; the claim with its topics, appearances with documents and reviews elsewhere; the trace itself
+    with django_assert_num_queries(3):
         response = editor_client.get(f"/api/v1/claims/{a['claim'].id}/trace/")
     assert len(response.json()["edges"][0]["evidence"]) == 12
 

@@ -55,7 +55,7 @@ def test_the_schema_documents_chains_and_dependents(schema):
     assert flags, "the flag enum lists no_evidence"
     evidence = schema["components"]["schemas"]["Evidence"]["properties"]
     assert set(evidence) == {"document", "quote", "relation"}
-    assert [p["name"] for p in dependents["parameters"]] == ["format", "id", "page", "page_size", "rating", "status"]
+    assert [p["name"] for p in dependents["parameters"]] == ["cursor", "format", "id", "page_size", "rating", "status"]
 
 
 def test_claims_and_documents_offer_no_delete(schema):
