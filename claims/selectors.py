@@ -79,13 +79,14 @@ def claim_for_reading(claim_id: int, viewer: Viewer) -> Claim | None:
 
 def _instance(model: type[Model], alias: str, values: dict[str, Any]) -> Any:
     """A model instance as a queryset would load it with only these fields (``from_db``
-    takes them in the model's order; the others are deferred)."""
+    takes them in the model's order; the others are deferred). Its foreign keys are
+    set with the related instances, after."""
     names = [field.attname for field in model._meta.concrete_fields if field.attname in values]
     return model.from_db(alias, names, [values[name] for name in names])
 
 
 def _appearance(claim, alias, pk, quote, document_id, title, url, publisher_id, name, confidential, description):
-    document = _instance(Document, alias, {"id": document_id, "title": title, "url": url, "publisher_id": publisher_id})
+    document = _instance(Document, alias, {"id": document_id, "title": title, "url": url})
     document.publisher = None
     if publisher_id is not None:
         document.publisher = _instance(
@@ -93,9 +94,7 @@ def _appearance(claim, alias, pk, quote, document_id, title, url, publisher_id, 
             alias,
             {"id": publisher_id, "name": name, "confidential": confidential, "public_description": description},
         )
-    appearance = _instance(
-        Appearance, alias, {"id": pk, "quote": quote, "claim_id": claim.pk, "document_id": document_id}
-    )
+    appearance = _instance(Appearance, alias, {"id": pk, "quote": quote})
     appearance.claim, appearance.document = claim, document
     return appearance
 
@@ -106,7 +105,6 @@ def _review(claim, alias, pk, author, author_url, url, rating, label, published,
         alias,
         {
             "id": pk,
-            "claim_id": claim.pk,
             "url": url,
             "author": author,
             "author_url": author_url,

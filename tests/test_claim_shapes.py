@@ -156,3 +156,27 @@ def test_the_one_read_defers_what_it_does_not_read(claims, django_assert_num_que
 
 def test_no_claim_no_read(claims):
     assert claim_for_reading(max(claim.pk for claim in claims) + 1, EVERYTHING) is None
+
+
+def test_the_one_read_loads_what_a_queryset_loads_with_no_query_more(claims, django_assert_num_queries):
+    secret = SourceFactory(confidential=True, public_description="A military source")
+    Appearance.objects.create(claim=claims[1], document=DocumentFactory(publisher=secret), quote="named them")
+    expected = prefetched(claims[1].pk)
+
+    def loaded(claim: Claim) -> list:
+        rows = [(claim.pk, claim._state.db, claim.topic_slugs)]
+        rows += [getattr(claim, name) for name in ("text", "status", "rating", "rating_explanation", "language")]
+        rows += [getattr(claim, name) for name in ("event_start", "event_end", "event_approximate")]
+        rows += [getattr(claim, name) for name in ("published_at", "created_at", "updated_at")]
+        for a in claim.appearances.all():
+            d, p = a.document, a.document.publisher
+            rows.append((a.pk, a.quote, a.claim_id, a.document_id, a._state.db, d.pk, d.title, d.url, d.publisher_id))
+            rows.append((p.pk, p.name, p.confidential, p.public_description, p._state.db, d._state.db))
+        for r in claim.foreign_reviews.all():
+            rows.append((r.pk, r.claim_id, r.author, r.author_url, r.url, r.rating, r.rating_label))
+            rows.append((r.date_published, r.claim_reviewed, r._state.db))
+        return rows
+
+    read = claim_for_reading(claims[1].pk, EVERYTHING)
+    with django_assert_num_queries(0):
+        assert loaded(read) == loaded(expected)
