@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "sources",
     "claims",
     "corpus",
+    "ingestion",
 ]
 
 MIDDLEWARE = [

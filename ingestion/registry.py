@@ -1,0 +1,107 @@
+"""Which known source a mention names: "Russia’s RIA news agency" is RIA Novosti,
+"Azerbaijan’s defence ministry" the Ministry of Defence of Azerbaijan.
+
+A mention resolves by, in turn: a name or alias with the same key
+(``sources.models.name_key``: case, accents and punctuation aside); the same once
+a leading article and a country's possessive are dropped ("the", "Russia’s"); the
+source whose name and aliases share most of the mention's words (word stems, so
+"Armenian" meets "Armenia"), when one does clearly. Anything else ("border guards",
+"an official") is a source the registry does not know: None.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from sources.models import name_key
+
+_DROP = re.compile(r"^(?:the|a|an)\s+|^[A-Z][\w-]*(?:’s|'s)\s+", re.I)
+_STOP = {"the", "of", "a", "an", "and", "for", "news", "agency", "s"}
+
+
+# Words that may stand before a name in a mention of that source ("Kremlin spokesman
+# Dmitry Peskov"); other words make it a mention of something else ("a draft document
+# seen by The Daily Ledger" is not the Ledger).
+TITLES = {
+    "spokesman", "spokeswoman", "spokesperson", "minister", "president", "prime", "foreign", "defence", "defense",
+    "deputy", "chief", "head", "director", "general", "ambassador", "envoy", "governor", "mayor", "adviser",
+    "advisor", "senior", "former", "acting", "secretary", "press", "official", "the", "of", "for",
+}  # fmt: skip
+
+
+def _titled(mention: str, name: str) -> bool:
+    names = {word.casefold() for word in re.findall(r"\w+", name)}
+    rest = [word for word in re.findall(r"[\w’']+", mention) if word.casefold() not in names]
+    return all(word[0].isupper() or word.casefold() in TITLES for word in rest)
+
+
+@dataclass(frozen=True)
+class Known:
+    key: object  # what the caller knows the source by (an id, a name)
+    name: str
+    aliases: tuple[str, ...] = ()
+
+
+def _stems(text: str) -> frozenset[str]:
+    return frozenset(word[:6] for word in re.findall(r"\w+", text.casefold()) if word not in _STOP)
+
+
+@dataclass
+class Registry:
+    sources: list[Known]
+    _by_key: dict[str, Known] = field(init=False, default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for source in self.sources:
+            for name in (source.name, *source.aliases):
+                self._by_key.setdefault(name_key(name), source)
+
+    def resolve(self, mention: str, recent: list[Known] = ()) -> Known | None:
+        """The source ``mention`` names; ``recent``, the sources the text named before
+        it (the latest first), for "the ministry" after "the Azerbaijani defence ministry"."""
+        text = mention.strip()
+        described = re.fullmatch(r"(?:the|this)\s+([a-z][\w\s-]*)", text, re.I)
+        if described and not re.search(r"\b[A-Z]", described.group(1)):
+            head = described.group(1).split()[-1][:6].casefold()
+            for source in recent:
+                if any(head in _stems(name) for name in (source.name, *source.aliases)):
+                    return source
+        while text:
+            found = self._by_key.get(name_key(text))
+            if found is not None:
+                return found
+            shorter = _DROP.sub("", text, count=1)
+            if shorter == text:
+                break
+            text = shorter
+        return self._by_words(mention)
+
+    def _by_words(self, mention: str) -> Known | None:
+        wanted = _stems(mention)
+        if not wanted:
+            return None
+        # A name whose every word the mention holds ("Kremlin spokesman Dmitry Peskov"):
+        # the one with the most words, if only one has that many.
+        within = sorted(
+            (
+                (len(_stems(name)), source)
+                for source in self.sources
+                for name in (source.name, *source.aliases)
+                if len(_stems(name)) >= 2 and _stems(name) <= wanted and _titled(mention, name)
+            ),
+            key=lambda pair: -pair[0],
+        )
+        if within and (len(within) == 1 or within[1][0] < within[0][0] or within[1][1] is within[0][1]):
+            return within[0][1]
+        scored = []
+        for source in self.sources:
+            best = max(
+                (len(wanted & _stems(name)) / len(wanted | _stems(name)) for name in (source.name, *source.aliases)),
+                default=0.0,
+            )
+            scored.append((best, source))
+        scored.sort(key=lambda pair: -pair[0])
+        if not scored or scored[0][0] < 0.6 or (len(scored) > 1 and scored[1][0] == scored[0][0]):
+            return None
+        return scored[0][1]
