@@ -32,9 +32,11 @@ REPORTED, CITING, QUOTING, INFORMED_BY, ACCORDING_TO, SAID_TO = (
     "said_to",
 )
 
+# Longest first: "said in a statement" is one cue, not "said" and a claim "in a statement ...".
 SAYING = (
-    r"(?:reported|reports|said|says|stated|states|announced|announces|claimed|claims|added|adds|wrote|writes|"
-    r"confirmed|confirms|noted|notes|alleged|alleges|insisted|insists|told reporters|said in a statement)"
+    r"(?:said in a statement|says in a statement|told reporters|told journalists|reported|reports|said|says|"
+    r"stated|states|announced|announces|claimed|claims|added|adds|wrote|writes|confirmed|confirms|noted|notes|"
+    r"alleged|alleges|insisted|insists)"
 )
 # Cues that lead from the source named before them to the one named after.
 LINKS = [
@@ -61,7 +63,8 @@ _LEADING = re.compile(r"^(?:and|but|also|as|while)\s+", re.I)
 # Lines that are the page's furniture, not the article.
 JUNK = re.compile(
     r"(?:this block is broken or missing|enable the original module|subscribe|sign up for|newsletter|"
-    r"all rights reserved|cookie|click here|read more|share this|follow us|advertisement|©|"
+    r"all rights reserved|cookie|click here|read more|share this|follow us|advertisement|©|stay with us|"
+    r"that is all for|that's all for|"
     r"^\(?(?:reporting|writing|editing|additional reporting|translated from [\w ]+) by\b|^\(.*\)\.?$)",
     re.I,
 )
@@ -169,6 +172,9 @@ _HEAD = re.compile(
     rf"^(?P<who>[A-Z][^,]*?(?:{RELAYING})?)\s+(?:(?:has|have|had)\s+)?(?P<verb>{SAYING}){WHEN}"
     rf"(?P<link>{RELAYING})?\s+(?:that\s+)?(?P<claim>.+)$"
 )
+_HEAD_TOLD = re.compile(
+    r"^(?P<who>[A-Z][^,]*?)\s+told\s+(?!reporters\b|journalists\b)(?P<whom>[^,]+?)\s+that\s+(?P<claim>.+)$"
+)
 _HEAD_QUOTED = re.compile(
     r"^(?P<who>[A-Z][^,]*?)\s+quoted\s+(?P<whom>[^,]+?)\s+as\s+saying\s+(?:that\s+)?(?P<claim>.+)$"
 )
@@ -238,6 +244,17 @@ def _head(body: str) -> tuple[str, Chain, list[str]] | None:
         if chain:
             cue = body[: match.end("who")]
             return match.group("claim"), _publisher(chain, ACCORDING_TO, cue), ["According to", *cues]
+    match = _HEAD_TOLD.match(body)
+    if match and len(match.group("who").split()) <= 8 and len(match.group("whom").split()) <= 8:
+        # "The minister told Bloomberg that <claim>": the reporter is who was told.
+        who, whom = _clean_mention(match.group("who")), _clean_mention(match.group("whom"))
+        told = body[: match.end("whom")]
+        if who and whom:
+            return (
+                match.group("claim"),
+                _publisher([(whom, SAID_TO, told), (who, None, told)], REPORTED, told),
+                ["told"],
+            )
     match = _HEAD_QUOTED.match(body)
     if match and len(match.group("who").split()) <= 8 and len(match.group("whom").split()) <= 8:
         who, whom = _clean_mention(match.group("who")), _clean_mention(match.group("whom"))

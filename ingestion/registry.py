@@ -26,14 +26,15 @@ _STOP = {"the", "of", "a", "an", "and", "for", "news", "agency", "s"}
 TITLES = {
     "spokesman", "spokeswoman", "spokesperson", "minister", "president", "prime", "foreign", "defence", "defense",
     "deputy", "chief", "head", "director", "general", "ambassador", "envoy", "governor", "mayor", "adviser",
-    "advisor", "senior", "former", "acting", "secretary", "press", "official", "the", "of", "for",
+    "advisor", "senior", "former", "acting", "secretary", "press", "official", "the", "of", "for", "ministry",
 }  # fmt: skip
 
 
 def _titled(mention: str, name: str) -> bool:
     names = {word.casefold() for word in re.findall(r"\w+", name)}
     rest = [word for word in re.findall(r"[\w’']+", mention) if word.casefold() not in names]
-    return all(word[0].isupper() or word.casefold() in TITLES for word in rest)
+    # A possessive names whose title it is ("the foreign ministry's spokeswoman").
+    return all(word[0].isupper() or word.casefold().removesuffix("’s").removesuffix("'s") in TITLES for word in rest)
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,8 @@ class Known:
 
 
 def _stems(text: str) -> frozenset[str]:
-    return frozenset(word[:6] for word in re.findall(r"\w+", text.casefold()) if word not in _STOP)
+    # Seven letters: "Armenian" meets "Armenia", "minister" does not meet "ministry".
+    return frozenset(word[:7] for word in re.findall(r"\w+", text.casefold()) if word not in _STOP)
 
 
 @dataclass
@@ -63,9 +65,9 @@ class Registry:
         text = mention.strip()
         described = re.fullmatch(r"(?:the|this)\s+([a-z][\w\s-]*)", text, re.I)
         if described and not re.search(r"\b[A-Z]", described.group(1)):
-            head = described.group(1).split()[-1][:6].casefold()
+            head = _stems(described.group(1).split()[-1])
             for source in recent:
-                if any(head in _stems(name) for name in (source.name, *source.aliases)):
+                if head and any(head <= _stems(name) for name in (source.name, *source.aliases)):
                     return source
         while text:
             found = self._by_key.get(name_key(text))
@@ -83,14 +85,18 @@ class Registry:
             return None
         # A name whose every word the mention holds ("Kremlin spokesman Dmitry Peskov"):
         # the one with the most words, if only one has that many.
+        # The name that ends the mention first (its head: "Turkish Energy Minister
+        # Alparslan Bayraktar" is Bayraktar, not the ministry), then the longest.
+        last = _stems(re.findall(r"\w+", mention)[-1]) if re.search(r"\w", mention) else frozenset()
         within = sorted(
             (
-                (len(_stems(name)), source)
+                ((bool(last & _stems(name)), len(_stems(name))), source)
                 for source in self.sources
                 for name in (source.name, *source.aliases)
                 if len(_stems(name)) >= 2 and _stems(name) <= wanted and _titled(mention, name)
             ),
-            key=lambda pair: -pair[0],
+            key=lambda pair: pair[0],
+            reverse=True,
         )
         if within and (len(within) == 1 or within[1][0] < within[0][0] or within[1][1] is within[0][1]):
             return within[0][1]

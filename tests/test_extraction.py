@@ -89,6 +89,21 @@ def chain(sentence: str) -> tuple[str, list[tuple[str, str | None]]]:
             [("", "reported"), ("officials", None)],
         ),
         (
+            "SOCAR said in a statement that it remained committed to the project.",
+            "it remained committed to the project.",
+            [("", "reported"), ("SOCAR", None)],
+        ),
+        (
+            "Energy Minister Alparslan Bayraktar told Bloomberg that a deal could still be reached.",
+            "a deal could still be reached.",
+            [("", "reported"), ("Bloomberg", "said_to"), ("Energy Minister Alparslan Bayraktar", None)],
+        ),
+        (
+            "Kremlin spokesman Dmitry Peskov told reporters that both ministers would attend.",
+            "both ministers would attend.",
+            [("", "reported"), ("Kremlin spokesman Dmitry Peskov", None)],
+        ),
+        (
             "The Kremlin has said that talks will resume.",
             "talks will resume.",
             [("", "reported"), ("The Kremlin", None)],
@@ -156,12 +171,20 @@ def test_a_mention_resolves_by_name_alias_title_and_what_was_named_before():
     ministry = Known(2, "Ministry of Defence of Azerbaijan", ("Azerbaijani defence ministry",))
     peskov = Known(3, "Dmitry Peskov")
     ledger = Known(4, "The Daily Ledger")
-    registry = Registry([ria, ministry, peskov, ledger])
+    energy, bayraktar = (
+        Known(5, "Ministry of Energy of Turkey", ("Turkish energy ministry",)),
+        Known(6, "Alparslan Bayraktar"),
+    )
+    registry = Registry([ria, ministry, peskov, ledger, energy, bayraktar])
 
     assert registry.resolve("R.I.A.") is ria
     assert registry.resolve("Russia’s RIA news agency") is ria
     assert registry.resolve("the Azerbaijani defence ministry") is ministry
     assert registry.resolve("Kremlin spokesman Dmitry Peskov") is peskov
+    assert registry.resolve("the foreign ministry's spokesman Dmitry Peskov") is peskov
+    # The name the mention ends with is who it is, not the organisation its title names.
+    assert registry.resolve("Turkish Energy Minister Alparslan Bayraktar") is bayraktar
+    assert registry.resolve("the Turkish energy ministry") is energy
     assert registry.resolve("a draft document seen by The Daily Ledger") is None
     assert registry.resolve("border guards") is None
     assert registry.resolve("the ministry") is None
