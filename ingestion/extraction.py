@@ -20,7 +20,10 @@ attribution.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
+
+from .dates import When, event_date
 
 # Relations, as claims.models.Relation names them.
 REPORTED, CITING, QUOTING, INFORMED_BY, ACCORDING_TO, SAID_TO = (
@@ -91,6 +94,9 @@ class Proposed:
     claim_text: str
     hops: tuple[Hop, ...]  # the publisher first
     cues: tuple[str, ...]
+    # When the claimed event happened, as the claim's own words date it (not when
+    # it was said: "officials said on Wednesday").
+    event: When | None = None
 
 
 def paragraphs(body: str) -> list[str]:
@@ -308,8 +314,9 @@ def _publisher(chain, relation, quote):
     return [("", relation, quote), *chain]
 
 
-def propose(body: str) -> list[Proposed]:
-    """Every sentence of the body as a proposed claim with its chain."""
+def propose(body: str, published: date | None = None) -> list[Proposed]:
+    """Every sentence of the body as a proposed claim with its chain, and its event's
+    date resolved against ``published`` (the article's day, if known)."""
     proposals = []
     for paragraph in paragraphs(body):
         for sentence in sentences(paragraph):
@@ -324,7 +331,8 @@ def propose(body: str) -> list[Proposed]:
             hops = tuple(Hop(mention, relation, quote) for mention, relation, quote in chain)
             # The last source named is the origin: it cites nobody.
             hops = (*hops[:-1], Hop(hops[-1].mention, None, hops[-1].quote))
-            proposals.append(Proposed(sentence, claim.strip(" ,"), claim_text, hops, tuple(cues)))
+            quote = claim.strip(" ,")
+            proposals.append(Proposed(sentence, quote, claim_text, hops, tuple(cues), event_date(quote, published)))
     return _follow_across_sentences(proposals)
 
 
@@ -354,12 +362,6 @@ def _follow_across_sentences(proposals: list[Proposed]) -> list[Proposed]:
         continuations = beyond.get(last.mention.casefold(), set()) if len(proposal.hops) > 1 else set()
         if len(continuations) == 1:
             (continuation,) = continuations
-            proposal = Proposed(
-                proposal.sentence,
-                proposal.quote,
-                proposal.claim_text,
-                (*proposal.hops[:-1], *continuation),
-                proposal.cues,
-            )
+            proposal = replace(proposal, hops=(*proposal.hops[:-1], *continuation))
         result.append(proposal)
     return result

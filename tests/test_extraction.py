@@ -4,6 +4,7 @@ annotated articles (ingestion/cases, ``manage.py evaluate_extraction``)."""
 
 from __future__ import annotations
 
+from datetime import date
 from io import StringIO
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 import yaml
 from django.core.management import CommandError, call_command
 
+from ingestion.dates import When, event_date
 from ingestion.evaluation import CASES, TARGETS, evaluate, load, proposals_of
 from ingestion.extraction import attribute, paragraphs, propose, sentences
 from ingestion.registry import Known, Registry
@@ -232,3 +234,41 @@ def test_the_command_prints_the_table_and_says_whether_the_targets_are_met():
 def test_the_command_refuses_a_case_that_is_not_there(tmp_path):
     with pytest.raises(CommandError, match="No such case"):
         call_command("evaluate_extraction", str(tmp_path / "missing.yaml"), stdout=StringIO())
+
+
+# --- when the claimed event happened
+
+PUBLISHED = date(2021, 6, 23)  # a Wednesday
+
+
+@pytest.mark.parametrize(
+    ("sentence", "published", "expected"),
+    [
+        ("The new drills began on Monday.", PUBLISHED, When(date(2021, 6, 21), date(2021, 6, 21), False)),
+        ("Troops travelled to Turkey last week.", PUBLISHED, When(date(2021, 6, 14), date(2021, 6, 20), True)),
+        ("Last summer, forces took part.", PUBLISHED, When(date(2020, 6, 1), date(2020, 8, 31), True)),
+        ("Last summer, forces took part.", date(2021, 9, 10), When(date(2021, 6, 1), date(2021, 8, 31), True)),
+        ("Last winter was cold.", PUBLISHED, When(date(2020, 12, 1), date(2021, 2, 28), True)),
+        (
+            "After its conclusion on Aug. 10, 2020, jets stayed.",
+            None,
+            When(date(2020, 8, 10), date(2020, 8, 10), False),
+        ),
+        ("On June 15, they signed.", PUBLISHED, When(date(2021, 6, 15), date(2021, 6, 15), False)),
+        ("On June 30, they signed.", PUBLISHED, When(date(2020, 6, 30), date(2020, 6, 30), False)),
+        ("On 27 September 2020 the war began.", None, When(date(2020, 9, 27), date(2020, 9, 27), False)),
+        ("In 2020 the war began.", None, When(date(2020, 1, 1), date(2020, 12, 31), True)),
+        ("It happened yesterday, not on Monday.", PUBLISHED, When(date(2021, 6, 22), date(2021, 6, 22), False)),
+        ("The new drills began on Monday.", None, None),  # no year to place it in
+        ("On February 30, nothing happened.", PUBLISHED, None),
+        ("Nothing here is dated.", PUBLISHED, None),
+    ],
+)
+def test_a_sentences_first_date_resolves_against_the_articles(sentence, published, expected):
+    assert event_date(sentence, published) == expected
+
+
+def test_a_proposal_is_dated_by_its_claim_not_by_when_it_was_said():
+    (proposal,) = propose("Troops crossed the river last week, officials said on Wednesday.", PUBLISHED)
+
+    assert proposal.event == When(date(2021, 6, 14), date(2021, 6, 20), True)
