@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from sources.models import name_key
+from sources.models import Source, name_key
 
 _DROP = re.compile(r"^(?:the|a|an)\s+|^[A-Z][\w-]*(?:’s|'s)\s+", re.I)
 _STOP = {"the", "of", "a", "an", "and", "for", "news", "agency", "s"}
@@ -98,7 +98,7 @@ class Registry:
             key=lambda pair: pair[0],
             reverse=True,
         )
-        if within and (len(within) == 1 or within[1][0] < within[0][0] or within[1][1] is within[0][1]):
+        if within and (len(within) == 1 or within[1][0] < within[0][0] or within[1][1] == within[0][1]):
             return within[0][1]
         scored = []
         for source in self.sources:
@@ -111,3 +111,31 @@ class Registry:
         if not scored or scored[0][0] < 0.6 or (len(scored) > 1 and scored[1][0] == scored[0][0]):
             return None
         return scored[0][1]
+
+
+class SourceRegistry:
+    """The same resolution against the sources in the database, a mention at a time:
+    the sources one of its keys names (the ``name_keys`` index), else the few whose
+    names hold its words (``Source.objects.search``, trigram-indexed), judged as
+    ``Registry`` judges them. A source is ``Known(source.pk, ...)``."""
+
+    candidates = 20  # sources a mention's words may offer, at most
+
+    def resolve(self, mention: str, recent: list[Known] = ()) -> Known | None:
+        forms, text = [], mention.strip()
+        while text and text not in forms:
+            forms.append(text)
+            text = _DROP.sub("", text, count=1)
+        keys = [key for key in dict.fromkeys(map(name_key, forms)) if key]
+        sources = Source.objects.only("id", "name", "aliases")
+        named = list(sources.filter(name_keys__overlap=keys)[: self.candidates])
+        words = [word for word in re.findall(r"[\w’']+", mention) if len(word) >= 3 and word.casefold() not in _STOP]
+        if not named and words:
+            # Sources whose names hold all its words; else any of its capitalised words
+            # (a title before a name: "Kremlin spokesman Dmitry Peskov").
+            named = list(sources.search(" ".join(words))[: self.candidates])
+            for word in [word for word in words if word[0].isupper()] if not named else []:
+                named += list(sources.search(word)[: self.candidates])
+        known = list(dict.fromkeys(Known(source.pk, source.name, tuple(source.aliases)) for source in named))
+        recent = list(recent)
+        return Registry(known + [source for source in recent if source not in known]).resolve(mention, recent)

@@ -272,3 +272,27 @@ def test_a_proposal_is_dated_by_its_claim_not_by_when_it_was_said():
     (proposal,) = propose("Troops crossed the river last week, officials said on Wednesday.", PUBLISHED)
 
     assert proposal.event == When(date(2021, 6, 14), date(2021, 6, 20), True)
+
+
+@pytest.mark.django_db
+def test_mentions_resolve_against_the_sources_in_the_database(django_assert_max_num_queries):
+    from ingestion.registry import SourceRegistry
+    from tests.factories import SourceFactory
+
+    ria = SourceFactory(name="RIA Novosti", aliases=["RIA", "RIA news agency"])
+    ministry = SourceFactory(name="Ministry of Defence of Azerbaijan", aliases=["Azerbaijani defence ministry"])
+    peskov = SourceFactory(name="Dmitry Peskov")
+    SourceFactory(name="Dmitry Medvedev")
+    registry = SourceRegistry()
+
+    def resolved(mention: str, recent=()) -> int | None:
+        known = registry.resolve(mention, list(recent))
+        return known.key if known else None
+
+    with django_assert_max_num_queries(3):
+        assert resolved("Russia’s RIA news agency") == ria.pk
+    assert resolved("the Azerbaijani defence ministry") == ministry.pk
+    assert resolved("Kremlin spokesman Dmitry Peskov") == peskov.pk
+    assert resolved("border guards") is None
+    assert resolved("the ministry") is None
+    assert resolved("the ministry", [Known(ministry.pk, ministry.name, tuple(ministry.aliases))]) == ministry.pk
