@@ -18,6 +18,7 @@ class FaviconView(RedirectView):
 
 api_v1 = [
     path("", ApiRootView.as_view(), name="api-root"),
+    path("", include("ingestion.api")),
     path("", include("sources.api.urls")),
     path("", include("claims.api.urls")),
     path("", include("claims.api.history_urls")),

@@ -14,6 +14,7 @@ from drf_spectacular.generators import SchemaGenerator
 
 from claims.models import ClaimStatus
 from claims.services import HopInput, chain_record, claim_update
+from ingestion.models import Proposal
 from sources.models import Document
 from tests.factories import ClaimFactory, DocumentFactory, SourceFactory, TopicFactory
 
@@ -45,6 +46,7 @@ ENDPOINTS = [
     ("/api/v1/claimreview/", "/api/v1/claimreview/?page_size={page_size}", "anonymous", 4),
     ("/api/v1/documents/", "/api/v1/documents/?page_size={page_size}", "editor", 3),
     ("/api/v1/documents/{id}/", "/api/v1/documents/{document}/", "editor", 2),
+    ("/api/v1/documents/{id}/proposals/", "/api/v1/documents/{document}/proposals/?page_size={page_size}", "editor", 4),
     ("/api/v1/documents/{id}/history/", "/api/v1/documents/{document}/history/?page_size={page_size}", "auditor", 4),
     ("/api/v1/sources/", "/api/v1/sources/?page_size={page_size}", "editor", 3),
     ("/api/v1/sources/", "/api/v1/sources/?page_size={page_size}", "anonymous", 2),
@@ -61,7 +63,7 @@ def corpus(claims: int) -> dict:
     through one agency and an edit in its history."""
     agency, ministry = SourceFactory(name="Agency", kind="news_agency"), SourceFactory(name="Ministry")
     topics = [TopicFactory() for _ in range(3)]
-    made = []
+    made, first_document = [], None
     for i in range(claims):
         outlet = SourceFactory(name=f"Outlet {i}")
         document = DocumentFactory(publisher=outlet)
@@ -81,6 +83,16 @@ def corpus(claims: int) -> dict:
         claim_update(claim=claim, rating_explanation="Not seen.", status=ClaimStatus.IN_REVIEW)
         claim_update(claim=claim, status=ClaimStatus.PUBLISHED, confirm=["single_origin", "unverified_hop"])
         made.append(claim)
+        # What an import proposes, a proposal a claim, all for the first document.
+        Proposal.objects.create(
+            document=first_document or document,
+            position=i,
+            sentence=claim.text,
+            quote=claim.text,
+            claim_text=claim.text,
+            hops=[{"source": outlet.pk, "mention": "", "relation": None, "quote": ""}],
+        )
+        first_document = first_document or document
     return {
         "claim": made[0].pk,
         "claims": ",".join(str(c.pk) for c in made),

@@ -286,6 +286,8 @@ SPECTACULAR_SETTINGS = {
         "SourceKindEnum": "sources.models.SourceKind",
         "DocumentKindEnum": "sources.models.DocumentKind",
         "FlagEnum": "claims.provenance.flags.FLAG_CODES",
+        "ProposalStatusEnum": "ingestion.models.ProposalStatus",
+        "ClaimStatusEnum": "claims.models.ClaimStatus",
     },
     # Every operation lists the errors it can answer, declares anonymous access where the
     # permissions allow it, and the schema names its server (core/openapi.py).
