@@ -176,3 +176,48 @@ def test_rejecting_decides_it_and_a_decided_proposal_stays_decided(editor_client
     assert editor_client.post(f"{url}/accept/", {}, format="json").status_code == 400
     assert editor_client.post("/api/v1/proposals/999999/reject/").status_code == 404
     assert not Claim.objects.exists()
+
+
+def test_the_command_imports_a_file_once_and_lists_its_proposals(tmp_path, registry):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    article = tmp_path / "troops.txt"
+    article.write_text(BODY, encoding="utf-8")
+    out, again = StringIO(), StringIO()
+
+    call_command(
+        "import_document", str(article), publisher=registry["outlet"].pk, published_at="2021-06-23", stdout=out
+    )
+    call_command("import_document", str(article), publisher=registry["outlet"].pk, stdout=again)
+
+    assert out.getvalue().startswith("Imported document ")
+    assert (
+        f"{TROOPS}  [(publisher) > Reuters > Russia’s RIA news agency > Azerbaijan’s defence ministry]"
+        in out.getvalue()
+    )
+    assert again.getvalue().startswith("Already imported, unchanged: document ")
+    assert Document.objects.count() == 1
+    with pytest.raises(CommandError, match="No source has the id 999999"):
+        call_command("import_document", str(article), publisher=999999, stdout=StringIO())
+    with pytest.raises(CommandError, match="Cannot read"):
+        call_command("import_document", str(tmp_path / "missing.txt"), stdout=StringIO())
+    with pytest.raises(CommandError, match="--published-at"):
+        call_command("import_document", str(article), published_at="yesterday", stdout=StringIO())
+
+
+def test_has_this_been_checked_finds_claims_like_a_text_that_the_asker_may_read(api_client, editor_client):
+    published = ClaimFactory(text="Turkish troops are in Azerbaijan for a joint exercise.")
+    draft = ClaimFactory(text="Turkish troops are in Azerbaijan for drills.", status="draft")
+    ClaimFactory(text="Prices of gas fell in Europe.")
+
+    public = api_client.get("/api/v1/claims/similar/", {"text": "Are Turkish troops in Azerbaijan?"}).json()
+    editors = editor_client.get("/api/v1/claims/similar/", {"text": "Turkish troops Azerbaijan", "limit": 1}).json()
+
+    assert [c["id"] for c in public["results"]] == [published.pk]
+    assert public["results"][0]["search"]["score"] > 0
+    assert len(editors["results"]) == 1 and editors["results"][0]["id"] in (published.pk, draft.pk)
+    assert api_client.get("/api/v1/claims/similar/").status_code == 400
+    assert api_client.get("/api/v1/claims/similar/", {"text": "x" * 2001}).status_code == 400
+    assert api_client.get("/api/v1/claims/similar/", {"text": "troops", "limit": 0}).status_code == 400

@@ -349,6 +349,7 @@ def test_anonymous_access_is_declared_where_it_is_allowed():
         "GET /api/v1/claims/{id}/",
         "GET /api/v1/claims/{id}/trace/",
         "GET /api/v1/claims/traces/",
+        "GET /api/v1/claims/similar/",
         "GET /api/v1/claims/{id}/claimreview/",
         "GET /api/v1/claims/{id}/prov/",
         "GET /api/v1/claimreview/",

@@ -493,6 +493,17 @@ class IdListField(serializers.ListField):
         return list(dict.fromkeys(super().to_internal_value(items)))
 
 
+class SimilarQuerySerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=2000, help_text="The claim as you have it, in any wording and language.")
+    limit = serializers.IntegerField(
+        required=False, min_value=1, max_value=20, default=5, help_text="At most this many."
+    )
+
+
+class SimilarSerializer(serializers.Serializer):
+    results = ClaimListSerializer(many=True, help_text="Claims that say much the same, best first, with their score.")
+
+
 class TracesQuerySerializer(serializers.Serializer):
     ids = IdListField(
         help_text=f"The claims to trace: up to {MAX_BATCH} ids, repeated or comma-separated.",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Exists, F, Func, OuterRef, Prefetch, QuerySet, Subquery
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
@@ -40,6 +41,8 @@ from .serializers import (
     ClaimSerializer,
     DependentSerializer,
     ReviewSummarySerializer,
+    SimilarQuerySerializer,
+    SimilarSerializer,
     TopicSerializer,
     TraceBatchSerializer,
     TraceQuerySerializer,
@@ -241,6 +244,26 @@ class ClaimViewSet(TableMixin, VersionedViewSetMixin, viewsets.ModelViewSet):
             raise NotFound("No claim with this id existed, visible to you, at that moment.")
         claim_data = ClaimAsOfSerializer(state, context=self.get_serializer_context()).data
         return self._trace_response(claim_data, claim_id, as_of=as_of, chain_limit=chain_limit)
+
+    @extend_schema(
+        summary="Has this been checked? Claims like a text",
+        description="Claims you may read that say much the same as `text`: the claims' search (their words, "
+        "their quotes, near spellings, places' other names), best first, each with its `search` score and "
+        "snippet.",
+        parameters=[SimilarQuerySerializer],
+        responses=SimilarSerializer,
+    )
+    @action(detail=False, filter_backends=[], pagination_class=None)
+    def similar(self, request: Request) -> Response:
+        params = SimilarQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        viewer = viewer_for(request.user)
+        try:
+            found = self._claims(detail=False).search(params.validated_data["text"], viewer)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError({"text": error.messages}) from None
+        claims = list(found[: params.validated_data["limit"]])
+        return Response({"results": ClaimListSerializer(claims, many=True, context={"include": set()}).data})
 
     @extend_schema(
         summary="Trace several claims at once",
