@@ -9,6 +9,7 @@ POST /proposals/{id}/reject/
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import path
 from drf_spectacular.utils import extend_schema
@@ -145,9 +146,16 @@ class DocumentProposalsView(ListAPIView):
             return Proposal.objects.none()
         return Proposal.objects.filter(document_id=self.kwargs["pk"]).order_by("position")
 
-    @extend_schema(summary="A document's proposals", tags=["documents"])
+    @extend_schema(
+        summary="A document's proposals",
+        description="In the order of the document's sentences. The proposals of a document a confidential "
+        "source published are for those who may know who it is (its words would name it): a 404 for others.",
+        tags=["documents"],
+    )
     def get(self, request: Request, pk: int) -> Response:
-        get_object_or_404(Document.objects.only("id"), pk=pk)
+        document = get_object_or_404(Document.objects.select_related("publisher").only("id", "publisher"), pk=pk)
+        if document.hidden_from(viewer_for(request.user)):
+            raise Http404
         return super().get(request, pk=pk)
 
 

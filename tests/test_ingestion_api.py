@@ -221,3 +221,17 @@ def test_has_this_been_checked_finds_claims_like_a_text_that_the_asker_may_read(
     assert api_client.get("/api/v1/claims/similar/").status_code == 400
     assert api_client.get("/api/v1/claims/similar/", {"text": "x" * 2001}).status_code == 400
     assert api_client.get("/api/v1/claims/similar/", {"text": "troops", "limit": 0}).status_code == 400
+
+
+def test_a_confidential_sources_document_keeps_its_proposals_from_those_without_clearance(
+    editor_client, journalist_client, auditor_client
+):
+    insider = SourceFactory(name="Colonel Nazarov", confidential=True, public_description="An officer")
+    document = imported(editor_client, text="Nazarov here: the convoy left at dawn.", publisher=insider.pk).json()[
+        "document"
+    ]
+    url = f"/api/v1/documents/{document['id']}/proposals/"
+
+    assert journalist_client.get(url).status_code == 404
+    assert auditor_client.get(url).json()["count"] == 1
+    assert editor_client.get(url).json()["count"] == 1
