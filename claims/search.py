@@ -180,18 +180,20 @@ class Search:
 
     def tsquery(self, words: list[str]) -> tuple[str, list[str]]:
         """Any of ``words`` (web-search syntax), read in each configuration."""
-        text = " or ".join(words)
-        parts = [f"websearch_to_tsquery('public.{config}'::regconfig, fc_prep(%s))" for config in self.configs]
-        return "(" + " || ".join(parts) + ")", [text] * len(parts)
+        return self.tsquery_of("%s", [" or ".join(words)])
 
     def tsquery_of(self, text_sql: str, params: list) -> tuple[str, list]:
         """Like ``tsquery``, of the web-search text an SQL expression makes."""
         parts = [f"websearch_to_tsquery('public.{config}'::regconfig, fc_prep({text_sql}))" for config in self.configs]
         return "(" + " || ".join(parts) + ")", params * len(parts)
 
+    def held(self) -> tuple[str, list[str]]:
+        """Any word asked for (its spellings and places' other names), exclusions aside."""
+        return self.tsquery([word for term in self.terms for word in term.spellings])
+
     def wanted(self) -> tuple[str, list[str]]:
         """Any word asked for, and none of the excluded ones."""
-        sql, params = self.tsquery([word for term in self.terms for word in term.spellings])
+        sql, params = self.held()
         if self.excluded:
             not_sql, not_params = self.tsquery(list(self.excluded))
             return f"({sql} && !!{not_sql})", params + not_params
@@ -232,7 +234,7 @@ def claim_search(claims: QuerySet, search: Search, viewer: Viewer) -> QuerySet:
     # a word out cheaply ("troops -Turkish" read every claim holding "troops" when
     # none of the newest had one without "Turkish"). The exclusion is checked again
     # on what they find, below.
-    held, held_params = search.tsquery([word for term in search.terms for word in term.spellings])
+    held, held_params = search.held()
 
     # Among the newest claims, each is read and checked (its vector wrapped, so that no
     # index serves the check): the full-text index would read every claim and quote

@@ -25,3 +25,16 @@ class HistoryPermission(BasePermission):
 
     def has_permission(self, request, view) -> bool:
         return request.method in SAFE_METHODS and viewer_for(request.user).reads_history
+
+
+class ClearedReadPermission(RolePermission):
+    """Editors write; only those who may know who a confidential source is (editors,
+    auditors) read: for records that hold a source's id beside the words that name it
+    (an import's proposals), which no placeholder can redact."""
+
+    message = "This is for editors and auditors: it may name confidential sources."
+
+    def has_permission(self, request, view) -> bool:
+        if request.method in SAFE_METHODS:
+            return viewer_for(request.user).sees_confidential
+        return viewer_for(request.user).can_edit

@@ -9,7 +9,6 @@ POST /proposals/{id}/reject/
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import path
 from drf_spectacular.utils import extend_schema
@@ -21,9 +20,11 @@ from rest_framework.response import Response
 from claims.api.serializers import ClaimDetailSerializer, TraceSerializer
 from claims.models import Claim, Relation
 from claims.provenance import trace_for
+from claims.selectors import claim_for_reading
 from core.access import viewer_for
 from core.fields import BoundedListField
 from core.pagination import DefaultPagination
+from core.permissions import ClearedReadPermission
 from core.validators import MAX_ID
 from sources.api.serializers import DocumentSerializer, SourceReference
 from sources.models import Document, Source
@@ -50,11 +51,6 @@ class ImportSerializer(serializers.Serializer):
     publisher = SourceReference(queryset=Source.objects.all(), required=False, allow_null=True)
     published_at = serializers.DateTimeField(required=False, allow_null=True)
     language = serializers.CharField(required=False, max_length=35, default="en")
-
-    def validate(self, attrs: dict) -> dict:
-        if bool(attrs.get("text")) == bool(attrs.get("html")):
-            raise serializers.ValidationError({"text": ["Send the article as text or as html, one of the two."]})
-        return attrs
 
 
 class ProposalHopSerializer(serializers.Serializer):
@@ -137,6 +133,9 @@ class DocumentImportView(GenericAPIView):
 
 
 class DocumentProposalsView(ListAPIView):
+    # A proposal holds a source's id beside the text's words for it: those of a
+    # confidential source would name it, so proposals are for who may know them.
+    permission_classes = [ClearedReadPermission]
     serializer_class = ProposalSerializer
     pagination_class = DefaultPagination
     filterset_class = None
@@ -147,15 +146,13 @@ class DocumentProposalsView(ListAPIView):
         return Proposal.objects.filter(document_id=self.kwargs["pk"]).order_by("position")
 
     @extend_schema(
-        summary="A document's proposals",
-        description="In the order of the document's sentences. The proposals of a document a confidential "
-        "source published are for those who may know who it is (its words would name it): a 404 for others.",
+        summary="A document's proposals (editors and auditors)",
+        description="In the order of the document's sentences. For editors and auditors only: a proposal puts a "
+        "source's id beside the text's words for it, which would name a confidential source.",
         tags=["documents"],
     )
     def get(self, request: Request, pk: int) -> Response:
-        document = get_object_or_404(Document.objects.select_related("publisher").only("id", "publisher"), pk=pk)
-        if document.hidden_from(viewer_for(request.user)):
-            raise Http404
+        get_object_or_404(Document.objects.only("id"), pk=pk)
         return super().get(request, pk=pk)
 
 
@@ -177,13 +174,9 @@ class ProposalAcceptView(GenericAPIView):
         given = AcceptSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         claim = proposal_accept(proposal=proposal, user=request.user, **given.validated_data)
-        claim = (
-            Claim.objects.with_topic_slugs()
-            .prefetch_related("appearances__document", "foreign_reviews")
-            .get(pk=claim.pk)
-        )
         viewer = viewer_for(request.user)
-        claim_data = ClaimDetailSerializer(claim, context={"request": request}).data
+        # Read again as a claim's page reads it: the appearance and chain are new.
+        claim_data = ClaimDetailSerializer(claim_for_reading(claim.pk, viewer), context={"request": request}).data
         return Response(TraceSerializer((claim_data, trace_for(claim.pk, viewer))).data, status=status.HTTP_201_CREATED)
 
 

@@ -117,11 +117,22 @@ class SourceRegistry:
     """The same resolution against the sources in the database, a mention at a time:
     the sources one of its keys names (the ``name_keys`` index), else the few whose
     names hold its words (``Source.objects.search``, trigram-indexed), judged as
-    ``Registry`` judges them. A source is ``Known(source.pk, ...)``."""
+    ``Registry`` judges them. A source is ``Known(source.pk, ...)``. Each mention's
+    candidates are read once: an article names the same source again and again."""
 
     candidates = 20  # sources a mention's words may offer, at most
 
+    def __init__(self) -> None:
+        self._read: dict[str, list[Known]] = {}
+
     def resolve(self, mention: str, recent: list[Known] = ()) -> Known | None:
+        if mention not in self._read:
+            self._read[mention] = self._candidates(mention)
+        known = self._read[mention]
+        recent = list(recent)
+        return Registry(known + [source for source in recent if source not in known]).resolve(mention, recent)
+
+    def _candidates(self, mention: str) -> list[Known]:
         forms, text = [], mention.strip()
         while text and text not in forms:
             forms.append(text)
@@ -136,6 +147,4 @@ class SourceRegistry:
             named = list(sources.search(" ".join(words))[: self.candidates])
             for word in [word for word in words if word[0].isupper()] if not named else []:
                 named += list(sources.search(word)[: self.candidates])
-        known = list(dict.fromkeys(Known(source.pk, source.name, tuple(source.aliases)) for source in named))
-        recent = list(recent)
-        return Registry(known + [source for source in recent if source not in known]).resolve(mention, recent)
+        return list(dict.fromkeys(Known(source.pk, source.name, tuple(source.aliases)) for source in named))

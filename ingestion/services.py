@@ -24,6 +24,9 @@ from .registry import SourceRegistry
 
 MAX_HTML = 5_000_000  # characters of a saved page
 MAX_MATCHES = 5
+# Sentences an import proposes claims for, at most: each costs a search for its matches
+# (a long article has a hundred; 5,000 would hold the request for minutes).
+MAX_SENTENCES = 400
 
 
 @dataclass
@@ -105,9 +108,14 @@ def _already_imported(url: str, body: str, publisher: Source | None) -> Document
 
 def _proposals(document: Document) -> list[Proposal]:
     published = document.published_at.date() if document.published_at else None
+    proposed_all = propose(document.body, published)
+    if len(proposed_all) > MAX_SENTENCES:
+        raise ValidationError(
+            {"text": [f"The article has {len(proposed_all):,} sentences; import at most {MAX_SENTENCES:,} at a time."]}
+        )
     registry, recent = SourceRegistry(), []
     rows = []
-    for position, proposed in enumerate(propose(document.body, published)):
+    for position, proposed in enumerate(proposed_all):
         hops = []
         for hop in proposed.hops:
             if not hop.mention:

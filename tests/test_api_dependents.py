@@ -133,3 +133,22 @@ def test_dependents_are_a_fixed_number_of_queries(auditor_client, graph, django_
         response = auditor_client.get(f"/api/v1/sources/{graph['ria'].id}/dependents/")
 
     assert len(response.json()["results"]) == 3
+
+
+def test_the_admins_roles_in_sql_and_the_apis_from_the_bare_graphs_agree(graph):
+    # The source page counts roles in SQL (with_role_of); the API judges them on the
+    # page's bare graphs (role_in). One graph, one answer, a loop included.
+    from claims.models import Claim
+    from claims.provenance import positions_of
+
+    looped = ClaimFactory(text="RIA in a loop")
+    ministry = SourceFactory(name="Loop ministry")
+    chain_record(claim=looped, hops=[HopInput(source=graph["ria"]), HopInput(source=ministry)])
+    chain_record(claim=looped, hops=[HopInput(source=ministry), HopInput(source=graph["ria"])])
+    ria = graph["ria"].pk
+
+    in_sql = dict(Claim.objects.with_role_of(ria).values_list("pk", "role"))
+    in_graphs = {pk: role for pk, (role, _) in positions_of(list(in_sql), ria).items()}
+
+    assert in_sql == in_graphs
+    assert set(in_sql.values()) == {"origin", "intermediary", "reporter"}

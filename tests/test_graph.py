@@ -561,7 +561,8 @@ def test_a_sources_distance_is_its_shortest_way_down_from_a_reporting_end(graph,
 
     expected = min(ways) if ways else None
     assert graph_module.distance_in({i: i for i in range(1, n + 1)}, edges, source) == expected
-    assert graph_module.distance(make(n, edges), source) == expected
+    # The trace's reporting ends are the ones the bare graph derives.
+    assert set(make(n, edges).reporting_end_ids) == set(ends)
 
 
 @FAST

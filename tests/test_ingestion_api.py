@@ -105,16 +105,16 @@ def test_only_editors_import(request, who, expected):
     assert imported(request.getfixturevalue(who), text="Troops crossed the river.").status_code == expected
 
 
-def test_a_documents_proposals_are_listed_in_order(editor_client, journalist_client, registry):
+def test_a_documents_proposals_are_listed_in_order(editor_client, auditor_client, registry):
     document = imported(editor_client, text=BODY, publisher=registry["outlet"].pk).json()["document"]
 
-    listed = journalist_client.get(f"/api/v1/documents/{document['id']}/proposals/", {"page_size": 3}).json()
+    listed = auditor_client.get(f"/api/v1/documents/{document['id']}/proposals/", {"page_size": 3}).json()
 
     assert listed["count"] == Proposal.objects.count()
     assert [p["id"] for p in listed["results"]] == list(
         Proposal.objects.order_by("position").values_list("id", flat=True)[:3]
     )
-    assert journalist_client.get("/api/v1/documents/999999/proposals/").status_code == 404
+    assert auditor_client.get("/api/v1/documents/999999/proposals/").status_code == 404
 
 
 def test_accepting_writes_the_claim_its_appearance_and_its_chain_once(editor_client, registry):
@@ -223,15 +223,37 @@ def test_has_this_been_checked_finds_claims_like_a_text_that_the_asker_may_read(
     assert api_client.get("/api/v1/claims/similar/", {"text": "troops", "limit": 0}).status_code == 400
 
 
-def test_a_confidential_sources_document_keeps_its_proposals_from_those_without_clearance(
-    editor_client, journalist_client, auditor_client
+def test_proposals_are_for_those_who_may_know_a_confidential_source(
+    editor_client, journalist_client, auditor_client, api_client
 ):
+    # A proposal puts a source's id beside the text's words for it: here, a
+    # confidential source's name.
     insider = SourceFactory(name="Colonel Nazarov", confidential=True, public_description="An officer")
-    document = imported(editor_client, text="Nazarov here: the convoy left at dawn.", publisher=insider.pk).json()[
-        "document"
-    ]
+    outlet = SourceFactory(name="The Outlet")
+    document = imported(
+        editor_client, text="The convoy left at dawn, Colonel Nazarov said.", publisher=outlet.pk
+    ).json()["document"]
     url = f"/api/v1/documents/{document['id']}/proposals/"
 
-    assert journalist_client.get(url).status_code == 404
-    assert auditor_client.get(url).json()["count"] == 1
+    assert auditor_client.get(url).json()["results"][0]["hops"][1]["source"] == insider.pk
     assert editor_client.get(url).json()["count"] == 1
+    assert journalist_client.get(url).status_code == 403
+    assert api_client.get(url).status_code == 401
+
+
+def test_an_article_too_long_to_review_is_refused_whole(editor_client, registry):
+    response = imported(editor_client, text="Troops crossed the river at dawn. " * 401, publisher=registry["outlet"].pk)
+
+    assert response.status_code == 400
+    assert "401 sentences; import at most 400" in response.json()["detail"]
+    assert not Document.objects.exists() and not Proposal.objects.exists()
+
+
+def test_an_article_naming_a_source_again_reads_its_candidates_once(django_assert_max_num_queries, registry):
+    from ingestion.registry import SourceRegistry
+
+    sources = SourceRegistry()
+    sources.resolve("Russia’s RIA news agency")
+
+    with django_assert_max_num_queries(0):
+        assert sources.resolve("Russia’s RIA news agency").key == registry["ria"].pk

@@ -33,7 +33,6 @@ from .graph import (
     SourceRef,
     Trace,
     build,
-    distance,
     distance_in,
     role_in,
 )
@@ -51,7 +50,6 @@ __all__ = [
     "SourceRef",
     "Summary",
     "Trace",
-    "distance",
     "distances_to",
     "positions_of",
     "redact",

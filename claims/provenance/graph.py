@@ -380,13 +380,6 @@ def relabel(trace: Trace, sources: dict[int, SourceRef], edges: list[Edge]) -> T
     return result
 
 
-def distance(trace: Trace, source_id: int) -> int | None:
-    """Hops from the nearest reporting end down to the source's statement (0: the
-    source reports the claim itself); None when only a loop of sources leads to it
-    (or the source is not in the graph)."""
-    return distance_in(trace.statements, [(e.statement_id, e.upstream_id) for e in trace.edges], source_id)
-
-
 def role_in(statements: dict[int, int], edges: Iterable[tuple[int, int]], source_id: int) -> str | None:
     """The source's role in a bare graph (see ``distance_in``): "origin" (its statement
     cites nobody), "reporter" (nobody cites it), "intermediary"; None if it states
@@ -403,8 +396,10 @@ def role_in(statements: dict[int, int], edges: Iterable[tuple[int, int]], source
 
 
 def distance_in(statements: dict[int, int], edges: Iterable[tuple[int, int]], source_id: int) -> int | None:
-    """``distance`` on a bare graph: statements (id: source id) and edges (statement,
-    upstream), all a distance needs. Breadth first: linear in the graph's size."""
+    """Hops from the nearest reporting end down to the source's statement (0: the
+    source reports the claim itself); None when only a loop of sources leads to it (or
+    the source is not in the graph). The graph is bare: statements (id: source id) and
+    edges (statement, upstream), all a distance needs. Breadth first: linear in its size."""
     targets = {s for s, src in statements.items() if src == source_id}
     up: dict[int, list[int]] = {}
     for statement, upstream in edges:
