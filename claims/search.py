@@ -30,6 +30,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from itertools import combinations
 
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -368,10 +369,7 @@ def claim_search(claims: QuerySet, search: Search, viewer: Viewer) -> QuerySet:
     )
     # Why the claim matched: its text with the words marked, or else the first quote
     # that matched. Text is HTML-escaped first, so only <mark> is markup.
-    headline = (
-        "ts_headline(fc_config(claims_claim.language), fc_escape({}), {}, 'StartSel=<mark>, StopSel=</mark>, "
-        'MaxFragments=3, MaxWords=30, MinWords=12, FragmentDelimiter=" … "\')'
-    )
+    headline = _HEADLINE
     snippet = (
         f"CASE WHEN claims_claim.search_vector @@ {wanted} THEN {headline.format('claims_claim.text', wanted)} "
         f"ELSE coalesce((SELECT {headline.format('a.quote', wanted)} FROM claims_appearance a "
@@ -382,6 +380,14 @@ def claim_search(claims: QuerySet, search: Search, viewer: Viewer) -> QuerySet:
         search_score=RawSQL(score, coverage_params + wanted_params, output_field=IntegerField()),
         search_snippet=RawSQL(snippet, wanted_params * 4, output_field=TextField()),
     ).order_by(F("search_score").desc(), "-id")
+
+
+# A text with the words of a tsquery marked; the text is HTML-escaped first, so only <mark>
+# is markup. Formatted with the text's SQL and the tsquery's.
+_HEADLINE = (
+    "ts_headline(fc_config(claims_claim.language), fc_escape({}), {}, 'StartSel=<mark>, StopSel=</mark>, "
+    'MaxFragments=3, MaxWords=30, MinWords=12, FragmentDelimiter=" … "\')'
+)
 
 
 def _newest(
@@ -454,3 +460,184 @@ def prefix_match(typed: str) -> RawSQL | None:
     return RawSQL(
         f'"claims_claim"."search_vector" @@ ({" || ".join(parts)})', [raw] * len(parts), output_field=BooleanField()
     )
+
+
+# --- Claims that say the same as a text ------------------------------------------------------
+# An import's proposals, and "has this been checked?" (GET /claims/similar/), ask it of a
+# whole sentence rather than a searcher's few words: the claims, and the quotes of claims,
+# that share most of its words (a place under any of its names), scored by how many of
+# the two texts' words they share and how alike the texts are spelled. A candidate must
+# hold about half of the text's rarest words, so that the full-text index reads the
+# posting lists of rare words only, whatever the corpus's size.
+
+# A candidate holds about half of this many of the text's rarest words.
+SIMILAR_RARE = 6
+# A word held by fewer than this share of the claims is rare: a candidate holds one of
+# the text's rare words, when it has any, so that the full-text index walks their short
+# lists only (not the 56,000 claims with "drone" at 1,000,000 claims).
+RARE_SHARE = 0.005
+# Candidates scored for one text, at most (a text of common words only: "troops arrived").
+SIMILAR_CANDIDATES = 2_000
+# Out of 100: below it a claim is not said to say the same.
+SIMILAR_MIN_SCORE = 40
+
+
+@dataclass(frozen=True)
+class Similar:
+    """The claims that say what a text says: (claim id, score out of 100), best first;
+    and the text's words as a tsquery (any of them), to mark them in a snippet."""
+
+    matches: list[tuple[int, int]]
+    words: str
+
+
+def similar_claims(texts: list[str], viewer: Viewer, *, language: str = "en", limit: int = 5) -> list[Similar]:
+    """For each of ``texts`` (read in ``language``), the claims ``viewer`` may read that
+    say the same, in their text or a quote: two queries, whatever the number of texts."""
+    config = config_for(language)
+    units_of, share, claims_count = _units(texts, config)
+    parts, params = [], []
+    for index, units in enumerate(units_of):
+        if units:
+            sql, part_params = _similar_to(index, texts[index], units, share, claims_count, viewer, config, limit)
+            parts.append(sql)
+            params += part_params
+    found: dict[int, list[tuple[int, int]]] = {}
+    if parts:
+        with connection.cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(parts), params)
+            for index, claim_id, score in cursor.fetchall():
+                found.setdefault(index, []).append((claim_id, score))
+    return [
+        Similar(sorted(found.get(index, []), key=lambda match: (-match[1], -match[0])), _any_of(units))
+        for index, units in enumerate(units_of)
+    ]
+
+
+# A unit is what the text says once: a word's lexeme, or the lexemes of a place's names.
+Unit = tuple[str, ...]
+
+
+def _units(texts: list[str], config: str) -> tuple[list[list[Unit]], dict[str, float], float]:
+    """Each text's lexemes in ``config`` (stop words left out), a place's names as one
+    unit; the share of claims holding each lexeme, for those among the claims' commonest
+    (the planner's statistics, which ANALYZE keeps: a lexeme not listed is rarer than
+    every one listed); and how many claims there are."""
+    names = [name for group in PLACE_NAMES for name in group]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "WITH common AS (SELECT x.lexeme, x.share FROM pg_stats, "
+            "unnest(most_common_elems::text::text[], most_common_elem_freqs) AS x(lexeme, share) "
+            "WHERE schemaname = current_schema() AND tablename = 'claims_claim' AND attname = 'search_vector') "
+            "SELECT coalesce(array_agg(l.lexeme) FILTER (WHERE l.lexeme IS NOT NULL), '{}'), "
+            "coalesce(array_agg(coalesce(common.share, 0)) FILTER (WHERE l.lexeme IS NOT NULL), '{}'), "
+            "(SELECT reltuples FROM pg_class WHERE oid = 'claims_claim'::regclass) "
+            "FROM unnest(%s::text[]) WITH ORDINALITY AS t(txt, i) "
+            f"LEFT JOIN LATERAL unnest(to_tsvector('public.{config}'::regconfig, fc_prep(t.txt))) l ON true "
+            "LEFT JOIN common ON common.lexeme = l.lexeme GROUP BY t.i ORDER BY t.i",
+            [[*texts, *names]],
+        )
+        rows = cursor.fetchall()
+    share = {lexeme: value for row in rows for lexeme, value in zip(row[0], row[1], strict=True)}
+    lexemes = [row[0] for row in rows]
+    place_of: dict[str, Unit] = {}
+    start = len(texts)
+    for group in PLACE_NAMES:
+        unit = tuple(sorted({lexeme for row in lexemes[start : start + len(group)] for lexeme in row}))
+        place_of.update((lexeme, unit) for lexeme in unit)
+        start += len(group)
+    units = [list(dict.fromkeys(place_of.get(lexeme, (lexeme,)) for lexeme in row)) for row in lexemes[: len(texts)]]
+    return units, share, max(float(rows[0][2]), 0.0) if rows else 0.0
+
+
+def _similar_to(
+    index: int,
+    text: str,
+    units: list[Unit],
+    share_of: dict[str, float],
+    claims_count: float,
+    viewer: Viewer,
+    config: str,
+    limit: int,
+) -> tuple[str, list]:
+    """The SQL of one text's matches: rows (index, claim id, score)."""
+
+    def share(unit: Unit) -> float:
+        return min(sum(share_of.get(lexeme, 0.0) for lexeme in unit), 1.0)
+
+    # The rarest words first (a longer word when the statistics know neither).
+    rare = sorted(units, key=lambda unit: (share(unit), -len(unit[0])))[:SIMILAR_RARE]
+    needed = len(rare) if len(rare) <= 2 else (len(rare) + 1) // 2
+    # More of them when so many claims would hold that many that scoring them would
+    # cost more than the index (words independent, as the statistics can only say).
+    while needed < len(rare) and claims_count * _holding_at_least(needed, [share(u) for u in rare]) > (
+        SIMILAR_CANDIDATES
+    ):
+        needed += 1
+    candidates = " | ".join(
+        "(" + " & ".join(_tsquery_unit(unit) for unit in chosen) + ")" for chosen in combinations(rare, needed)
+    )
+    rarest = [unit for unit in rare if share(unit) < RARE_SHARE]
+    # One of them, when holding ``needed`` words does not imply it already.
+    if rarest and len(rarest) <= len(rare) - needed:
+        candidates = f"({' | '.join(map(_tsquery_unit, rarest))}) & ({candidates})"
+    unit_queries = [_tsquery_unit(unit) for unit in units]
+    published = "" if viewer.reads_unpublished else " AND c.status = 'published'"
+    public_quote = "" if viewer.sees_confidential else _PUBLIC_QUOTE
+    # Shared words (Dice: twice the shared over both counts), then spelling (trigrams).
+    score = (
+        "round(70.0 * 2 * (SELECT count(*) FROM unnest(%s::tsquery[]) u(q) WHERE {vector} @@ u.q) "
+        "/ (%s + greatest(length({words}), 1)) + 30.0 * similarity(fc_fold({text}), fc_fold(%s)))::int"
+    )
+    claim_score = score.format(vector="c.search_vector", words="c.search_vector", text="c.text")
+    # A quote is indexed in every language: its words are counted in the text's.
+    quote_score = score.format(
+        vector="a.search_vector", words=f"to_tsvector('public.{config}'::regconfig, fc_prep(a.quote))", text="a.quote"
+    )
+    join = " JOIN claims_claim c ON c.id = a.claim_id" if published else ""
+    sql = (
+        f"(SELECT %s, claim_id, max(score) AS best FROM ("
+        f"(SELECT c.id AS claim_id, {claim_score} AS score FROM claims_claim c "
+        f"WHERE c.search_vector @@ %s::tsquery{published} LIMIT %s) UNION ALL "
+        f"(SELECT a.claim_id, {quote_score} FROM claims_appearance a{join} "
+        f"WHERE a.search_vector @@ %s::tsquery{published}{public_quote} LIMIT %s)"
+        ") found GROUP BY claim_id HAVING max(score) >= %s ORDER BY best DESC, claim_id DESC LIMIT %s)"
+    )
+    scored = [unit_queries, len(units), text]
+    return sql, [
+        index,
+        *scored,
+        candidates,
+        SIMILAR_CANDIDATES,
+        *scored,
+        candidates,
+        SIMILAR_CANDIDATES,
+        SIMILAR_MIN_SCORE,
+        limit,
+    ]
+
+
+def _holding_at_least(needed: int, shares: list[float]) -> float:
+    """The chance that a claim holds at least ``needed`` of words it holds with these
+    chances, independently."""
+    holding = [1.0] + [0.0] * len(shares)  # holding[k]: the chance of exactly k so far
+    for chance in shares:
+        for k in range(len(holding) - 1, 0, -1):
+            holding[k] = holding[k] * (1 - chance) + holding[k - 1] * chance
+        holding[0] *= 1 - chance
+    return sum(holding[needed:])
+
+
+def _tsquery_unit(unit: Unit) -> str:
+    """A unit as tsquery text: its lexemes quoted (taken as they are, not parsed again)."""
+    quoted = ["'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'" for lexeme in unit]
+    return quoted[0] if len(quoted) == 1 else "(" + " | ".join(quoted) + ")"
+
+
+def _any_of(units: list[Unit]) -> str:
+    return " | ".join(_tsquery_unit(unit) for unit in units)
+
+
+def similar_snippet(similar: Similar) -> RawSQL:
+    """A claim's text with the words it shares with the text ``similar`` is of marked."""
+    return RawSQL(_HEADLINE.format("claims_claim.text", "%s::tsquery"), [similar.words], output_field=TextField())

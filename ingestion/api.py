@@ -1,6 +1,6 @@
 """Article import over the API (editors write; role holders read):
 
-POST /documents/import/              an article as text or a saved page: the document and its proposals
+POST /documents/import/              an article as text, a saved page or a url to fetch: the document and its proposals
 GET  /documents/{id}/proposals/      the document's proposals, in the order of its sentences
 POST /proposals/{id}/accept/         the proposal as a claim with its appearance and chain (optional edits)
 POST /proposals/{id}/reject/
@@ -46,7 +46,13 @@ class ImportSerializer(serializers.Serializer):
         trim_whitespace=False,
         help_text="The article as a saved web page; its body, title and date are extracted, its boilerplate left.",
     )
-    url = serializers.URLField(required=False, allow_blank=True, max_length=1000)
+    url = serializers.URLField(
+        required=False,
+        allow_blank=True,
+        max_length=1000,
+        help_text="The article's address. Given alone (no text or html), the server fetches the page where it "
+        "allows that (INGESTION_FETCH_URLS): public http(s) addresses only, within a deadline and a size.",
+    )
     title = serializers.CharField(required=False, allow_blank=True, max_length=500)
     publisher = SourceReference(queryset=Source.objects.all(), required=False, allow_null=True)
     published_at = serializers.DateTimeField(required=False, allow_null=True)
@@ -117,10 +123,11 @@ class DocumentImportView(GenericAPIView):
     @extend_schema(
         summary="Import an article (editors)",
         description="The article as text or as a saved web page, with optional url, title, publisher (a source "
-        "id), published_at and language. Answers 201 with the document and a proposal per sentence: the claim, "
-        "its chain from the publisher to the origin with each source resolved against the registry (or null), "
-        "its date, and existing claims that may say the same. Importing the same article again changes nothing: "
-        "200 with the same document and proposals. Nothing is published.",
+        "id), published_at and language; or a url alone, which the server fetches where it allows that "
+        "(INGESTION_FETCH_URLS; a 400 on url says why not). Answers 201 with the document and a proposal per "
+        "sentence: the claim, its chain from the publisher to the origin with each source resolved against the "
+        "registry (or null), its date, and existing claims that may say the same. Importing the same article "
+        "again changes nothing: 200 with the same document and proposals. Nothing is published.",
         responses={201: ImportedSerializer, 200: ImportedSerializer},
         tags=["documents"],
     )

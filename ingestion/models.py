@@ -27,6 +27,8 @@ class Proposal(models.Model):
     # [{"source": id or null, "mention": words of the text, "relation": ..., "quote": ...}],
     # from the publisher (the reporting end) to the origin, as POST /chains/ takes them.
     hops = models.JSONField(default=list)
+    # The words of the sentence that tie its sources ("reported", "citing", "according to").
+    cues = models.JSONField(default=list, blank=True)
     event_start = models.DateField(null=True, blank=True)
     event_end = models.DateField(null=True, blank=True)
     event_approximate = models.BooleanField(default=False)

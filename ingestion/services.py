@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from claims.models import Claim
+from claims.search import similar_claims
 from claims.services import HopInput, appearance_record, chain_record, claim_create
 from core.access import EVERYTHING
 from core.writes import lock
@@ -19,13 +20,14 @@ from sources.models import Document, Source
 from sources.services import document_create
 
 from .extraction import propose
+from .fetching import fetch_page
 from .models import Proposal, ProposalStatus
 from .registry import SourceRegistry
 
 MAX_HTML = 5_000_000  # characters of a saved page
 MAX_MATCHES = 5
 # Sentences an import proposes claims for, at most: each costs a search for its matches
-# (a long article has a hundred; 5,000 would hold the request for minutes).
+# (a long article has a hundred; 5,000 would hold the request for many seconds).
 MAX_SENTENCES = 400
 
 
@@ -57,7 +59,6 @@ def article_from_html(html: str) -> dict:
     return {"body": body, "title": title, "author": found.get("author") or "", "date": found.get("date") or ""}
 
 
-@transaction.atomic
 def document_import(
     *,
     text: str = "",
@@ -70,9 +71,18 @@ def document_import(
 ) -> Imported:
     """The document with its proposals. Importing the same article again (the same
     address, or the same body from the same publisher) changes nothing and gives the
-    document and proposals made the first time."""
+    document and proposals made the first time. A url alone is fetched, where this server
+    allows it (ingestion/fetching.py), unless imported before. The page is fetched and
+    read before the transaction begins: a slow site holds no connection in one."""
+    if not text and not html and url:
+        existing = _already_imported(url)
+        if existing is not None:
+            return _as_imported(existing)
+        html = fetch_page(url)
     if bool(text) == bool(html):
-        raise ValidationError({"text": ["Send the article as text or as html (a saved page), one of the two."]})
+        raise ValidationError(
+            {"text": ["Send the article as text or as html (a saved page), one of the two; or a url alone to fetch."]}
+        )
     if html:
         article = article_from_html(html)
         text, title = article["body"], title or article["title"]
@@ -80,14 +90,18 @@ def document_import(
             published_at = _day(article["date"])
     body = "\n".join(line.rstrip() for line in text.strip().splitlines())
     title = title.strip() or body.split("\n", 1)[0][:200]
-    existing = _already_imported(url, body, publisher)
-    if existing is not None:
-        return Imported(existing, list(existing.proposals.order_by("position")), created=False)
-    document = document_create(
-        title=title, url=url, publisher=publisher, published_at=published_at, language=language, body=body
-    )
-    proposals = _proposals(document)
-    return Imported(document, proposals, created=True)
+    with transaction.atomic():
+        existing = _already_imported(url, body, publisher)
+        if existing is not None:
+            return _as_imported(existing)
+        document = document_create(
+            title=title, url=url, publisher=publisher, published_at=published_at, language=language, body=body
+        )
+        return Imported(document, _proposals(document), created=True)
+
+
+def _as_imported(document: Document) -> Imported:
+    return Imported(document, list(document.proposals.order_by("position")), created=False)
 
 
 def _day(text: str) -> datetime | None:
@@ -97,11 +111,11 @@ def _day(text: str) -> datetime | None:
         return None
 
 
-def _already_imported(url: str, body: str, publisher: Source | None) -> Document | None:
+def _already_imported(url: str, body: str = "", publisher: Source | None = None) -> Document | None:
     documents = Document.objects.defer("body")
     if url:
         found = documents.filter(url=url).first()
-        if found is not None:
+        if found is not None or not body:
             return found
     return documents.filter(content_hash=Document.hash_body(body), publisher=publisher).order_by("id").first()
 
@@ -135,22 +149,19 @@ def _proposals(document: Document) -> list[Proposal]:
                 quote=proposed.quote,
                 claim_text=proposed.claim_text,
                 hops=hops,
+                cues=list(proposed.cues),
                 event_start=event.start if event else None,
                 event_end=event.end if event and event.end != event.start else None,
                 event_approximate=event.approximate if event else False,
-                matches=_matches(proposed.claim_text),
             )
         )
+    # Existing claims that may say the same, best first: for every sentence at once.
+    similar = similar_claims(
+        [row.claim_text for row in rows], EVERYTHING, language=document.language, limit=MAX_MATCHES
+    )
+    for row, found in zip(rows, similar, strict=True):
+        row.matches = [{"claim": claim_id, "score": score} for claim_id, score in found.matches]
     return Proposal.objects.bulk_create(rows)
-
-
-def _matches(text: str) -> list[dict]:
-    """Existing claims that may say the same, best first (the claims' own search)."""
-    try:
-        found = Claim.objects.search(text, EVERYTHING)[:MAX_MATCHES]
-        return [{"claim": claim.pk, "score": claim.search_score} for claim in found]
-    except ValidationError:  # only words too common to search for
-        return []
 
 
 @transaction.atomic

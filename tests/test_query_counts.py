@@ -46,7 +46,7 @@ ENDPOINTS = [
     ("/api/v1/claimreview/", "/api/v1/claimreview/?page_size={page_size}", "anonymous", 4),
     ("/api/v1/documents/", "/api/v1/documents/?page_size={page_size}", "editor", 3),
     ("/api/v1/documents/{id}/", "/api/v1/documents/{document}/", "editor", 2),
-    ("/api/v1/claims/similar/", "/api/v1/claims/similar/?text=Turkish+troops", "anonymous", 2),
+    ("/api/v1/claims/similar/", "/api/v1/claims/similar/?text=Turkish+troops", "anonymous", 3),
     ("/api/v1/documents/{id}/proposals/", "/api/v1/documents/{document}/proposals/?page_size={page_size}", "editor", 4),
     ("/api/v1/documents/{id}/history/", "/api/v1/documents/{document}/history/?page_size={page_size}", "auditor", 4),
     ("/api/v1/sources/", "/api/v1/sources/?page_size={page_size}", "editor", 3),

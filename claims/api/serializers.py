@@ -494,9 +494,12 @@ class IdListField(serializers.ListField):
 
 
 class SimilarQuerySerializer(serializers.Serializer):
-    text = serializers.CharField(max_length=2000, help_text="The claim as you have it, in any wording and language.")
+    text = serializers.CharField(max_length=2000, help_text="The claim as you have it, in any wording.")
     limit = serializers.IntegerField(
         required=False, min_value=1, max_value=20, default=5, help_text="At most this many."
+    )
+    language = serializers.CharField(
+        required=False, max_length=35, default="en", help_text="The language of `text` (BCP 47), English by default."
     )
 
 

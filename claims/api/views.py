@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Exists, F, Func, OuterRef, Prefetch, QuerySet, Subquery
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
@@ -21,6 +20,7 @@ from claims.filters import ClaimFilter, DependentFilter
 from claims.history import claim_as_of
 from claims.models import Appearance, Claim, Topic
 from claims.provenance import CHAIN_LIMIT
+from claims.search import similar_claims, similar_snippet
 from claims.selectors import claim_for_reading
 from claims.services import chain_record
 from core.access import viewer_for
@@ -247,9 +247,10 @@ class ClaimViewSet(TableMixin, VersionedViewSetMixin, viewsets.ModelViewSet):
 
     @extend_schema(
         summary="Has this been checked? Claims like a text",
-        description="Claims you may read that say much the same as `text`: the claims' search (their words, "
-        "their quotes, near spellings, places' other names), best first, each with its `search` score and "
-        "snippet.",
+        description="Claims you may read that say much the same as `text`, in their own words or in a quote: "
+        "those sharing most of its words (in any case, a place under any of its names) and spelled alike, best "
+        "first, each with its `search` score (out of 100; 40 at least) and snippet (the shared words marked). "
+        "The same matching as an import's proposals.",
         parameters=[SimilarQuerySerializer],
         responses=SimilarSerializer,
     )
@@ -257,12 +258,21 @@ class ClaimViewSet(TableMixin, VersionedViewSetMixin, viewsets.ModelViewSet):
     def similar(self, request: Request) -> Response:
         params = SimilarQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
-        viewer = viewer_for(request.user)
-        try:
-            found = self._claims(detail=False).search(params.validated_data["text"], viewer)
-        except DjangoValidationError as error:
-            raise serializers.ValidationError({"text": error.messages}) from None
-        claims = list(found[: params.validated_data["limit"]])
+        given = params.validated_data
+        (similar,) = similar_claims(
+            [given["text"]], viewer_for(request.user), language=given["language"], limit=given["limit"]
+        )
+        if not similar.words:
+            raise serializers.ValidationError(
+                {"text": ["It holds only words too common to compare (such as 'the' or 'and'): give the claim itself."]}
+            )
+        found = self._claims(detail=False).filter(pk__in=[claim_id for claim_id, _ in similar.matches])
+        by_id = found.annotate(search_snippet=similar_snippet(similar)).in_bulk()
+        claims = []
+        for claim_id, score in similar.matches:
+            if claim_id in by_id:
+                claims.append(by_id[claim_id])
+                claims[-1].search_score = score
         return Response({"results": ClaimListSerializer(claims, many=True, context={"include": set()}).data})
 
     @extend_schema(

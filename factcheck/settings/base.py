@@ -317,6 +317,14 @@ FACTCHECK_ORGANIZATION = {
 }
 # The most records one CSV answer holds; a larger selection is refused, never cut (core/tables.py).
 TABLE_MAX_ROWS = envint("TABLE_MAX_ROWS", 100_000)
+# An import given a url alone has this server fetch the page (ingestion/fetching.py): off
+# unless turned on, since the server then makes requests an editor aims. Public http(s)
+# addresses only, within one deadline (seconds) and a size.
+INGESTION_FETCH_URLS = envbool("INGESTION_FETCH_URLS", False)
+INGESTION_FETCH_TIMEOUT = envint("INGESTION_FETCH_TIMEOUT", 10)
+INGESTION_FETCH_MAX_BYTES = envint("INGESTION_FETCH_MAX_BYTES", 5_000_000)
+# For tests fetching from a server on this machine only: never read from the environment.
+INGESTION_FETCH_ALLOW_PRIVATE = False
 
 PGHISTORY_DEFAULT_TRACKERS = None
 # Reads change nothing, so they need no history context (saves a statement per query).

@@ -1,6 +1,7 @@
-"""``manage.py import_document FILE [--url U] [--title T] [--publisher ID] [--published-at ISO]
-[--language L]``: import an article (a saved page ``.html``/``.htm``, else text) and list
-its proposals; importing it again changes nothing."""
+"""``manage.py import_document (FILE | --fetch URL) [--url U] [--title T] [--publisher ID]
+[--published-at ISO] [--language L]``: import an article (a saved page ``.html``/``.htm``,
+else text; or the page at URL, fetched where INGESTION_FETCH_URLS allows it) and list its
+proposals; importing it again changes nothing."""
 
 from __future__ import annotations
 
@@ -19,18 +20,27 @@ class Command(BaseCommand):
     help = __doc__
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("file", type=Path)
+        article = parser.add_mutually_exclusive_group(required=True)
+        article.add_argument("file", nargs="?", type=Path)
+        article.add_argument("--fetch", metavar="URL", help="fetch the page at URL (it becomes the document's url)")
         parser.add_argument("--url", default="")
         parser.add_argument("--title", default="")
         parser.add_argument("--publisher", type=int, help="the publishing source's id")
         parser.add_argument("--published-at", help="when it was published (ISO 8601)")
         parser.add_argument("--language", default="en")
 
-    def handle(self, *args, file: Path, publisher: int | None, published_at: str | None, **options) -> None:
-        try:
-            content = file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            raise CommandError(f"Cannot read {file}: {error}") from None
+    def handle(
+        self, *args, file: Path | None, fetch: str | None, publisher: int | None, published_at: str | None, **options
+    ) -> None:
+        if fetch and options["url"]:
+            raise CommandError("--fetch URL is the document's url already; leave out --url.")
+        article = {}
+        if file is not None:
+            try:
+                content = file.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as error:
+                raise CommandError(f"Cannot read {file}: {error}") from None
+            article = {"html" if file.suffix.lower() in (".html", ".htm") else "text": content}
         source = None
         if publisher is not None:
             source = Source.objects.filter(pk=publisher).first()
@@ -43,11 +53,10 @@ class Command(BaseCommand):
             except ValueError:
                 raise CommandError(f"--published-at: {published_at!r} is not an ISO 8601 date or time.") from None
             moment = moment if timezone.is_aware(moment) else timezone.make_aware(moment)
-        is_html = file.suffix.lower() in (".html", ".htm")
         try:
             imported = document_import(
-                **{"html" if is_html else "text": content},
-                url=options["url"],
+                **article,
+                url=fetch or options["url"],
                 title=options["title"],
                 publisher=source,
                 published_at=moment,

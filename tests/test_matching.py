@@ -1,0 +1,126 @@
+"""Claims that say the same as a text (claims.search.similar_claims): what an import's
+proposals list as matches and what GET /claims/similar/ answers. A match is a claim
+that shares most of the text's words, in its own text or in a quote, in any case and
+with a place under any of its names; the closest first; nothing unrelated."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from claims import search
+from claims.search import _holding_at_least, similar_claims
+from claims.services import appearance_record
+from core.access import EVERYTHING, PUBLIC
+from tests.factories import ClaimFactory, DocumentFactory, SourceFactory
+
+pytestmark = pytest.mark.django_db
+
+TROOPS = "Turkish troops are in Azerbaijan for a training exercise with the Azerbaijani military."
+
+
+def matched(text: str, viewer=EVERYTHING, **options) -> list[int]:
+    (similar,) = similar_claims([text], viewer, **options)
+    return [claim_id for claim_id, _ in similar.matches]
+
+
+def test_the_same_claim_in_other_words_and_case_is_matched_the_closest_first():
+    same = ClaimFactory(text=TROOPS)
+    close = ClaimFactory(text="Turkish troops arrived in Azerbaijan for a training exercise.")
+    ClaimFactory(text="Gas prices fell in Europe on Monday.")
+    ClaimFactory(text="Azerbaijan hosted a chess tournament.")  # one word in common
+
+    (similar,) = similar_claims([TROOPS.upper()], EVERYTHING)
+
+    assert [claim_id for claim_id, _ in similar.matches] == [same.pk, close.pk]
+    assert similar.matches[0][1] == 100
+    assert search.SIMILAR_MIN_SCORE <= similar.matches[1][1] < 100
+
+
+def test_a_place_is_matched_under_any_of_its_names():
+    shusha = ClaimFactory(text="Azerbaijani forces took control of Shusha after heavy fighting.")
+
+    assert matched("Azerbaijani forces took control of Shushi after heavy fighting.") == [shusha.pk]
+    assert matched("Azerbaijani forces took control of Şuşa after heavy fighting.") == [shusha.pk]
+
+
+def test_a_claim_is_matched_by_a_quote_of_it_in_a_document():
+    claim = ClaimFactory(text="A foreign military presence is in the country.")
+    appearance_record(claim=claim, document=DocumentFactory(), quote=TROOPS)
+
+    assert matched(TROOPS) == [claim.pk]
+
+
+def test_a_reader_is_matched_only_with_what_they_may_read():
+    draft = ClaimFactory(text=TROOPS, status="draft")
+    hidden = ClaimFactory(text="A foreign military presence is in the country.", status="published")
+    secret = SourceFactory(name="A ministry insider", confidential=True, public_description="An official")
+    # A confidential source's own document: its quotes are withheld from the public.
+    appearance_record(claim=hidden, document=DocumentFactory(publisher=secret), quote=TROOPS)
+
+    assert set(matched(TROOPS)) == {draft.pk, hidden.pk}
+    assert matched(TROOPS, PUBLIC) == []
+
+
+def test_texts_are_matched_together_each_with_its_own_claims():
+    troops = ClaimFactory(text=TROOPS)
+    prices = ClaimFactory(text="Gas prices in Europe fell by a third in a month.")
+
+    found = similar_claims([TROOPS, "the and of", "Gas prices in Europe fell by a third in a month."], EVERYTHING)
+
+    assert [[claim_id for claim_id, _ in one.matches] for one in found] == [[troops.pk], [], [prices.pk]]
+    assert found[1].words == ""  # only words too common to compare
+    assert "'troop'" in found[0].words
+
+
+def test_at_most_the_limit_are_given():
+    for _ in range(4):
+        ClaimFactory(text=TROOPS)
+
+    assert len(matched(TROOPS, limit=2)) == 2
+
+
+def test_common_words_ask_candidates_for_more_of_them_and_still_find_the_claim(monkeypatch):
+    # Hundreds of claims hold the text's commoner words: the planner's statistics say
+    # so, and a candidate must then hold more of the text's words; the claim that says
+    # the same is still found, and no claim that shares a few words is listed.
+    for number in range(300):
+        ClaimFactory(text=f"Troops arrived at the border crossing number {number}.")
+    target = ClaimFactory(text="Troops arrived at the border crossing near Lachin overnight.")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE claims_claim")
+    monkeypatch.setattr(search, "SIMILAR_CANDIDATES", 20)
+
+    found = matched("Troops arrived overnight at the Lachin border crossing.")
+
+    assert found[0] == target.pk
+    assert len(found) == 1
+
+
+def test_the_chance_of_holding_enough_words():
+    assert _holding_at_least(0, [0.5, 0.5]) == 1.0
+    assert _holding_at_least(1, [0.5, 0.5]) == 0.75
+    assert _holding_at_least(2, [0.5, 0.5]) == 0.25
+    assert _holding_at_least(2, [1.0, 0.1, 0.0]) == pytest.approx(0.1)
+    assert _holding_at_least(3, [0.5, 0.5]) == 0
+
+
+def test_hostile_text_is_matched_or_refused_never_an_error(api_client):
+    ClaimFactory(text=TROOPS, status="published")
+    for text in ["'\\'' & | ! :* <->", "x" * 2000, "ö" * 500, "F-16 'troops' \\ Azerbaijan's"]:
+        response = api_client.get("/api/v1/claims/similar/", {"text": text})
+        assert response.status_code in (200, 400), (text, response.content[:200])
+    response = api_client.get("/api/v1/claims/similar/", {"text": "the and of it"})
+    assert response.status_code == 400
+    assert "too common" in response.json()["errors"][0]["message"]
+
+
+def test_has_this_been_checked_answers_with_scores_and_the_shared_words_marked(api_client):
+    claim = ClaimFactory(text=TROOPS, status="published")
+
+    body = api_client.get("/api/v1/claims/similar/", {"text": "Are Turkish troops in Azerbaijan for an exercise?"})
+
+    (result,) = body.json()["results"]
+    assert result["id"] == claim.pk
+    assert search.SIMILAR_MIN_SCORE <= result["search"]["score"] <= 100
+    assert "<mark>Turkish</mark> <mark>troops</mark>" in result["search"]["snippet"]
