@@ -123,6 +123,18 @@ def fold(text: str) -> str:
 _PLACES = {fold(name): group for group in PLACE_NAMES for name in group}
 
 
+def language_of(text: str) -> str:
+    """The language a text is likely in, of those with a stemmer, by its letters alone
+    (Cyrillic, Armenian, Turkish's own letters); English otherwise."""
+    if re.search("[\u0400-\u04ff]", text):
+        return "ru"
+    if re.search("[\u0530-\u058f]", text):
+        return "hy"
+    if re.search("[ğĞışŞİ]", text):
+        return "tr"
+    return "en"
+
+
 def config_for(language: str) -> str:
     """The text search configuration a text in ``language`` is indexed with."""
     return "fc_" + CONFIGS.get(language.split("-")[0].lower(), FALLBACK)
@@ -480,6 +492,8 @@ RARE_SHARE = 0.005
 SIMILAR_CANDIDATES = 2_000
 # Out of 100: below it a claim is not said to say the same.
 SIMILAR_MIN_SCORE = 40
+# A text is compared by this many of its first characters.
+SIMILAR_CHARACTERS = 400
 
 
 @dataclass(frozen=True)
@@ -493,8 +507,11 @@ class Similar:
 
 def similar_claims(texts: list[str], viewer: Viewer, *, language: str = "en", limit: int = 5) -> list[Similar]:
     """For each of ``texts`` (read in ``language``), the claims ``viewer`` may read that
-    say the same, in their text or a quote: two queries, whatever the number of texts."""
+    say the same, in their text or a quote: two queries, whatever the number of texts.
+    A text is compared by its first ``SIMILAR_CHARACTERS`` characters (a claim is a
+    sentence; scoring a page of words against each candidate took seconds)."""
     config = config_for(language)
+    texts = [text[:SIMILAR_CHARACTERS] for text in texts]
     units_of, share, claims_count = _units(texts, config)
     parts, params = [], []
     for index, units in enumerate(units_of):
@@ -566,14 +583,20 @@ def _similar_to(
         return min(sum(share_of.get(lexeme, 0.0) for lexeme in unit), 1.0)
 
     # The rarest words first (a longer word when the statistics know neither).
-    rare = sorted(units, key=lambda unit: (share(unit), -len(unit[0])))[:SIMILAR_RARE]
-    needed = len(rare) if len(rare) <= 2 else (len(rare) + 1) // 2
+    ranked = sorted(units, key=lambda unit: (share(unit), -len(unit[0])))
+    size = min(len(ranked), SIMILAR_RARE)
+    needed = size if size <= 2 else (size + 1) // 2
     # More of them when so many claims would hold that many that scoring them would
-    # cost more than the index (words independent, as the statistics can only say).
-    while needed < len(rare) and claims_count * _holding_at_least(needed, [share(u) for u in rare]) > (
-        SIMILAR_CANDIDATES
-    ):
-        needed += 1
+    # cost more than the index (words independent, as the statistics can only say):
+    # more of the rarest, then all of more words.
+    while claims_count * _holding_at_least(needed, [share(unit) for unit in ranked[:size]]) > SIMILAR_CANDIDATES:
+        if needed < size:
+            needed += 1
+        elif size < len(ranked):
+            size, needed = size + 1, needed + 1
+        else:
+            break
+    rare = ranked[:size]
     candidates = " | ".join(
         "(" + " & ".join(_tsquery_unit(unit) for unit in chosen) + ")" for chosen in combinations(rare, needed)
     )
@@ -598,23 +621,21 @@ def _similar_to(
     sql = (
         f"(SELECT %s, claim_id, max(score) AS best FROM ("
         f"(SELECT c.id AS claim_id, {claim_score} AS score FROM claims_claim c "
-        f"WHERE c.search_vector @@ %s::tsquery{published} LIMIT %s) UNION ALL "
-        f"(SELECT a.claim_id, {quote_score} FROM claims_appearance a{join} "
-        f"WHERE a.search_vector @@ %s::tsquery{published}{public_quote} LIMIT %s)"
+        f"WHERE c.search_vector @@ %s::tsquery{published} {_FEWEST_OTHER_WORDS.format(vector='c.search_vector')}) "
+        f"UNION ALL (SELECT a.claim_id, {quote_score} FROM claims_appearance a{join} "
+        f"WHERE a.search_vector @@ %s::tsquery{published}{public_quote} "
+        f"{_FEWEST_OTHER_WORDS.format(vector='a.search_vector')})"
         ") found GROUP BY claim_id HAVING max(score) >= %s ORDER BY best DESC, claim_id DESC LIMIT %s)"
     )
     scored = [unit_queries, len(units), text]
-    return sql, [
-        index,
-        *scored,
-        candidates,
-        SIMILAR_CANDIDATES,
-        *scored,
-        candidates,
-        SIMILAR_CANDIDATES,
-        SIMILAR_MIN_SCORE,
-        limit,
-    ]
+    bounded = [len(units), SIMILAR_CANDIDATES]
+    return sql, [index, *scored, candidates, *bounded, *scored, candidates, *bounded, SIMILAR_MIN_SCORE, limit]
+
+
+# When more candidates qualify than are scored, those with the fewest words besides the
+# text's come first (an exact copy among thousands sharing its common words), then the
+# newest.
+_FEWEST_OTHER_WORDS = "ORDER BY abs(length({vector}) - %s), 1 DESC LIMIT %s"
 
 
 def _holding_at_least(needed: int, shares: list[float]) -> float:

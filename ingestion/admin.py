@@ -166,6 +166,8 @@ class ProposalAdmin(BaseAdmin):
             edits["claim"] = claim
         else:
             text = " ".join(form.get(prefix + "claim_text", "").split())
+            if "\x00" in text:  # PostgreSQL stores no NUL character: say so, not a 500
+                raise ValidationError("The claim's text holds a NUL character; type it again.")
             if text and text != proposal.claim_text:
                 edits["claim_text"] = text
         hops = []

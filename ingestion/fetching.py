@@ -93,6 +93,10 @@ def _is_public(address: str) -> bool:
     if ip.version == 6 and ip.ipv4_mapped:  # ::ffff:127.0.0.1 reaches 127.0.0.1
         ip = ip.ipv4_mapped
     internal = ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast
+    if ip.version == 6 and (ip.sixtofour or ip.teredo):
+        # 2002:7f00:1::1 carries 127.0.0.1: judged by the IPv4 address within.
+        inner = ip.sixtofour or ip.teredo[1]
+        return _is_public(str(inner)) and not (internal or ip.is_reserved or ip.is_unspecified)
     return ip.is_global and not (internal or ip.is_reserved or ip.is_unspecified)
 
 
@@ -156,7 +160,9 @@ class _PinnedHTTPSConnection(_PinnedHTTPConnection):
 
     def connect(self) -> None:
         super().connect()
-        # The certificate must be the host's, whatever address it was reached at.
+        # The certificate must be the host's, whatever address it was reached at; the
+        # handshake gets the time left, not the connect's.
+        self.sock.settimeout(_time_left(self.deadline))
         self.sock = ssl.create_default_context().wrap_socket(self.sock, server_hostname=self.host)
 
 
@@ -197,15 +203,21 @@ def _text(response: http.client.HTTPResponse, url: str) -> str:
         _refuse_failed(error, url)
     if not size:
         _refuse(f"{url} answered with an empty page.")
-    return b"".join(body).decode(_charset(response), errors="replace")
+    try:
+        return b"".join(body).decode(_charset(response), errors="replace")
+    except UnicodeError:  # a codec that refuses even with errors="replace"
+        return b"".join(body).decode("utf-8", errors="replace")
 
 
 def _charset(response: http.client.HTTPResponse) -> str:
+    """The header's charset if it is a text encoding ("base64" and "idna" are codecs
+    too, which cannot decode a page), else UTF-8."""
     charset = response.headers.get_content_charset()
     try:
-        return codecs.lookup(charset).name if charset else "utf-8"
+        codec = codecs.lookup(charset) if charset else None
     except LookupError:
-        return "utf-8"
+        codec = None
+    return codec.name if codec is not None and codec._is_text_encoding and codec.name != "idna" else "utf-8"
 
 
 def _refuse_failed(error: OSError | http.client.HTTPException, url: str) -> NoReturn:

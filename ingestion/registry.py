@@ -158,7 +158,7 @@ class SourceRegistry:
             # (a title before a name: "Kremlin spokesman Dmitry Peskov").
             named = self._search(" ".join(words))
             for word in [word for word in words if word[0].isupper()] if not named else []:
-                named += self._search(word)
+                named = [*named, *self._search(word)]  # the cached lists stay as read
         return list(dict.fromkeys(named))
 
     def _search(self, words: str) -> list[Known]:

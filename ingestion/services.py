@@ -15,6 +15,7 @@ from claims.models import Claim
 from claims.search import similar_claims
 from claims.services import HopInput, appearance_record, chain_record, claim_create
 from core.access import EVERYTHING
+from core.locks import lock_keys
 from core.writes import lock
 from sources.models import Document, Source
 from sources.services import document_create
@@ -91,6 +92,9 @@ def document_import(
     body = "\n".join(line.rstrip() for line in text.strip().splitlines())
     title = title.strip() or body.split("\n", 1)[0][:200]
     with transaction.atomic():
+        # Two imports of one article take turns: the second finds the first's document.
+        keys = [f"document-body:{Document.hash_body(body)}:{getattr(publisher, 'pk', '')}"]
+        lock_keys(*keys, *([f"document-url:{url}"] if url else []))
         existing = _already_imported(url, body, publisher)
         if existing is not None:
             return _as_imported(existing)

@@ -90,6 +90,8 @@ ROUTES: dict[str, Callable[[BaseHTTPRequestHandler], None]] = {
     "/missing": answer(404, b"<h1>Not found</h1>"),
     "/report.pdf": answer(200, b"%PDF-1.7", content_type="application/pdf"),
     "/latin1": answer(200, "<p>Café crème</p>".encode("latin-1"), content_type="text/html; charset=iso-8859-1"),
+    "/base64": answer(200, b"<p>Troops crossed</p>", content_type="text/html; charset=base64"),
+    "/idna": answer(200, b"<p>Troops crossed</p>", content_type="text/html; charset=idna"),
     "/untyped": answer(200, b"<p>No type said</p>", content_type=None),
     "/slow": slow,
     "/dripping": dripping,
@@ -167,6 +169,8 @@ def test_a_url_alone_is_fetched_and_imported(editor_client, site, local_fetching
 def test_a_page_is_decoded_by_its_charset_and_a_relative_redirect_followed(site, local_fetching):
     assert fetch_page(f"{site}/moved") == PAGE.decode()
     assert fetch_page(f"{site}/latin1") == "<p>Café crème</p>"
+    # A charset that names a codec but no text encoding is read as UTF-8, not a 500.
+    assert fetch_page(f"{site}/base64") == fetch_page(f"{site}/idna") == "<p>Troops crossed</p>"
     assert fetch_page(f"{site}/untyped") == "<p>No type said</p>"
 
 
@@ -224,6 +228,8 @@ def test_an_address_with_credentials_is_refused(fetching_on):
         ("[::1]", "::1"),
         ("[::ffff:127.0.0.1]", "::ffff:127.0.0.1"),
         ("0.0.0.0", "0.0.0.0"),  # noqa: S104 (an address refused, not one listened on)
+        ("[2002:7f00:1::1]", "2002:7f00:1::1"),  # 6to4, carrying 127.0.0.1
+        ("[2002:a9fe:a9fe::]", "2002:a9fe:a9fe::"),  # 6to4, carrying 169.254.169.254
     ],
 )
 def test_private_and_internal_addresses_are_refused(site, fetching_on, host, address):

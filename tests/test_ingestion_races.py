@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 
 from claims.models import Claim
 from ingestion.models import Proposal
+from sources.models import Document
 from tests.factories import SourceFactory, UserFactory
 
 
@@ -59,3 +60,20 @@ def test_two_editors_deciding_one_proposal_make_one_decision(committed_db, secon
     assert sorted(answers) in ([200, 400], [201, 400])
     assert Claim.objects.count() == (1 if decided.status == "accepted" else 0)
     assert (decided.claim_id is not None) == (decided.status == "accepted")
+
+
+def test_two_editors_importing_one_article_at_once_make_one_document(committed_db):
+    outlet = SourceFactory(name="The Outlet")
+    article = {"text": "Troops crossed the river at dawn, Reuters reported.", "publisher": outlet.pk}
+    first_client, second_client = editor(), editor()
+
+    answers = in_parallel(
+        [
+            lambda: first_client.post("/api/v1/documents/import/", article, format="json"),
+            lambda: second_client.post("/api/v1/documents/import/", article, format="json"),
+        ]
+    )
+
+    assert sorted(answer.status_code for answer in answers) == [200, 201]
+    assert answers[0].json() == answers[1].json()
+    assert (Document.objects.count(), Proposal.objects.count()) == (1, 1)

@@ -5,8 +5,14 @@ with a place under any of its names; the closest first; nothing unrelated."""
 
 from __future__ import annotations
 
+import itertools
+import math
+
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from hypothesis import given
+from hypothesis import strategies as st
 
 from claims import search
 from claims.search import _holding_at_least, similar_claims
@@ -97,6 +103,23 @@ def test_common_words_ask_candidates_for_more_of_them_and_still_find_the_claim(m
     assert len(found) == 1
 
 
+def test_an_exact_copy_is_found_among_more_claims_sharing_its_words_than_are_scored(monkeypatch):
+    # Every claim holds all the text's words: more qualify than are scored, and those
+    # with the fewest other words are scored first.
+    for number in range(300):
+        ClaimFactory(text=f"Troops arrived at the border crossing number {number}.")
+    copy = ClaimFactory(text="Troops arrived at the border crossing.")
+    for number in range(30):
+        ClaimFactory(text=f"Troops arrived at the border crossing number {number} again.")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE claims_claim")
+    monkeypatch.setattr(search, "SIMILAR_CANDIDATES", 20)
+
+    (similar,) = similar_claims(["Troops arrived at the border crossing."], EVERYTHING)
+
+    assert similar.matches[0] == (copy.pk, 100)
+
+
 def test_the_chance_of_holding_enough_words():
     assert _holding_at_least(0, [0.5, 0.5]) == 1.0
     assert _holding_at_least(1, [0.5, 0.5]) == 0.75
@@ -124,3 +147,38 @@ def test_has_this_been_checked_answers_with_scores_and_the_shared_words_marked(a
     assert result["id"] == claim.pk
     assert search.SIMILAR_MIN_SCORE <= result["search"]["score"] <= 100
     assert "<mark>Turkish</mark> <mark>troops</mark>" in result["search"]["snippet"]
+
+
+@given(st.lists(st.floats(min_value=0, max_value=1), max_size=8))
+def test_holding_more_words_is_never_likelier(shares):
+    chances = [_holding_at_least(needed, shares) for needed in range(len(shares) + 2)]
+
+    assert chances[0] == pytest.approx(1.0)
+    assert all(later <= earlier + 1e-9 for earlier, later in itertools.pairwise(chances))
+    assert chances[len(shares)] == pytest.approx(math.prod(shares))
+    assert chances[-1] == 0
+
+
+def test_an_imports_queries_grow_with_its_sources_not_its_sentences():
+    from ingestion.services import document_import
+    from tests.test_ingestion_api import BODY
+
+    SourceFactory(name="Reuters")
+    with CaptureQueriesContext(connection) as once:
+        document_import(text=BODY, publisher=SourceFactory(name="The Outlet"))
+    with CaptureQueriesContext(connection) as twice:
+        document_import(text=f"{BODY}\n\n{BODY}", publisher=SourceFactory(name="The Other Outlet"))
+
+    assert len(twice.captured_queries) == len(once.captured_queries)
+
+
+def test_has_this_been_checked_reads_a_text_in_the_language_its_letters_say(api_client):
+    russian = ClaimFactory(text="Турецкие военные находятся в Азербайджане.", language="ru", status="published")
+    turkish = ClaimFactory(text="Türk askerleri tatbikat için Şuşa'da bulunuyor.", language="tr", status="published")
+
+    def found(**params):
+        return [claim["id"] for claim in api_client.get("/api/v1/claims/similar/", params).json()["results"]]
+
+    assert found(text="Турецкие военные в Азербайджане") == [russian.pk]
+    assert found(text="Türk askerleri Şuşa'da tatbikat için bulunuyor") == [turkish.pk]
+    assert found(text="Турецкие военные в Азербайджане", language="en") == []  # read as English: no stems shared

@@ -197,6 +197,7 @@ def test_a_proposal_decided_already_is_not_decided_again(editor, document):
         {"decide": "accept:{pk}", "p{pk}-hop1-source": "999999999"},
         {"decide": "accept:{pk}", "p{pk}-hop1-relation": "whispered"},
         {"decide": "accept:{pk}", "p{pk}-attach": "999999999"},
+        {"decide": "accept:{pk}", "p{pk}-claim_text": "Troops\x00 arrived"},
     ],
 )
 def test_a_hostile_form_gets_a_message_and_changes_nothing(editor, document, form):

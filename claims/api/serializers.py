@@ -499,7 +499,10 @@ class SimilarQuerySerializer(serializers.Serializer):
         required=False, min_value=1, max_value=20, default=5, help_text="At most this many."
     )
     language = serializers.CharField(
-        required=False, max_length=35, default="en", help_text="The language of `text` (BCP 47), English by default."
+        required=False,
+        max_length=35,
+        help_text="The language of `text` (BCP 47); by default told from its letters (Cyrillic: Russian, "
+        "Armenian, Turkish letters such as ş or ğ; else English).",
     )
 
 

@@ -20,7 +20,7 @@ from claims.filters import ClaimFilter, DependentFilter
 from claims.history import claim_as_of
 from claims.models import Appearance, Claim, Topic
 from claims.provenance import CHAIN_LIMIT
-from claims.search import similar_claims, similar_snippet
+from claims.search import language_of, similar_claims, similar_snippet
 from claims.selectors import claim_for_reading
 from claims.services import chain_record
 from core.access import viewer_for
@@ -260,7 +260,10 @@ class ClaimViewSet(TableMixin, VersionedViewSetMixin, viewsets.ModelViewSet):
         params.is_valid(raise_exception=True)
         given = params.validated_data
         (similar,) = similar_claims(
-            [given["text"]], viewer_for(request.user), language=given["language"], limit=given["limit"]
+            [given["text"]],
+            viewer_for(request.user),
+            language=given.get("language") or language_of(given["text"]),
+            limit=given["limit"],
         )
         if not similar.words:
             raise serializers.ValidationError(
