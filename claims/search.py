@@ -489,7 +489,7 @@ SIMILAR_RARE = 6
 # lists only (not the 56,000 claims with "drone" at 1,000,000 claims).
 RARE_SHARE = 0.005
 # Candidates scored for one text, at most (a text of common words only: "troops arrived").
-SIMILAR_CANDIDATES = 2_000
+SIMILAR_CANDIDATES = 500
 # Out of 100: below it a claim is not said to say the same.
 SIMILAR_MIN_SCORE = 40
 # A text is compared by this many of its first characters.
@@ -512,11 +512,11 @@ def similar_claims(texts: list[str], viewer: Viewer, *, language: str = "en", li
     sentence; scoring a page of words against each candidate took seconds)."""
     config = config_for(language)
     texts = [text[:SIMILAR_CHARACTERS] for text in texts]
-    units_of, share, claims_count = _units(texts, config)
+    units_of, claims, quotes = _units(texts, config)
     parts, params = [], []
     for index, units in enumerate(units_of):
         if units:
-            sql, part_params = _similar_to(index, texts[index], units, share, claims_count, viewer, config, limit)
+            sql, part_params = _similar_to(index, texts[index], units, claims, quotes, viewer, limit)
             parts.append(sql)
             params += part_params
     found: dict[int, list[tuple[int, int]]] = {}
@@ -535,27 +535,43 @@ def similar_claims(texts: list[str], viewer: Viewer, *, language: str = "en", li
 Unit = tuple[str, ...]
 
 
-def _units(texts: list[str], config: str) -> tuple[list[list[Unit]], dict[str, float], float]:
+@dataclass(frozen=True)
+class _Counts:
+    """Of a table's search vectors: the share of rows holding each of their commonest
+    lexemes (the planner's statistics, which ANALYZE keeps: a lexeme not listed is rarer
+    than every one listed), and how many rows there are."""
+
+    share_of: dict[str, float]
+    rows: float
+
+    def share(self, unit: Unit) -> float:
+        return min(sum(self.share_of.get(lexeme, 0.0) for lexeme in unit), 1.0)
+
+
+def _units(texts: list[str], config: str) -> tuple[list[list[Unit]], _Counts, _Counts]:
     """Each text's lexemes in ``config`` (stop words left out), a place's names as one
-    unit; the share of claims holding each lexeme, for those among the claims' commonest
-    (the planner's statistics, which ANALYZE keeps: a lexeme not listed is rarer than
-    every one listed); and how many claims there are."""
+    unit; and how common they are among claims and among quotes (a quote is indexed in
+    every language, so its words are counted apart)."""
     names = [name for group in PLACE_NAMES for name in group]
     with connection.cursor() as cursor:
         cursor.execute(
-            "WITH common AS (SELECT x.lexeme, x.share FROM pg_stats, "
+            "WITH common AS (SELECT tablename, x.lexeme, x.share FROM pg_stats, "
             "unnest(most_common_elems::text::text[], most_common_elem_freqs) AS x(lexeme, share) "
-            "WHERE schemaname = current_schema() AND tablename = 'claims_claim' AND attname = 'search_vector') "
+            "WHERE schemaname = current_schema() AND tablename IN ('claims_claim', 'claims_appearance') "
+            "AND attname = 'search_vector') "
             "SELECT coalesce(array_agg(l.lexeme) FILTER (WHERE l.lexeme IS NOT NULL), '{}'), "
-            "coalesce(array_agg(coalesce(common.share, 0)) FILTER (WHERE l.lexeme IS NOT NULL), '{}'), "
-            "(SELECT reltuples FROM pg_class WHERE oid = 'claims_claim'::regclass) "
+            "coalesce(array_agg(coalesce(claims.share, 0)) FILTER (WHERE l.lexeme IS NOT NULL), '{}'), "
+            "coalesce(array_agg(coalesce(quotes.share, 0)) FILTER (WHERE l.lexeme IS NOT NULL), '{}'), "
+            "(SELECT reltuples FROM pg_class WHERE oid = 'claims_claim'::regclass), "
+            "(SELECT reltuples FROM pg_class WHERE oid = 'claims_appearance'::regclass) "
             "FROM unnest(%s::text[]) WITH ORDINALITY AS t(txt, i) "
             f"LEFT JOIN LATERAL unnest(to_tsvector('public.{config}'::regconfig, fc_prep(t.txt))) l ON true "
-            "LEFT JOIN common ON common.lexeme = l.lexeme GROUP BY t.i ORDER BY t.i",
+            "LEFT JOIN common claims ON claims.tablename = 'claims_claim' AND claims.lexeme = l.lexeme "
+            "LEFT JOIN common quotes ON quotes.tablename = 'claims_appearance' AND quotes.lexeme = l.lexeme "
+            "GROUP BY t.i ORDER BY t.i",
             [[*texts, *names]],
         )
         rows = cursor.fetchall()
-    share = {lexeme: value for row in rows for lexeme, value in zip(row[0], row[1], strict=True)}
     lexemes = [row[0] for row in rows]
     place_of: dict[str, Unit] = {}
     start = len(texts)
@@ -564,32 +580,29 @@ def _units(texts: list[str], config: str) -> tuple[list[list[Unit]], dict[str, f
         place_of.update((lexeme, unit) for lexeme in unit)
         start += len(group)
     units = [list(dict.fromkeys(place_of.get(lexeme, (lexeme,)) for lexeme in row)) for row in lexemes[: len(texts)]]
-    return units, share, max(float(rows[0][2]), 0.0) if rows else 0.0
+    claims, quotes = (
+        _Counts(
+            {lexeme: value for row in rows for lexeme, value in zip(row[0], row[column], strict=True)},
+            max(float(rows[0][column + 2]), 0.0),
+        )
+        for column in (1, 2)
+    )
+    return units, claims, quotes
 
 
-def _similar_to(
-    index: int,
-    text: str,
-    units: list[Unit],
-    share_of: dict[str, float],
-    claims_count: float,
-    viewer: Viewer,
-    config: str,
-    limit: int,
-) -> tuple[str, list]:
-    """The SQL of one text's matches: rows (index, claim id, score)."""
-
-    def share(unit: Unit) -> float:
-        return min(sum(share_of.get(lexeme, 0.0) for lexeme in unit), 1.0)
-
+def _candidates(units: list[Unit], counts: _Counts) -> str:
+    """A tsquery that rows saying what ``units`` say meet, and few others: about half
+    of its rarest words, and one of its rare words when it has any."""
     # The rarest words first (a longer word when the statistics know neither).
-    ranked = sorted(units, key=lambda unit: (share(unit), -len(unit[0])))
+    ranked = sorted(units, key=lambda unit: (counts.share(unit), -len(unit[0])))
     size = min(len(ranked), SIMILAR_RARE)
     needed = size if size <= 2 else (size + 1) // 2
-    # More of them when so many claims would hold that many that scoring them would
-    # cost more than the index (words independent, as the statistics can only say):
-    # more of the rarest, then all of more words.
-    while claims_count * _holding_at_least(needed, [share(unit) for unit in ranked[:size]]) > SIMILAR_CANDIDATES:
+    # More of them when so many rows would hold that many that scoring them would cost
+    # more than the index (words independent, as the statistics can only say): more of
+    # the rarest, then all of more words.
+    while counts.rows * _holding_at_least(needed, [counts.share(unit) for unit in ranked[:size]]) > (
+        SIMILAR_CANDIDATES
+    ):
         if needed < size:
             needed += 1
         elif size < len(ranked):
@@ -600,42 +613,52 @@ def _similar_to(
     candidates = " | ".join(
         "(" + " & ".join(_tsquery_unit(unit) for unit in chosen) + ")" for chosen in combinations(rare, needed)
     )
-    rarest = [unit for unit in rare if share(unit) < RARE_SHARE]
+    rarest = [unit for unit in rare if counts.share(unit) < RARE_SHARE]
     # One of them, when holding ``needed`` words does not imply it already.
     if rarest and len(rarest) <= len(rare) - needed:
         candidates = f"({' | '.join(map(_tsquery_unit, rarest))}) & ({candidates})"
-    unit_queries = [_tsquery_unit(unit) for unit in units]
+    return candidates
+
+
+def _similar_to(
+    index: int, text: str, units: list[Unit], claims: _Counts, quotes: _Counts, viewer: Viewer, limit: int
+) -> tuple[str, list]:
+    """The SQL of one text's matches: rows (index, claim id, score).
+
+    A row's shared words are counted by merging vectors (its lexemes with the text's and
+    its places' other names: those the merge does not add are shared), which costs next
+    to nothing; the ``SIMILAR_CANDIDATES`` sharing most are then scored, those with the
+    fewest other words first (an exact copy among thousands sharing all its words)."""
+    lexemes = sorted({lexeme for unit in units for lexeme in unit})
+    text_vector = " ".join(_quoted(lexeme) for lexeme in lexemes)
+    shared = "(length({vector}) + %s - length({vector} || %s::tsvector))"
+    spelled = "similarity(fc_fold({text}), fc_fold(%s))"
     published = "" if viewer.reads_unpublished else " AND c.status = 'published'"
     public_quote = "" if viewer.sees_confidential else _PUBLIC_QUOTE
-    # Shared words (Dice: twice the shared over both counts), then spelling (trigrams).
-    score = (
-        "round(70.0 * 2 * (SELECT count(*) FROM unnest(%s::tsquery[]) u(q) WHERE {vector} @@ u.q) "
-        "/ (%s + greatest(length({words}), 1)) + 30.0 * similarity(fc_fold({text}), fc_fold(%s)))::int"
-    )
-    claim_score = score.format(vector="c.search_vector", words="c.search_vector", text="c.text")
-    # A quote is indexed in every language: its words are counted in the text's.
-    quote_score = score.format(
-        vector="a.search_vector", words=f"to_tsvector('public.{config}'::regconfig, fc_prep(a.quote))", text="a.quote"
-    )
     join = " JOIN claims_claim c ON c.id = a.claim_id" if published else ""
+    # A claim: the words both hold over the words of both (Dice), then spelling (trigrams).
+    # A quote, indexed in every language: the share of the text's words it holds.
     sql = (
-        f"(SELECT %s, claim_id, max(score) AS best FROM ("
-        f"(SELECT c.id AS claim_id, {claim_score} AS score FROM claims_claim c "
-        f"WHERE c.search_vector @@ %s::tsquery{published} {_FEWEST_OTHER_WORDS.format(vector='c.search_vector')}) "
-        f"UNION ALL (SELECT a.claim_id, {quote_score} FROM claims_appearance a{join} "
-        f"WHERE a.search_vector @@ %s::tsquery{published}{public_quote} "
-        f"{_FEWEST_OTHER_WORDS.format(vector='a.search_vector')})"
+        "(SELECT %s, claim_id, max(score) AS best FROM ("
+        "(SELECT best.claim_id, round(70.0 * 2 * least(shared, %s) / (%s + greatest(words, 1)) "
+        f"+ 30.0 * {spelled.format(text='c.text')})::int AS score FROM ("
+        f"SELECT c.id AS claim_id, {shared.format(vector='c.search_vector')} AS shared, "
+        "length(c.search_vector) AS words FROM claims_claim c "
+        f"WHERE c.search_vector @@ %s::tsquery{published} ORDER BY 2 DESC, 3, 1 DESC LIMIT %s"
+        ") best JOIN claims_claim c ON c.id = best.claim_id) UNION ALL "
+        f"(SELECT best.claim_id, round(70.0 * least(shared, %s) / %s + 30.0 * {spelled.format(text='a.quote')})::int "
+        f"FROM (SELECT a.id, a.claim_id, {shared.format(vector='a.search_vector')} AS shared "
+        "FROM claims_appearance a WHERE a.search_vector @@ %s::tsquery "
+        "ORDER BY 3 DESC, length(a.search_vector), 2 DESC LIMIT %s"
+        f") best JOIN claims_appearance a ON a.id = best.id{join} WHERE true{published}{public_quote})"
         ") found GROUP BY claim_id HAVING max(score) >= %s ORDER BY best DESC, claim_id DESC LIMIT %s)"
     )
-    scored = [unit_queries, len(units), text]
-    bounded = [len(units), SIMILAR_CANDIDATES]
-    return sql, [index, *scored, candidates, *bounded, *scored, candidates, *bounded, SIMILAR_MIN_SCORE, limit]
-
-
-# When more candidates qualify than are scored, those with the fewest words besides the
-# text's come first (an exact copy among thousands sharing its common words), then the
-# newest.
-_FEWEST_OTHER_WORDS = "ORDER BY abs(length({vector}) - %s), 1 DESC LIMIT %s"
+    merged = [len(lexemes), text_vector]
+    return sql, [
+        *[index, len(units), len(units), text, *merged, _candidates(units, claims), SIMILAR_CANDIDATES],
+        *[len(units), len(units), text, *merged, _candidates(units, quotes), SIMILAR_CANDIDATES],
+        *[SIMILAR_MIN_SCORE, limit],
+    ]
 
 
 def _holding_at_least(needed: int, shares: list[float]) -> float:
@@ -649,9 +672,13 @@ def _holding_at_least(needed: int, shares: list[float]) -> float:
     return sum(holding[needed:])
 
 
+def _quoted(lexeme: str) -> str:
+    """A lexeme as tsquery or tsvector text: taken as it is, not parsed again."""
+    return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
 def _tsquery_unit(unit: Unit) -> str:
-    """A unit as tsquery text: its lexemes quoted (taken as they are, not parsed again)."""
-    quoted = ["'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'" for lexeme in unit]
+    quoted = [_quoted(lexeme) for lexeme in unit]
     return quoted[0] if len(quoted) == 1 else "(" + " | ".join(quoted) + ")"
 
 

@@ -30,10 +30,13 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"  # the Host header sent to both servers, so their links are the same
@@ -197,6 +200,25 @@ def endpoints() -> list[Endpoint]:
             "",
             "token",
             body=lambda i: {"path": f"/api/v1/claims/{drafts[i % len(drafts)]}/chains/", **chain(i)},
+            expect=201,
+        )
+    )
+    # Has this been checked? The text of a claim near the middle, reworded a little.
+    (recorded,) = one("SELECT text FROM claims_claim WHERE id = %s", [middle])
+    asked = urlencode({"text": recorded.rstrip(".") + " again?"})
+    endpoints.append(Endpoint("has this been checked (similar)", f"/api/v1/claims/similar/?{asked}"))
+    # An article of 1,500 words and more (the annotated cases joined, twice), a new one each
+    # time: each request's ends with words of its own (a second import of one article is a 200).
+    cases = sorted((ROOT / "ingestion" / "cases").glob("*.yaml"))
+    article = "\n\n".join(yaml.safe_load(path.read_text())["body"] for path in cases)
+    while len(article.split()) < 1500:
+        article += "\n\n" + article
+    endpoints.append(
+        Endpoint(
+            f"article import ({len(article.split()):,} words)",
+            "",
+            "token",
+            body=lambda i: {"path": "/api/v1/documents/import/", "text": f"{article}\n\nImport {uuid.uuid4()} ended."},
             expect=201,
         )
     )
