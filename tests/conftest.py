@@ -207,3 +207,14 @@ def empty_redis():
         pytest.fail(f"These tests need Redis at {url} (set TEST_REDIS_URL): {error}")
     yield url
     client.flushdb()
+
+
+@pytest.fixture
+def registry(db):
+    """The seed article's sources, as an import resolves its mentions against them."""
+    return {
+        "outlet": SourceFactory(name="The Outlet"),
+        "reuters": SourceFactory(name="Reuters", kind="news_agency"),
+        "ria": SourceFactory(name="RIA Novosti", aliases=["RIA", "RIA news agency"], kind="news_agency"),
+        "ministry": SourceFactory(name="Ministry of Defence of Azerbaijan", aliases=["Azerbaijan’s defence ministry"]),
+    }

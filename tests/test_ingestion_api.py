@@ -19,16 +19,6 @@ BODY = yaml.safe_load(SEED.read_text(encoding="utf-8"))["document"]["body"]
 TROOPS = "Turkish troops are in Azerbaijan for a training exercise with the Azerbaijani military."
 
 
-@pytest.fixture
-def registry():
-    return {
-        "outlet": SourceFactory(name="The Outlet"),
-        "reuters": SourceFactory(name="Reuters", kind="news_agency"),
-        "ria": SourceFactory(name="RIA Novosti", aliases=["RIA", "RIA news agency"], kind="news_agency"),
-        "ministry": SourceFactory(name="Ministry of Defence of Azerbaijan", aliases=["Azerbaijan’s defence ministry"]),
-    }
-
-
 def imported(client, **fields):
     return client.post("/api/v1/documents/import/", fields, format="json")
 

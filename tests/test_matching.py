@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from claims import search
-from claims.search import _holding_at_least, similar_claims
+from claims.search import _holding_at_least, language_of, similar_claims
 from claims.services import appearance_record
 from core.access import EVERYTHING, PUBLIC
 from tests.factories import ClaimFactory, DocumentFactory, SourceFactory
@@ -182,3 +182,116 @@ def test_has_this_been_checked_reads_a_text_in_the_language_its_letters_say(api_
     assert found(text="Турецкие военные в Азербайджане") == [russian.pk]
     assert found(text="Türk askerleri Şuşa'da tatbikat için bulunuyor") == [turkish.pk]
     assert found(text="Турецкие военные в Азербайджане", language="en") == []  # read as English: no stems shared
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Турецкие военные в Азербайджане", "ru"),
+        ("Թուրքական զորքերը Ադրբեջանում են", "hy"),
+        ("Türk askerleri Şuşa'da", "tr"),
+        ("askerleri Iğdır'da", "tr"),
+        ("İzmir'de tatbikat", "tr"),
+        ("Turkish troops are in Azerbaijan", "en"),
+        ("Is Iran involved, I wonder?", "en"),
+        ("Gəncə airport", "en"),  # Azerbaijani letters alone: no stemmer, read as English
+    ],
+)
+def test_a_texts_language_is_told_by_its_letters(text, language):
+    assert language_of(text) == language
+
+
+def test_at_most_five_are_given_by_default_equal_scores_the_newest_first():
+    copies = [ClaimFactory(text=TROOPS).pk for _ in range(6)]
+
+    (similar,) = similar_claims([TROOPS], EVERYTHING)
+
+    assert similar.matches == [(pk, 100) for pk in sorted(copies, reverse=True)[:5]]
+
+
+def test_the_higher_score_comes_first_whatever_the_ids():
+    close = ClaimFactory(text="Turkish troops arrived in Azerbaijan for a training exercise.")
+    same = ClaimFactory(text=TROOPS)
+    closer = ClaimFactory(text="Turkish troops are in Azerbaijan for a training exercise with the military.")
+
+    assert matched(TROOPS) == [same.pk, closer.pk, close.pk]
+
+
+@pytest.mark.parametrize(("recorded", "asked"), [("Tbilisi", "Tiflis"), ("Ganja", "Gəncə"), ("Shusha", "Şuşa")])
+def test_a_places_other_name_counts_as_the_same_word(recorded, asked):
+    claim = ClaimFactory(text=f"Rockets hit an airport near {recorded} on Sunday night.")
+
+    (other_name, other_place) = similar_claims(
+        [
+            f"Rockets hit an airport near {asked} on Sunday night.",
+            "Rockets hit an airport near Berlin on Sunday night.",
+        ],
+        EVERYTHING,
+    )
+
+    assert other_name.matches[0][0] == claim.pk
+    assert other_name.matches[0][1] > other_place.matches[0][1] + 5
+
+
+def test_scores_stay_within_the_threshold_and_100_for_claims_and_quotes():
+    half = ClaimFactory(text="Turkish troops trained with Azerbaijani pilots near Baku last spring.")
+    quoted = ClaimFactory(text="A claim worded quite differently.")
+    appearance_record(claim=quoted, document=DocumentFactory(), quote=f"{TROOPS} Officials in Baku said so on Monday.")
+
+    (similar,) = similar_claims([TROOPS], EVERYTHING, limit=20)
+
+    scores = dict(similar.matches)
+    assert half.pk in scores and quoted.pk in scores
+    assert all(search.SIMILAR_MIN_SCORE <= score <= 100 for score in scores.values())
+    assert scores[half.pk] < 80  # shares four of its seven words, and has five of its own
+
+
+def candidates(units, shares=None, rows=0.0):
+    return search._candidates([(unit,) for unit in units], search._Counts(shares or {}, rows))
+
+
+def test_a_candidate_holds_half_of_the_rarest_words_the_longest_first_when_nothing_is_known():
+    assert candidates(["aa", "bbbb", "ccc"]) == "('bbbb' & 'ccc') | ('bbbb' & 'aa') | ('ccc' & 'aa')"
+    assert candidates(["aa", "bbbb"]) == "('bbbb' & 'aa')"
+    assert candidates(["solo"]) == "('solo')"
+    seven = ["a1", "b22", "c333", "d4444", "e55555", "f666666", "g7777777"]
+    assert candidates(seven).count("|") == 19  # three of the six longest: 20 ways
+    assert "'a1'" not in candidates(seven)
+
+
+def test_common_words_ask_for_more_of_them_then_for_all_of_more():
+    half = {word: 0.5 for word in "abcdefgh"}
+    # Four words each held by half of a million claims: all four, and no more to add.
+    assert candidates(list("abcd"), half, 1_000_000) == "('a' & 'b' & 'c' & 'd')"
+    # Eight: all six rarest are not few enough (15,625), so seven, then all eight (3,906).
+    assert candidates(list("abcdefgh"), half, 1_000_000) == "('a' & 'b' & 'c' & 'd' & 'e' & 'f' & 'g' & 'h')"
+    assert candidates(list("abcdefgh"), half, 50_000) == "('a' & 'b' & 'c' & 'd' & 'e' & 'f' & 'g')"  # 781, 390
+    assert candidates(list("abcdefgh"), half, 20_000) == "('a' & 'b' & 'c' & 'd' & 'e' & 'f')"  # 312
+    # Few claims: half of the six rarest is enough (328); twice as many: four of them (344).
+    assert candidates(list("abcdef"), half, 500).count("|") == 19
+    assert candidates(list("abcdef"), half, 1_000).count("|") == 14
+
+
+def test_a_candidate_holds_one_of_the_rare_words_when_holding_enough_does_not_say_so():
+    shares = {"rare": 0.001, **{word: 0.1 for word in "bcdef"}}
+
+    found = candidates(["rare", *"bcdef"], shares, 1_000_000)
+
+    assert found.startswith("('rare') & (")
+    assert found.count("&") == 1 + 15 * 3  # four of six: 15 ways of four words
+
+
+def test_the_rare_words_are_asked_for_whenever_the_others_could_make_up_enough():
+    # Five of six needed: the five common ones alone would do, so one of the rare must be held.
+    five = candidates(["rare", *"bcdef"], {"rare": 0.001, **{word: 0.2 for word in "bcdef"}}, 1_000_000)
+    assert five.startswith("('rare') & (") and five.count("&") == 1 + 6 * 4
+    # Two rare words, four of six needed.
+    four = candidates(["r1", "r2", *"cdef"], {"r1": 0.001, "r2": 0.001, **{w: 0.2 for w in "cdef"}}, 200_000)
+    assert four.startswith("('r1' | 'r2') & (") and four.count("&") == 1 + 15 * 3
+
+
+def test_lexemes_are_quoted_as_they_are():
+    assert search._quoted("it's") == "'it''s'"
+    assert search._quoted("a\\b") == "'a\\\\b'"
+    assert search._tsquery_unit(("shusha",)) == "'shusha'"
+    assert search._tsquery_unit(("shusha", "shushi")) == "('shusha' | 'shushi')"

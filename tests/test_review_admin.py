@@ -16,7 +16,7 @@ from ingestion.models import Proposal
 from ingestion.review import document_text, marked
 from ingestion.services import document_import
 from sources.models import Source
-from tests.factories import ClaimFactory, SourceFactory
+from tests.factories import ClaimFactory
 from tests.test_ingestion_api import TROOPS
 
 # The seed article as a page gave it: its last line is the page's furniture.
@@ -25,16 +25,6 @@ BODY = yaml.safe_load((Path(__file__).resolve().parent.parent / "ingestion/cases
 ]
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def registry():
-    return {
-        "outlet": SourceFactory(name="The Outlet"),
-        "reuters": SourceFactory(name="Reuters", kind="news_agency"),
-        "ria": SourceFactory(name="RIA Novosti", aliases=["RIA", "RIA news agency"], kind="news_agency"),
-        "ministry": SourceFactory(name="Ministry of Defence of Azerbaijan", aliases=["Azerbaijan’s defence ministry"]),
-    }
 
 
 @pytest.fixture
@@ -65,6 +55,44 @@ def test_marking_escapes_the_text_and_marks_mentions_and_cues_the_longest_first(
         '&lt;b&gt;Troops&lt;/b&gt; came, Reuters said, <mark class="cue">citing</mark> '
         '<mark class="mention">RIA news agency</mark> &amp; <mark class="mention">RIA</mark>.'
     )
+
+
+def test_marking_finds_a_mention_at_the_start_and_each_time_and_marks_touching_words_apart():
+    html = marked("RIA said RIA citing RIA", ["RIA"], ["said", "citing"])
+
+    assert html == (
+        '<mark class="mention">RIA</mark> <mark class="cue">said</mark> <mark class="mention">RIA</mark> '
+        '<mark class="cue">citing</mark> <mark class="mention">RIA</mark>'
+    )
+    assert marked("TASSsaid", ["TASS"], ["said"]) == '<mark class="mention">TASS</mark><mark class="cue">said</mark>'
+    assert marked("saidTASS", ["TASS"], ["said"]) == '<mark class="cue">said</mark><mark class="mention">TASS</mark>'
+    assert marked("Nothing named", [""], [""]) == "Nothing named"
+
+
+def test_the_text_is_each_paragraph_escaped_with_its_sentences_linked_in_order():
+    body = (
+        "A <b>first</b> one. Then. A second one. Then.\n\n  Spaced   out   line.  \nSubscribe to our newsletter.\n"
+        "The cookie factory closed."  # words the furniture has, in a sentence of the article
+    )
+    then = marked("Then.", [], ["Then"])
+    sentences = [
+        (1, "Then.", then),
+        (2, "Then.", then),
+        (3, "Spaced out line.", marked("Spaced out line.", [], [])),
+        (4, "The cookie factory closed.", marked("The cookie factory closed.", [], [])),
+    ]
+
+    paragraphs = document_text(body, sentences)
+
+    link = '<a class="proposal-sentence" href="#proposal-{0}" id="sentence-{0}">{1}</a>'
+    then = '<mark class="cue">Then</mark>.'
+    assert [str(p.html) for p in paragraphs] == [
+        f"A &lt;b&gt;first&lt;/b&gt; one. {link.format(1, then)} A second one. {link.format(2, then)}",
+        link.format(3, "Spaced out line."),
+        "Subscribe to our newsletter.",
+        link.format(4, "The cookie factory closed."),
+    ]
+    assert [p.left_out for p in paragraphs] == [False, False, True, False]
 
 
 def test_the_text_links_each_sentence_to_its_proposal_and_dims_the_pages_furniture():
