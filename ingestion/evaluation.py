@@ -25,8 +25,8 @@ from pathlib import Path
 
 import yaml
 
-from .extraction import Proposed, propose
-from .registry import Known, Registry
+from .extraction import Hop, Proposed, propose
+from .registry import Known, Registry, resolve_chain
 
 CASES = Path(__file__).resolve().parent / "cases"
 # What the extractor must reach over the cases (the issue's targets).
@@ -78,23 +78,15 @@ def load(path: Path) -> dict:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
-def resolved_chains(proposals: list[Proposed], registry: Registry, publisher: str) -> list[list[str]]:
-    """Each proposal's sources by registry name (``?words`` for one it does not know),
-    read in the article's order, so that "the ministry" is the one named before."""
+def resolved_chains(proposals: list[Proposed], registry: Registry, publisher: str) -> list[list[tuple[Hop, str]]]:
+    """Each proposal's hops with their sources by registry name (``?words`` for one it
+    does not know), resolved as an import resolves them (``registry.resolve_chain``)."""
     recent: list[Known] = []
-    chains = []
-    for proposal in proposals:
-        names = []
-        for hop in proposal.hops:
-            if not hop.mention:
-                names.append(publisher)
-                continue
-            known = registry.resolve(hop.mention, recent)
-            if known is not None:
-                recent.insert(0, known)
-            names.append(known.name if known else f"?{hop.mention}")
-        chains.append(names)
-    return chains
+    own = next((known for known in registry.sources if known.name == publisher), Known(publisher, publisher))
+    return [
+        [(hop, known.name if known else f"?{hop.mention}") for hop, known in resolve_chain(p, registry, recent, own)]
+        for p in proposals
+    ]
 
 
 def _same(expected: str, got: str) -> bool:
@@ -113,13 +105,19 @@ def registry_of(case: dict) -> Registry:
 
 def proposals_of(case: dict) -> list[tuple[Proposed, list[str]]]:
     """The case's proposals, each with its chain resolved against the case's registry."""
+    return [(proposal, [name for _, name in chain]) for proposal, chain in _resolved(case)]
+
+
+def _resolved(case: dict) -> list[tuple[Proposed, list[tuple[Hop, str]]]]:
     proposals = propose(case["body"])
     return list(zip(proposals, resolved_chains(proposals, registry_of(case), case["publisher"]), strict=True))
 
 
 def score_case(case: dict, name: str = "") -> Score:
-    pairs = proposals_of(case)
-    proposals, resolved = [p for p, _ in pairs], [c for _, c in pairs]
+    pairs = _resolved(case)
+    proposals = [proposal for proposal, _ in pairs]
+    resolved = [[name for _, name in chain] for _, chain in pairs]
+    hops_of = {id(proposal): [hop for hop, _ in chain] for proposal, chain in pairs}
     score = Score(name or case.get("title", ""), case.get("style", ""))
 
     def chain_of(quote: str) -> tuple[Proposed, list[str]] | None:
@@ -146,7 +144,7 @@ def score_case(case: dict, name: str = "") -> Score:
             edge for edge in got_edges if any(_same(e[0], edge[0]) and _same(e[1], edge[1]) for e in expected_edges)
         }
         score.edges_found += len(matched)
-        for hop, expected_name, got_name in zip(proposal.hops, expected, got, strict=False):
+        for hop, expected_name, got_name in zip(hops_of[id(proposal)], expected, got, strict=False):
             if hop.mention and not expected_name.startswith("?"):
                 score.mentions += 1
                 score.mentions_resolved += got_name == expected_name

@@ -51,7 +51,7 @@ LINKS = [
     ),
     (re.compile(r",?\s*(?:which|who)\s+(?:was|were|had been)\s+told(?:\s+about\s+[^,]*?)?\s+by\s+", re.I), SAID_TO),
     (re.compile(r",?\s*informed\s+(?:about\s+[^,]*?\s+)?(?:by|from)\s+", re.I), INFORMED_BY),
-    (re.compile(r",?\s*(?:which|who)\s+(?:cited|quoted)\s+", re.I), CITING),
+    (re.compile(r",?\s*(?:which|who)\s+(?:in\s+turn\s+)?(?:cited|quoted|cites|quotes)\s+", re.I), CITING),
     (re.compile(r",?\s*(?:which|who)\s+(?:was\s+)?citing\s+", re.I), CITING),
     (re.compile(r",?\s*citing\s+", re.I), CITING),
     (re.compile(r",?\s*quoting\s+", re.I), QUOTING),
@@ -67,12 +67,15 @@ _LEADING = re.compile(r"^(?:and|but|also|as|while)\s+", re.I)
 JUNK = re.compile(
     r"(?:this block is broken or missing|enable the original module|subscribe|sign up for|newsletter|"
     r"all rights reserved|cookie|click here|read more|share this|follow us|advertisement|©|stay with us|"
-    r"that is all for|that's all for|"
+    r"that is all for|that's all for|this article was updated|when using the materials|is obligatory\.?$|"
+    r"^(?:photos?|pictures?|images?|video|credits?|share|related|update|updated|editor'?s note|read also|see also|"
+    r"also read)\s*:|^(?:watch|listen to)\b|\b(?:send|write|email|tell) (?:it |them )?(?:to )?us\b|^write to\b|"
+    r"^(?:have|got|seen) a (?:story|tip|claim)\b|"
     r"^\(?(?:reporting|writing|editing|additional reporting|translated from [\w ]+) by\b|^\(.*\)\.?$)",
     re.I,
 )
 # A wire story's dateline: "BAKU, July 13 (Caspian Wire) - ", "GENEVA - ".
-_DATELINE = re.compile(r"^[A-Z][A-Z .'-]+(?:,[^-–—]{1,40})?\s[-–—]+\s+")
+_DATELINE = re.compile(r"^(?:[A-Z][A-Z .'-]+(?:,[^-–—]{1,40})?|[A-Z][\w .'-]*,[^-–—()]{1,30}\([^)]{1,40}\))\s[-–—]+\s+")
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,15 @@ class Proposed:
     # When the claimed event happened, as the claim's own words date it (not when
     # it was said: "officials said on Wednesday").
     event: When | None = None
+    # Names the sentence describes ("Levon Arakelyan, the governor of Tavush,"): a later
+    # "the governor" is the same source.
+    described: tuple[tuple[str, str], ...] = ()
+
+
+# "Levon Arakelyan, the governor of Tavush," / "Deputy Minister Arsen Melkonyan".
+_DESCRIBED = re.compile(
+    r"(?P<name>[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)+),\s+(?P<description>(?:the|a|an)\s+[a-z][^,]{2,60}?),"
+)
 
 
 def paragraphs(body: str) -> list[str]:
@@ -125,10 +137,36 @@ def sentences(paragraph: str) -> list[str]:
     return parts
 
 
+# Words around a source's name that are not its name: how it spoke ("on condition of
+# anonymity", "in an interview"), what it issued ("a statement from"), which report of
+# it ("an earlier Hraparak story").
+_CIRCUMSTANCE = re.compile(
+    r"\s+(?:on condition of anonymity|in an interview(?: with [^,]+)?|by (?:tele)?phone|in a written reply\b.*)$", re.I
+)
+_ISSUED = re.compile(r"^(?:a|an|the)\s+(?:statement|press release|post|report)\s+(?:from|by|of)\s+", re.I)
+_REPORT_OF = re.compile(
+    r"^(?:an?|the)\s+(?:earlier|previous|original|later|first)\s+(?P<name>.+?)\s+(?:story|report|article|post|piece)$",
+    re.I,
+)
+
+
 def _clean_mention(text: str) -> str:
-    text = _LEADING.sub("", text.strip(' ,;:."“”'))
-    text = _MENTION_END.sub("", text).strip(' ,;:."“”')
+    text = _LEADING.sub("", text.strip(' ,;:."“”()'))
+    text = _MENTION_END.sub("", text).strip(' ,;:."“”()')
+    text = _ISSUED.sub("", _CIRCUMSTANCE.sub("", text))
+    report = _REPORT_OF.match(text)
+    if report:
+        text = report.group("name")
     return re.sub(rf"(?:\s+(?:has|have|had))?\s+{SAYING}$", "", text)
+
+
+def _named(who: str) -> str:
+    """Who a subject names: "Its mayor, Gohar Sargsyan," is Gohar Sargsyan; "South
+    Caucasus Railway, the Russian-owned operator," is the railway."""
+    parts = [part.strip() for part in who.split(",") if part.strip()]
+    if len(parts) >= 2 and re.match(r"(?:its|his|her|their|the|a|an|our)\b", parts[0], re.I) and parts[1][:1].isupper():
+        return _clean_mention(parts[1])
+    return _clean_mention(who)
 
 
 def _through(raw: str, mention: str) -> str:
@@ -164,28 +202,72 @@ def _chain(attribution: str) -> tuple[list[tuple[str, str | None, str]], list[st
 # When it was said, after the verb: "said on Thursday", "said late on Monday".
 WHEN = (
     r"(?:\s+(?:on|late on|early on|last|this|earlier on)\s+[A-Z]?\w+(?:\s+(?:morning|evening|night|afternoon))?"
-    r"|\s+(?:today|yesterday|overnight|earlier))?"
+    r"|\s+(?:today|yesterday|overnight|earlier|later|the next day|the day before|a day later))?"
 )
-RELAYING = r",\s*(?:citing|quoting)\s+[^,]+,"
+# Where or how it was said, after the verb: "during a visit to the site", "in a written
+# reply to questions from the Courier", "on Telegram".
+CIRCUMSTANCE = r"(?:\s+(?:during|at|in|after|before|while|on|to|via)\s+[^,]{1,80}?)?"
+RELAYING = r",\s*(?:citing|quoting)\s+[^,]+,|,\s*(?:which|who)\s+(?:in\s+turn\s+)?(?:cited|quoted)\s+[^,]+,"
+# A description or a name set off by commas after the subject: "South Caucasus Railway,
+# the Russian-owned operator of Armenia's network,"; "Its mayor, Gohar Sargsyan,".
+APPOSITIVE = r",\s*(?:(?:the|a|an|its|his|her|their)\s[^,]{1,80}|[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+){0,3}),"
+# Words a subject does not end with when the verb is a noun ("The two reports only ...").
+_NOT_A_SOURCE_END = {
+    "two", "three", "four", "both", "these", "those", "such", "the", "its", "their", "his", "her", "our", "some",
+    "many", "several", "other", "earlier", "previous", "later", "new", "media", "news", "press", "first", "latest",
+}  # fmt: skip
 
 _TAIL = re.compile(
-    rf",\s*(?P<who>[^,]+?)\s+(?:(?:has|have|had)\s+)?(?P<verb>{SAYING}){WHEN}(?P<rest>(?:,.*?)?)[.!?\"”]*$"
+    rf",\s*(?P<who>[^,]+?)\s+(?:(?:has|have|had)\s+)?(?P<verb>{SAYING}){WHEN}{CIRCUMSTANCE}(?P<rest>(?:,.*?)?)"
+    r"[.!?\"”]*$"
 )
 _TAIL_TOLD = re.compile(rf",\s*(?P<who>[^,]+?)\s+(?P<verb>told)\s+(?P<whom>[^,]+?){WHEN}[.!?\"”]*$")
 _TAIL_AS = re.compile(r",\s*(?:as\s+|it\s+was\s+)(?:reported|cited|stated)\s+by\s+(?P<who>.+?)[.!?\"”]*$", re.I)
-_TAIL_ACCORDING = re.compile(r",\s*(?P<link>according\s+to\s+)(?P<who>.+?)[.!?\"”]*$", re.I)
+_TAIL_ACCORDING = re.compile(r",\s*(?P<link>according\s+to\s+|per\s+)(?P<who>.+?)[.!?\"”]*$", re.I)
+# "<claim>,” said Armen Petrosyan, the head of the rescue service." (the verb first)
+_TAIL_INVERTED = re.compile(
+    r",[”\"]?\s*(?P<verb>said|says|added|adds|wrote|writes|announced|stated|confirmed|reported)\s+(?!to\b)"
+    r"(?P<who>(?:[A-Z]|the\s|a\s|an\s)[^,]*?(?:,\s*[^,]+?)?)[.!?\"”]*$"
+)
+# "<claim>, our agency was informed by diplomatic sources." (the publisher was told)
+_TAIL_INFORMED = re.compile(
+    r",\s*(?:(?:our|this|the)\s+(?:agency|newspaper|correspondent|website|channel|outlet|reporter)|we)\s+"
+    r"(?:was|were|has been|have been|had been)\s+(?P<verb>informed|told)\s+(?:about\s+[^,]*?\s+)?(?:by|from)\s+"
+    r"(?P<who>.+?)[.!?\"”]*$",
+    re.I,
+)
+# "<claim>, the spokeswoman Ani Badalyan was cited by the Armenpress agency as saying."
+_TAIL_CITED_AS = re.compile(
+    r",\s*(?P<who>[^,]+?)\s+(?:was|were)\s+(?P<verb>cited|quoted)\s+by\s+(?P<relay>[^,]+?)\s+as\s+saying"
+    r"[.!?\"”]*$"
+)
+# "“<claim>,” the governor said, “<more>”": a quote split around who said it.
+_SPLIT_QUOTE = re.compile(
+    r"^[“\"](?P<first>[^”\"]+?),[”\"]\s+(?P<who>[^,“”\"]+?)\s+(?P<verb>said|says|added|adds),\s+"
+    r"[“\"](?P<rest>.+?)[”\"]?$"
+)
+# "(via TASS)" at the end: the publisher had it from TASS.
+_VIA = re.compile(r"\s*\(via\s+(?P<via>[^)]+)\)(?P<end>[.!?\"”]*)$", re.I)
 _HEAD = re.compile(
-    rf"^(?P<who>[A-Z][^,]*?(?:{RELAYING})?)\s+(?:(?:has|have|had)\s+)?(?P<verb>{SAYING}){WHEN}"
-    rf"(?P<link>{RELAYING})?\s+(?:that\s+)?(?P<claim>.+)$"
+    rf"^(?P<who>[A-Z][^,]*?(?:{RELAYING}|{APPOSITIVE})?)\s+(?:(?:has|have|had)\s+)?(?P<verb>{SAYING}){WHEN}"
+    rf"{CIRCUMSTANCE}(?P<link>{RELAYING})?\s+(?:that\s+)?(?P<claim>.+)$"
 )
 _HEAD_TOLD = re.compile(
-    r"^(?P<who>[A-Z][^,]*?)\s+told\s+(?!reporters\b|journalists\b)(?P<whom>[^,]+?)\s+that\s+(?P<claim>.+)$"
+    rf"^(?P<who>[A-Z][^,]*?(?:{APPOSITIVE})?)\s+told\s+(?!reporters\b|journalists\b)"
+    rf"(?P<whom>me|us|[^,]+?(?:{APPOSITIVE})?)\s+(?:that\s+|(?<=me )|(?<=us ))(?P<claim>.+)$"
+)
+# "It was stated by the ministry's spokeswoman Maria Zakharova that <claim>."
+_HEAD_IT_WAS = re.compile(
+    r"^It\s+(?:was|has been|had been)\s+(?P<verb>stated|reported|announced|said|noted|claimed|confirmed)\s+by\s+"
+    r"(?P<who>.+?)\s+that\s+(?P<claim>.+)$"
 )
 _HEAD_QUOTED = re.compile(
     r"^(?P<who>[A-Z][^,]*?)\s+quoted\s+(?P<whom>[^,]+?)\s+as\s+saying\s+(?:that\s+)?(?P<claim>.+)$"
 )
 _PASSIVE = re.compile(r"\b(?:was|were|is|are|been|be|being)\b", re.I)
-_HEAD_ACCORDING = re.compile(r"^(?P<link>According\s+to\s+)(?P<who>[^,]+(?:,\s*(?:which|who)[^,]+)*),\s*(?P<claim>.+)$")
+_HEAD_ACCORDING = re.compile(
+    r"^(?P<link>According\s+to\s+|Per\s+)(?P<who>[^,]+(?:,\s*(?:which|who)[^,]+)*),\s*(?P<claim>.+)$"
+)
 
 Chain = list[tuple[str, str | None, str]]
 
@@ -194,6 +276,25 @@ def attribute(sentence: str) -> tuple[str, Chain, list[str]] | None:
     """The claim part of a sentence and the chain its attribution names (the
     publisher's hop first), or None when the sentence attributes nothing."""
     body = sentence.rstrip()
+    via = _VIA.search(body)
+    if via is not None:
+        found = attribute(body[: via.start()] + via.group("end"))
+        # The publisher had it from the agency, which had it from whoever the rest names.
+        had = via.group(0).strip(" ()")
+        claim, chain, cues = found if found is not None else (body[: via.start()], [("", None, "")], [])
+        return (
+            claim,
+            [("", CITING, had), (_clean_mention(via.group("via")), chain[0][1], had), *chain[1:]],
+            [
+                "via",
+                *cues,
+            ],
+        )
+    split = _SPLIT_QUOTE.match(body)
+    if split:
+        said = body[split.end("first") : split.end("verb")].strip(' ,”"')
+        claim = f"{split.group('first')}, {split.group('rest')}"
+        return claim, _publisher([(_named(split.group("who")), None, said)], REPORTED, said), [split.group("verb")]
     found = _tail(body)
     if found is not None:
         claim, chain, cues = found
@@ -212,6 +313,27 @@ def attribute(sentence: str) -> tuple[str, Chain, list[str]] | None:
 
 
 def _tail(body: str) -> tuple[str, Chain, list[str]] | None:
+    match = _TAIL_INFORMED.search(body)
+    if match:
+        chain, cues = _chain(match.group("who"))
+        if chain:
+            informed = body[match.start() : match.start("who")].strip(" ,")
+            relation = INFORMED_BY if match.group("verb") == "informed" else SAID_TO
+            return body[: match.start()], [("", relation, body[match.start() :].strip(" ,.")), *chain], [informed]
+    match = _TAIL_CITED_AS.search(body)
+    if match:
+        who, relay = _clean_mention(match.group("who")), _clean_mention(match.group("relay"))
+        cited = body[match.start("who") :].strip(" .")
+        if who and relay:
+            relation = QUOTING if match.group("verb") == "quoted" else CITING
+            return (
+                body[: match.start()],
+                [("", REPORTED, cited), (relay, relation, cited), (who, None, cited)],
+                [
+                    f"was {match.group('verb')} by",
+                    "as saying",
+                ],
+            )
     for pattern, relation in ((_TAIL_AS, REPORTED), (_TAIL_ACCORDING, ACCORDING_TO)):
         match = pattern.search(body)
         if match:
@@ -226,24 +348,53 @@ def _tail(body: str) -> tuple[str, Chain, list[str]] | None:
     match = _TAIL_TOLD.search(body)
     if match and len(match.group("who").split()) <= 8 and len(match.group("whom").split()) <= 8:
         # "<claim>, the governor told the Associated Press": the reporter is who was told.
-        whom, who = _clean_mention(match.group("whom")), _clean_mention(match.group("who"))
+        whom, who = _clean_mention(match.group("whom")), _named(match.group("who"))
         told = body[match.start("who") : match.end("whom")]
         if whom and who:
-            return (
-                body[: match.start()],
-                _publisher([(whom, SAID_TO, told), (who, None, told)], REPORTED, told),
-                ["told"],
-            )
+            return body[: match.start()], _told(who, whom, told), ["told"]
     match = _TAIL.search(body)
     if match and len(match.group("who").split()) <= 8:
         chain, cues = _chain(body[match.start("who") : match.end("verb")] + match.group("rest"))
         if chain:
             said = body[match.start("who") : match.end("verb")]
             return body[: match.start()], _publisher(chain, REPORTED, said), [match.group("verb"), *cues]
+    match = _TAIL_INVERTED.search(body)
+    # Not a head that relays ("RIA Novosti, quoting a diplomat, said <claim>").
+    relaying_head = re.fullmatch(rf"[A-Z][^,]*?(?:{RELAYING})", body[: match.start()] + ",") if match else None
+    if match and len(match.group("who").split()) <= 14 and not relaying_head:
+        who = _clean_mention(match.group("who"))
+        said = body[match.start("verb") :].strip(" .")
+        if who:
+            return body[: match.start()], _publisher([(who, None, said)], REPORTED, said), [match.group("verb")]
     return None
 
 
+def _told(who: str, whom: str, told: str) -> Chain:
+    """``who`` told ``whom``: the publisher relays whom's report, or was told itself ("me", "us")."""
+    if whom.casefold() in ("me", "us"):
+        return [("", SAID_TO, told), (who, None, told)]
+    return _publisher([(whom, SAID_TO, told), (who, None, told)], REPORTED, told)
+
+
+def _relayed(chain: Chain, claim: str, cues: list[str]) -> tuple[str, Chain, list[str]]:
+    """A claim that ends by saying whence its source had it ("..., citing Yeni Şafak,
+    which in turn cited an earlier Hraparak story"): the chain continued."""
+    match = re.search(r",\s*(?:citing|quoting)\s+.+$", claim)
+    if match is None:
+        return claim, chain, cues
+    upstream, more = _chain("-" + match.group(0).rstrip('.!?"”'))
+    if len(upstream) < 2:
+        return claim, chain, cues
+    return claim[: match.start()], _join(chain, upstream[1:], upstream[0][1]), [*cues, *more]
+
+
 def _head(body: str) -> tuple[str, Chain, list[str]] | None:
+    match = _HEAD_IT_WAS.match(body)
+    if match:
+        chain, cues = _chain(match.group("who"))
+        if chain:
+            said = body[: match.end("who")]
+            return match.group("claim"), _publisher(chain, REPORTED, said), [f"It was {match.group('verb')} by", *cues]
     match = _HEAD_ACCORDING.match(body)
     if match:
         chain, cues = _chain(match.group("who"))
@@ -253,14 +404,10 @@ def _head(body: str) -> tuple[str, Chain, list[str]] | None:
     match = _HEAD_TOLD.match(body)
     if match and len(match.group("who").split()) <= 8 and len(match.group("whom").split()) <= 8:
         # "The minister told Bloomberg that <claim>": the reporter is who was told.
-        who, whom = _clean_mention(match.group("who")), _clean_mention(match.group("whom"))
+        who, whom = _named(match.group("who")), _clean_mention(match.group("whom"))
         told = body[: match.end("whom")]
         if who and whom:
-            return (
-                match.group("claim"),
-                _publisher([(whom, SAID_TO, told), (who, None, told)], REPORTED, told),
-                ["told"],
-            )
+            return _relayed(_told(who, whom, told), match.group("claim"), ["told"])
     match = _HEAD_QUOTED.match(body)
     if match and len(match.group("who").split()) <= 8 and len(match.group("whom").split()) <= 8:
         who, whom = _clean_mention(match.group("who")), _clean_mention(match.group("whom"))
@@ -272,13 +419,24 @@ def _head(body: str) -> tuple[str, Chain, list[str]] | None:
                 ["quoted"],
             )
     match = _HEAD.match(body)
-    # Not a passive ("The date was first reported by RIA"): its subject is not a source.
-    if match and len(match.group("who").split()) <= 12 and not _PASSIVE.search(match.group("who")):
+    # Not a passive ("The date was first reported by RIA"): its subject is not a source;
+    # nor a noun taken for the verb ("The two reports only confirm each other").
+    who = match.group("who") if match else ""
+    if (
+        match
+        and len(who.split()) <= 14
+        and not _PASSIVE.search(who)
+        and who.split()[-1].casefold() not in _NOT_A_SOURCE_END
+    ):
         said = body[: match.end("verb")]
-        # Verbatim: "Haqqin reported, citing Daily Sabah," when the cue follows the verb.
-        chain, cues = _chain(body[: match.end("link")] if match.group("link") else match.group("who"))
+        if match.group("link"):  # verbatim: "Haqqin reported, citing Daily Sabah," when the cue follows the verb
+            chain, cues = _chain(body[: match.end("link")])
+        elif re.search(RELAYING, who + ","):
+            chain, cues = _chain(who)
+        else:  # a subject, maybe with a description or a name set off by commas
+            chain, cues = ([(_named(who), None, who)], []) if _named(who) else ([], [])
         if chain:
-            return match.group("claim"), _publisher(chain, REPORTED, said), [match.group("verb"), *cues]
+            return _relayed(_publisher(chain, REPORTED, said), match.group("claim"), [match.group("verb"), *cues])
     return None
 
 
@@ -331,8 +489,13 @@ def propose(body: str, published: date | None = None) -> list[Proposed]:
             hops = tuple(Hop(mention, relation, quote) for mention, relation, quote in chain)
             # The last source named is the origin: it cites nobody.
             hops = (*hops[:-1], Hop(hops[-1].mention, None, hops[-1].quote))
-            quote = claim.strip(" ,")
-            proposals.append(Proposed(sentence, quote, claim_text, hops, tuple(cues), event_date(quote, published)))
+            # The document's words: the claim's, or the sentence's where the claim joins
+            # two parts (a quote split around who said it).
+            quote = claim.strip(" ,") if claim.strip(" ,") in sentence else sentence
+            described = tuple((m.group("name"), m.group("description")) for m in _DESCRIBED.finditer(sentence))
+            proposals.append(
+                Proposed(sentence, quote, claim_text, hops, tuple(cues), event_date(quote, published), described)
+            )
     return _follow_across_sentences(proposals)
 
 
@@ -359,7 +522,10 @@ def _follow_across_sentences(proposals: list[Proposed]) -> list[Proposed]:
     result = []
     for proposal in proposals:
         last = proposal.hops[-1]
-        continuations = beyond.get(last.mention.casefold(), set()) if len(proposal.hops) > 1 else set()
+        # Not a chain that has come back to a source already on it (a loop, closed).
+        earlier = {hop.mention.casefold() for hop in proposal.hops[:-1]}
+        looped = last.mention.casefold() in earlier
+        continuations = beyond.get(last.mention.casefold(), set()) if len(proposal.hops) > 1 and not looped else set()
         if len(continuations) == 1:
             (continuation,) = continuations
             proposal = replace(proposal, hops=(*proposal.hops[:-1], *continuation))

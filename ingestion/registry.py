@@ -12,9 +12,13 @@ source whose name and aliases share most of the mention's words (word stems, so
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from sources.models import Source, name_key
+
+if TYPE_CHECKING:
+    from .extraction import Hop, Proposed
 
 _DROP = re.compile(r"^(?:the|a|an)\s+|^[A-Z][\w-]*(?:’s|'s)\s+", re.I)
 _STOP = {"the", "of", "a", "an", "and", "for", "news", "agency", "s"}
@@ -27,7 +31,17 @@ TITLES = {
     "spokesman", "spokeswoman", "spokesperson", "minister", "president", "prime", "foreign", "defence", "defense",
     "deputy", "chief", "head", "director", "general", "ambassador", "envoy", "governor", "mayor", "adviser",
     "advisor", "senior", "former", "acting", "secretary", "press", "official", "the", "of", "for", "ministry",
+    "representative", "chairman", "chairwoman", "commander", "leader", "aide", "assistant", "officer", "member",
 }  # fmt: skip
+
+# Somebody unnamed within an organisation ("an official in Armenia’s economy ministry",
+# "a source at the airport") is not the organisation: a source of its own, unknown.
+_UNNAMED = re.compile(
+    r"^(?:an?|one|two|three|several|some)\s+(?:[\w-]+\s+)?(?:officials?|sources?|diplomats?|officers?|employees?|"
+    r"members?|persons?|people|residents?|witness(?:es)?|staffers?)\s+(?:in|at|from|close to|familiar with|within|"
+    r"inside|of|with)\b",
+    re.I,
+)
 
 
 def _titled(mention: str, name: str) -> bool:
@@ -63,6 +77,8 @@ class Registry:
         """The source ``mention`` names; ``recent``, the sources the text named before
         it (the latest first), for "the ministry" after "the Azerbaijani defence ministry"."""
         text = mention.strip()
+        if _UNNAMED.match(text):
+            return None
         described = re.fullmatch(r"(?:the|this)\s+([a-z][\w\s-]*)", text, re.I)
         if described and not re.search(r"\b[A-Z]", described.group(1)):
             head = _stems(described.group(1).split()[-1])
@@ -173,3 +189,28 @@ class SourceRegistry:
                 else []
             )
         return self._searched[words]
+
+
+def resolve_chain(
+    proposed: Proposed, registry: Registry | SourceRegistry, recent: list[Known], publisher: Known | None
+) -> list[tuple[Hop, Known | None]]:
+    """Each hop of a proposal with the source it names (``publisher`` for the publisher's
+    own), read in the article's order: ``recent`` holds the sources named so far, the
+    latest first, each known also by the words that named or described it, so that a
+    later "the governor" or "the deputy minister" is the same source. A hop naming the
+    source of the hop before it ("told the Courier" in the Courier's story) is that
+    hop: it is left out, and how it got the claim kept."""
+    for name, description in proposed.described:
+        known = registry.resolve(name, recent)
+        if known is not None:
+            recent.insert(0, replace(known, aliases=(*known.aliases, description)))
+    chain: list[tuple[Hop, Known | None]] = []
+    for hop in proposed.hops:
+        known = publisher if not hop.mention else registry.resolve(hop.mention, recent)
+        if hop.mention and known is not None:
+            recent.insert(0, replace(known, aliases=(*known.aliases, hop.mention)))
+        if chain and known is not None and chain[-1][1] is not None and chain[-1][1].key == known.key:
+            before, _ = chain.pop()
+            hop = replace(hop, mention=before.mention, quote=before.quote)
+        chain.append((hop, known))
+    return chain

@@ -23,7 +23,7 @@ from sources.services import document_create
 from .extraction import propose
 from .fetching import fetch_page
 from .models import Proposal, ProposalStatus
-from .registry import SourceRegistry
+from .registry import Known, SourceRegistry, resolve_chain
 
 MAX_HTML = 5_000_000  # characters of a saved page
 MAX_MATCHES = 5
@@ -132,18 +132,19 @@ def _proposals(document: Document) -> list[Proposal]:
             {"text": [f"The article has {len(proposed_all):,} sentences; import at most {MAX_SENTENCES:,} at a time."]}
         )
     registry, recent = SourceRegistry(), []
+    publisher = document.publisher
+    own = Known(publisher.pk, publisher.name, tuple(publisher.aliases)) if publisher else None
     rows = []
     for position, proposed in enumerate(proposed_all):
-        hops = []
-        for hop in proposed.hops:
-            if not hop.mention:
-                source_id = document.publisher_id
-            else:
-                known = registry.resolve(hop.mention, recent)
-                source_id = known.key if known else None
-                if known is not None:
-                    recent.insert(0, known)
-            hops.append({"source": source_id, "mention": hop.mention, "relation": hop.relation, "quote": hop.quote})
+        hops = [
+            {
+                "source": known.key if known else None,
+                "mention": hop.mention,
+                "relation": hop.relation,
+                "quote": hop.quote,
+            }
+            for hop, known in resolve_chain(proposed, registry, recent, own)
+        ]
         event = proposed.event
         rows.append(
             Proposal(
