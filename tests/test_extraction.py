@@ -110,6 +110,82 @@ def chain(sentence: str) -> tuple[str, list[tuple[str, str | None]]]:
             "talks will resume.",
             [("", "reported"), ("The Kremlin", None)],
         ),
+        (
+            "Repairs will end in May, Deputy Minister Arsen Melkonyan said on Tuesday during a visit to the site.",
+            "Repairs will end in May",
+            [("", "reported"), ("Deputy Minister Arsen Melkonyan", None)],
+        ),
+        (
+            "Its mayor, Gohar Sargsyan, told the Courier that two families had left.",
+            "two families had left.",
+            [("", "reported"), ("the Courier", "said_to"), ("Gohar Sargsyan", None)],
+        ),
+        (
+            "An official in the economy ministry told me the route would carry a few trains.",
+            "the route would carry a few trains.",
+            [("", "said_to"), ("An official in the economy ministry", None)],
+        ),
+        (
+            "Per Reuters, the first train rolled into Armenia on Saturday.",
+            "the first train rolled into Armenia on Saturday.",
+            [("", "according_to"), ("Reuters", None)],
+        ),
+        (
+            "The line is years away, per Eurasianet, which cites customs officials.",
+            "The line is years away",
+            [("", "according_to"), ("Eurasianet", "citing"), ("customs officials", None)],
+        ),
+        (
+            "South Caucasus Railway, the Russian-owned operator, says it ran the train (via TASS).",
+            "it ran the train.",
+            [("", "citing"), ("TASS", "reported"), ("South Caucasus Railway", None)],
+        ),
+        (
+            "“The fire is under control,” the governor said, “but the wind may turn.”",
+            "The fire is under control, but the wind may turn.",
+            [("", "reported"), ("the governor", None)],
+        ),
+        (
+            "“We have moved 120 people out,” said Armen Petrosyan, the head of the rescue service.",
+            "“We have moved 120 people out",
+            [("", "reported"), ("Armen Petrosyan", None)],
+        ),
+        (
+            "“Our units did not open fire,” said a statement from Azerbaijan’s defence ministry.",
+            "“Our units did not open fire",
+            [("", "reported"), ("Azerbaijan’s defence ministry", None)],
+        ),
+        (
+            "The ceremony may be held in December, our agency was informed by diplomatic sources.",
+            "The ceremony may be held in December",
+            [("", "informed_by"), ("diplomatic sources", None)],
+        ),
+        (
+            "The side is ready to sign, the spokeswoman Ani Badalyan was cited by the Armenpress agency as saying.",
+            "The side is ready to sign",
+            [("", "reported"), ("the Armenpress agency", "citing"), ("the spokeswoman Ani Badalyan", None)],
+        ),
+        (
+            "It was stated by the ministry's representative Maria Zakharova that Moscow will welcome any agreement.",
+            "Moscow will welcome any agreement.",
+            [("", "reported"), ("the ministry's representative Maria Zakharova", None)],
+        ),
+        (
+            "The differences are small, a source in the ministry told Shirvan Press on condition of anonymity.",
+            "The differences are small",
+            [("", "reported"), ("Shirvan Press", "said_to"), ("a source in the ministry", None)],
+        ),
+        (
+            "Hraparak reported the next day that a base would open, citing Yeni Şafak, which in turn cited an earlier "
+            "Hraparak story.",
+            "a base would open",
+            [("", "reported"), ("Hraparak", "citing"), ("Yeni Şafak", "citing"), ("Hraparak", None)],
+        ),
+        (
+            "News.am, which cited a source at the airport, said 30 officers had flown to Moscow.",
+            "30 officers had flown to Moscow.",
+            [("", "reported"), ("News.am", "citing"), ("a source at the airport", None)],
+        ),
     ],
 )  # fmt: skip
 def test_each_shape_of_attribution_gives_its_chain(sentence, claim, hops):
@@ -122,6 +198,7 @@ def test_each_shape_of_attribution_gives_its_chain(sentence, claim, hops):
         "Turkey and Azerbaijan regularly carry out joint military drills.",
         "The date was first reported by RIA, which cited a diplomatic source.",  # a passive subject
         "During that war, which lasted until Nov. 10, Azerbaijan seized large parts of the region.",
+        "The two reports only confirm each other.",  # a noun, not the verb
     ],
 )
 def test_a_sentence_that_attributes_nothing_is_the_publishers_own(sentence):
@@ -296,3 +373,27 @@ def test_mentions_resolve_against_the_sources_in_the_database(django_assert_max_
     assert resolved("border guards") is None
     assert resolved("the ministry") is None
     assert resolved("the ministry", [Known(ministry.pk, ministry.name, tuple(ministry.aliases))]) == ministry.pk
+
+
+def test_a_source_is_known_by_what_described_it_and_a_hop_to_the_publisher_is_the_publishers_own():
+    from ingestion.registry import resolve_chain
+
+    governor, outlet = Known(1, "Levon Arakelyan"), Known(2, "Ararat Broadcasting", ("ARB",))
+    registry = Registry([governor, outlet])
+    proposed = propose(
+        "Levon Arakelyan, the governor of Tavush, flew over the area.\n\n"
+        "The fire is under control, the governor said.\n\n"
+        "“It started after the shooting,” a resident of Berdavan told ARB."
+    )
+    recent: list[Known] = []
+
+    chains = [
+        [(hop.mention, hop.relation, known) for hop, known in resolve_chain(p, registry, recent, outlet)]
+        for p in proposed
+    ]
+
+    assert chains[1] == [
+        ("", "reported", outlet),
+        ("the governor", None, Known(1, "Levon Arakelyan", ("the governor of Tavush",))),
+    ]
+    assert chains[2] == [("", "said_to", outlet), ("a resident of Berdavan", None, None)]
