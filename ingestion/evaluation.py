@@ -83,10 +83,13 @@ def resolved_chains(proposals: list[Proposed], registry: Registry, publisher: st
     does not know), resolved as an import resolves them (``registry.resolve_chain``)."""
     recent: list[Known] = []
     own = next((known for known in registry.sources if known.name == publisher), Known(publisher, publisher))
-    return [
-        [(hop, known.name if known else f"?{hop.mention}") for hop, known in resolve_chain(p, registry, recent, own)]
-        for p in proposals
-    ]
+    return [[(hop, _named(hop, known)) for hop, known in resolve_chain(p, registry, recent, own)] for p in proposals]
+
+
+def _named(hop: Hop, known: Known | None) -> str:
+    if known is None:
+        return f"?{hop.mention}"
+    return known.name if known.key is not None else f"?{known.name}"
 
 
 def _same(expected: str, got: str) -> bool:

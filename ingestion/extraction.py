@@ -39,7 +39,9 @@ REPORTED, CITING, QUOTING, INFORMED_BY, ACCORDING_TO, SAID_TO = (
 SAYING = (
     r"(?:said in a statement|says in a statement|told reporters|told journalists|reported|reports|said|says|"
     r"stated|states|announced|announces|claimed|claims|added|adds|wrote|writes|confirmed|confirms|noted|notes|"
-    r"alleged|alleges|insisted|insists)"
+    r"alleged|alleges|insisted|insists|suggested|suggests|argued|argues|warned|warns|stressed|stresses|"
+    r"explained|explains|acknowledged|acknowledges|admitted|admits|estimated|estimates|reiterated|reiterates|"
+    r"tweeted|tweets|posted|posts)"
 )
 # Cues that lead from the source named before them to the one named after.
 LINKS = [
@@ -54,6 +56,7 @@ LINKS = [
     (re.compile(r",?\s*(?:which|who)\s+(?:in\s+turn\s+)?(?:cited|quoted|cites|quotes)\s+", re.I), CITING),
     (re.compile(r",?\s*(?:which|who)\s+(?:was\s+)?citing\s+", re.I), CITING),
     (re.compile(r",?\s*citing\s+", re.I), CITING),
+    (re.compile(r",?\s*(?:with\s+reference\s+to|referring\s+to)\s+", re.I), CITING),
     (re.compile(r",?\s*quoting\s+", re.I), QUOTING),
     (re.compile(r",?\s*according\s+to\s+", re.I), ACCORDING_TO),
 ]
@@ -70,12 +73,18 @@ JUNK = re.compile(
     r"that is all for|that's all for|this article was updated|when using the materials|is obligatory\.?$|"
     r"^(?:photos?|pictures?|images?|video|credits?|share|related|update|updated|editor'?s note|read also|see also|"
     r"also read)\s*:|^(?:watch|listen to)\b|\b(?:send|write|email|tell) (?:it |them )?(?:to )?us\b|^write to\b|"
-    r"^(?:have|got|seen) a (?:story|tip|claim)\b|"
+    r"^(?:have|got|seen) a (?:[\w ]{0,20})?(?:story|tip|claim)\b|contributed to this report|\bcopyright\b|"
+    r"may not be (?:published|reproduced)|reproduction of (?:the )?materials|refresh this page|^all times are\b|"
+    r"^for immediate release$|^#{3,}$|^(?:media |press )?contacts?\s*:|^topics?\s*:|^tags?\s*:|^comments\s*\(\d+\)$|"
+    r"^sign up (?:to|for)\b|"
     r"^\(?(?:reporting|writing|editing|additional reporting|translated from [\w ]+) by\b|^\(.*\)\.?$)",
     re.I,
 )
 # A wire story's dateline: "BAKU, July 13 (Caspian Wire) - ", "GENEVA - ".
-_DATELINE = re.compile(r"^(?:[A-Z][A-Z .'-]+(?:,[^-–—]{1,40})?|[A-Z][\w .'-]*,[^-–—()]{1,30}\([^)]{1,40}\))\s[-–—]+\s+")
+_DATELINE = re.compile(
+    r"^(?:[A-Z][A-Z .'-]+(?:,[^-–—]{1,40})?|[A-Z][\w .'-]*,[^-–—()]{1,30}\([^)]{1,40}\)|"
+    r"[A-Z][\w .'-]*,\s+\d{1,2}\s+[A-Z][a-z]+(?:\s+\d{4})?)\s[-–—]+\s+"
+)
 
 
 @dataclass(frozen=True)
@@ -107,8 +116,10 @@ class Proposed:
 
 # "Levon Arakelyan, the governor of Tavush," / "Deputy Minister Arsen Melkonyan".
 _DESCRIBED = re.compile(
-    r"(?P<name>[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)+),\s+(?P<description>(?:the|a|an)\s+[a-z][^,]{2,60}?),"
+    r"(?P<name>[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)+),\s+(?P<description>(?:the|a|an)\s+[a-z][^,]{2,200}?),"
 )
+# A sentence whose subject denies or rejects something: "it" in the next is that subject.
+_DENYING = re.compile(r"^(?P<name>[A-Z][^,]{2,60}?)\s+(?:denies|denied|rejects|rejected|dismisses|dismissed)\b")
 
 
 def paragraphs(body: str) -> list[str]:
@@ -143,7 +154,11 @@ def sentences(paragraph: str) -> list[str]:
 _CIRCUMSTANCE = re.compile(
     r"\s+(?:on condition of anonymity|in an interview(?: with [^,]+)?|by (?:tele)?phone|in a written reply\b.*)$", re.I
 )
-_ISSUED = re.compile(r"^(?:a|an|the)\s+(?:statement|press release|post|report)\s+(?:from|by|of)\s+", re.I)
+_ISSUED = re.compile(
+    r"^(?:(?:a|an|the)\s+)?(?:statement|press release|post|report|figures|data|statistics|numbers|documents?|"
+    r"press service|press office)\s+(?:(?:released|published|issued|compiled|posted)\s+)?(?:from|by|of)\s+",
+    re.I,
+)
 _REPORT_OF = re.compile(
     r"^(?:an?|the)\s+(?:earlier|previous|original|later|first)\s+(?P<name>.+?)\s+(?:story|report|article|post|piece)$",
     re.I,
@@ -154,10 +169,14 @@ def _clean_mention(text: str) -> str:
     text = _LEADING.sub("", text.strip(' ,;:."“”()'))
     text = _MENTION_END.sub("", text).strip(' ,;:."“”()')
     text = _ISSUED.sub("", _CIRCUMSTANCE.sub("", text))
+    # "Both Baku and Yerevan": two origins; the first is taken (a chain has one).
+    both = re.match(r"^Both\s+(.+?)\s+and\s+", text)
+    if both:
+        text = both.group(1)
     report = _REPORT_OF.match(text)
     if report:
         text = report.group("name")
-    return re.sub(rf"(?:\s+(?:has|have|had))?\s+{SAYING}$", "", text)
+    return re.sub(rf"(?:\s+(?:has|have|had))?\s+(?:{SAYING}|informed)$", "", text)
 
 
 def _named(who: str) -> str:
@@ -202,7 +221,8 @@ def _chain(attribution: str) -> tuple[list[tuple[str, str | None, str]], list[st
 # When it was said, after the verb: "said on Thursday", "said late on Monday".
 WHEN = (
     r"(?:\s+(?:on|late on|early on|last|this|earlier on)\s+[A-Z]?\w+(?:\s+(?:morning|evening|night|afternoon))?"
-    r"|\s+(?:today|yesterday|overnight|earlier|later|the next day|the day before|a day later))?"
+    r"|\s+(?:today|yesterday|overnight|earlier|later|the next day|the day before|a day later)"
+    r"|\s+(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday))?"
 )
 # Where or how it was said, after the verb: "during a visit to the site", "in a written
 # reply to questions from the Courier", "on Telegram".
@@ -210,7 +230,11 @@ CIRCUMSTANCE = r"(?:\s+(?:during|at|in|after|before|while|on|to|via)\s+[^,]{1,80
 RELAYING = r",\s*(?:citing|quoting)\s+[^,]+,|,\s*(?:which|who)\s+(?:in\s+turn\s+)?(?:cited|quoted)\s+[^,]+,"
 # A description or a name set off by commas after the subject: "South Caucasus Railway,
 # the Russian-owned operator of Armenia's network,"; "Its mayor, Gohar Sargsyan,".
-APPOSITIVE = r",\s*(?:(?:the|a|an|its|his|her|their)\s[^,]{1,80}|[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+){0,3}),"
+APPOSITIVE = (
+    r",\s*(?:(?:the|a|an|its|his|her|their)\s[^,]{1,160}|[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+){0,3}|"
+    r"(?:which|who|whose)\s(?!(?:in\s+turn\s+)?(?:cited|quoted|cites|quotes)\b)[^,]{1,160}|"
+    r"(?:in|during|at)\s[^,]{1,80}),"
+)
 # Words a subject does not end with when the verb is a noun ("The two reports only ...").
 _NOT_A_SOURCE_END = {
     "two", "three", "four", "both", "these", "those", "such", "the", "its", "their", "his", "her", "our", "some",
@@ -218,10 +242,12 @@ _NOT_A_SOURCE_END = {
 }  # fmt: skip
 
 _TAIL = re.compile(
-    rf",\s*(?P<who>[^,]+?)\s+(?:(?:has|have|had)\s+)?(?P<verb>{SAYING}){WHEN}{CIRCUMSTANCE}(?P<rest>(?:,.*?)?)"
-    r"[.!?\"”]*$"
+    rf",\s*(?P<who>[^,]+?)\s+(?:(?:has|have|had)\s+)?(?P<verb>{SAYING}|informed){WHEN}{CIRCUMSTANCE}"
+    r"(?P<rest>(?:,.*?|\s+(?:with\s+reference\s+to|referring\s+to|citing|quoting)\s.*?)?)[.!?\"”]*$"
 )
-_TAIL_TOLD = re.compile(rf",\s*(?P<who>[^,]+?)\s+(?P<verb>told)\s+(?P<whom>[^,]+?){WHEN}[.!?\"”]*$")
+_TAIL_TOLD = re.compile(
+    rf",\s*(?:as\s+)?(?P<who>[^,]+?(?:,\s*[^,]+?,)?)\s+(?P<verb>told)\s+(?P<whom>[^,]+?){WHEN}[.!?\"”]*$"
+)
 _TAIL_AS = re.compile(r",\s*(?:as\s+|it\s+was\s+)(?:reported|cited|stated)\s+by\s+(?P<who>.+?)[.!?\"”]*$", re.I)
 _TAIL_ACCORDING = re.compile(r",\s*(?P<link>according\s+to\s+|per\s+)(?P<who>.+?)[.!?\"”]*$", re.I)
 # "<claim>,” said Armen Petrosyan, the head of the rescue service." (the verb first)
@@ -238,8 +264,8 @@ _TAIL_INFORMED = re.compile(
 )
 # "<claim>, the spokeswoman Ani Badalyan was cited by the Armenpress agency as saying."
 _TAIL_CITED_AS = re.compile(
-    r",\s*(?P<who>[^,]+?)\s+(?:was|were)\s+(?P<verb>cited|quoted)\s+by\s+(?P<relay>[^,]+?)\s+as\s+saying"
-    r"[.!?\"”]*$"
+    r",\s*(?P<who>[^,]+?)\s+(?:was|were)\s+(?P<verb>cited|quoted)\s+(?:by\s+(?P<relay>[^,]+?)\s+as\s+saying|"
+    r"as\s+saying\s+by\s+(?P<relay_after>[^,]+?)(?:,[^,]*)?)[.!?\"”]*$"
 )
 # "“<claim>,” the governor said, “<more>”": a quote split around who said it.
 _SPLIT_QUOTE = re.compile(
@@ -250,7 +276,9 @@ _SPLIT_QUOTE = re.compile(
 _VIA = re.compile(r"\s*\(via\s+(?P<via>[^)]+)\)(?P<end>[.!?\"”]*)$", re.I)
 _HEAD = re.compile(
     rf"^(?P<who>[A-Z][^,]*?(?:{RELAYING}|{APPOSITIVE})?)\s+(?:(?:has|have|had)\s+)?(?P<verb>{SAYING}){WHEN}"
-    rf"{CIRCUMSTANCE}(?P<link>{RELAYING})?\s+(?:that\s+)?(?P<claim>.+)$"
+    r"(?:\s+in\s+(?:comments|remarks|an interview|a statement|an emailed statement|a written statement)\s+to\s+"
+    r"(?P<whom>[A-Z][^,]*?)\s+that\s+|(?:\s+(?:during|at|in|after|before|while|on|via)\s+[^,]{1,80}?)\s+that\s+|"
+    rf"(?P<link>{RELAYING})?\s+(?:that\s+)?)(?P<claim>.+)$"
 )
 _HEAD_TOLD = re.compile(
     rf"^(?P<who>[A-Z][^,]*?(?:{APPOSITIVE})?)\s+told\s+(?!reporters\b|journalists\b)"
@@ -275,7 +303,17 @@ Chain = list[tuple[str, str | None, str]]
 def attribute(sentence: str) -> tuple[str, Chain, list[str]] | None:
     """The claim part of a sentence and the chain its attribution names (the
     publisher's hop first), or None when the sentence attributes nothing."""
-    body = sentence.rstrip()
+    body = _LEAD_IN.sub("", _PREFIX.sub("", _DATELINE.sub("", sentence.rstrip())))
+    if body[:1].islower():
+        # "In a statement, it says ...": read as a sentence; the text's own words kept.
+        found = attribute(body[0].upper() + body[1:])
+        return None if found is None else _as_written(found, body)
+    # "..., his brother told the Herald, but the ministry said ...": the first clause's.
+    first, but, _ = body.partition(", but ")
+    if but:
+        found = _tail(first.rstrip(".") + ".")
+        if found is not None:
+            return found
     via = _VIA.search(body)
     if via is not None:
         found = attribute(body[: via.start()] + via.group("end"))
@@ -312,6 +350,29 @@ def attribute(sentence: str) -> tuple[str, Chain, list[str]] | None:
     return _head(body)
 
 
+# Before a sentence: a live blog's time, a flag; "In a post on X," / "In a statement,".
+_PREFIX = re.compile(r"^(?:\d{1,2}[:.]\d{2}\s*[-–—]+\s*)?(?:(?:BREAKING|UPDATE|LATEST|JUST IN|URGENT)\s*:\s*)?")
+_LEAD_IN = re.compile(
+    r"^In\s+(?:a|an|its|his|her|their)\s+(?:[\w-]+\s+){0,2}(?:post|statement|tweet|interview|message|letter|video|"
+    r"report|briefing)\b[^,]{0,60},\s*",
+    re.I,
+)
+
+
+def _as_written(found: tuple[str, Chain, list[str]], body: str) -> tuple[str, Chain, list[str]]:
+    """A sentence read with its first letter raised, given back in the text's words."""
+    claim, chain, cues = found
+    lowered = [
+        (
+            mention if mention in body else mention[:1].lower() + mention[1:],
+            relation,
+            quote if quote in body else quote[:1].lower() + quote[1:],
+        )
+        for mention, relation, quote in chain
+    ]
+    return claim, lowered, cues
+
+
 def _tail(body: str) -> tuple[str, Chain, list[str]] | None:
     match = _TAIL_INFORMED.search(body)
     if match:
@@ -322,7 +383,8 @@ def _tail(body: str) -> tuple[str, Chain, list[str]] | None:
             return body[: match.start()], [("", relation, body[match.start() :].strip(" ,.")), *chain], [informed]
     match = _TAIL_CITED_AS.search(body)
     if match:
-        who, relay = _clean_mention(match.group("who")), _clean_mention(match.group("relay"))
+        who = _clean_mention(match.group("who"))
+        relay = _clean_mention(match.group("relay") or match.group("relay_after"))
         cited = body[match.start("who") :].strip(" .")
         if who and relay:
             relation = QUOTING if match.group("verb") == "quoted" else CITING
@@ -346,7 +408,7 @@ def _tail(body: str) -> tuple[str, Chain, list[str]] | None:
                     [cue, *cues],
                 )
     match = _TAIL_TOLD.search(body)
-    if match and len(match.group("who").split()) <= 8 and len(match.group("whom").split()) <= 8:
+    if match and len(match.group("who").split()) <= 14 and len(match.group("whom").split()) <= 8:
         # "<claim>, the governor told the Associated Press": the reporter is who was told.
         whom, who = _clean_mention(match.group("whom")), _named(match.group("who"))
         told = body[match.start("who") : match.end("whom")]
@@ -361,7 +423,10 @@ def _tail(body: str) -> tuple[str, Chain, list[str]] | None:
     match = _TAIL_INVERTED.search(body)
     # Not a head that relays ("RIA Novosti, quoting a diplomat, said <claim>").
     relaying_head = re.fullmatch(rf"[A-Z][^,]*?(?:{RELAYING})", body[: match.start()] + ",") if match else None
-    if match and len(match.group("who").split()) <= 14 and not relaying_head:
+    clause = match and re.search(
+        r"\b(?:had|has|have|was|were|is|are|will|would|could|should|did|does|do)\b", match.group("who").split(",")[0]
+    )
+    if match and len(match.group("who").split()) <= 14 and not relaying_head and not clause:
         who = _clean_mention(match.group("who"))
         said = body[match.start("verb") :].strip(" .")
         if who:
@@ -371,7 +436,16 @@ def _tail(body: str) -> tuple[str, Chain, list[str]] | None:
 
 def _told(who: str, whom: str, told: str) -> Chain:
     """``who`` told ``whom``: the publisher relays whom's report, or was told itself ("me", "us")."""
-    if whom.casefold() in ("me", "us"):
+    if whom.casefold() in (
+        "me",
+        "us",
+        "researchers",
+        "our researchers",
+        "our reporter",
+        "our correspondent",
+        "this newspaper",
+        "our agency",
+    ):
         return [("", SAID_TO, told), (who, None, told)]
     return _publisher([(whom, SAID_TO, told), (who, None, told)], REPORTED, told)
 
@@ -424,11 +498,19 @@ def _head(body: str) -> tuple[str, Chain, list[str]] | None:
     who = match.group("who") if match else ""
     if (
         match
-        and len(who.split()) <= 14
-        and not _PASSIVE.search(who)
+        and len(_named(who).split()) <= 12
+        and len(who.split()) <= 40
+        and not _PASSIVE.search(who.split(",")[0])
         and who.split()[-1].casefold() not in _NOT_A_SOURCE_END
     ):
         said = body[: match.end("verb")]
+        if match.group("whom"):  # "claimed in comments to TASS that": TASS was told
+            told = body[: match.end("whom")]
+            return _relayed(
+                _told(_named(who), _clean_mention(match.group("whom")), told),
+                match.group("claim"),
+                [match.group("verb")],
+            )
         if match.group("link"):  # verbatim: "Haqqin reported, citing Daily Sabah," when the cue follows the verb
             chain, cues = _chain(body[: match.end("link")])
         elif re.search(RELAYING, who + ","):
@@ -447,7 +529,8 @@ def _join(chain: Chain, upstream: Chain, relation: str | None) -> Chain:
 
 
 _WITHIN = re.compile(
-    rf"^(?P<who>[A-Z][^,]*?)\s+(?:(?:has|have|had)\s+)?(?P<verb>{SAYING}|denied|denies|rejected|rejects)"
+    rf"^(?P<who>[A-Z][^,]*?)\s+(?:(?:has|have|had)\s+)?(?P<verb>{SAYING}|denied|denies|rejected|rejects|"
+    r"calls on|called on|urged|urges|appealed to|appeals to)"
     r"\s+(?:that\s+)?(?P<rest>.+)$"
 )
 
@@ -462,7 +545,7 @@ def _said_within(claim: str) -> tuple[str, Chain, list[str]] | None:
     if not who:
         return None
     said = claim[: match.end("verb")]
-    denial = match.group("verb").startswith(("den", "rej"))
+    denial = match.group("verb").startswith(("den", "rej", "call", "urg", "appeal"))
     return (claim if denial else match.group("rest")), [("", REPORTED, said), (who, None, said)], [match.group("verb")]
 
 
@@ -493,6 +576,8 @@ def propose(body: str, published: date | None = None) -> list[Proposed]:
             # two parts (a quote split around who said it).
             quote = claim.strip(" ,") if claim.strip(" ,") in sentence else sentence
             described = tuple((m.group("name"), m.group("description")) for m in _DESCRIBED.finditer(sentence))
+            denying = _DENYING.match(_PREFIX.sub("", sentence)) if found is None else None
+            described += ((denying.group("name"), ""),) if denying else ()
             proposals.append(
                 Proposed(sentence, quote, claim_text, hops, tuple(cues), event_date(quote, published), described)
             )

@@ -32,6 +32,7 @@ TITLES = {
     "deputy", "chief", "head", "director", "general", "ambassador", "envoy", "governor", "mayor", "adviser",
     "advisor", "senior", "former", "acting", "secretary", "press", "official", "the", "of", "for", "ministry",
     "representative", "chairman", "chairwoman", "commander", "leader", "aide", "assistant", "officer", "member",
+    "presidential", "parliamentary", "opposition", "regional", "military", "border", "police", "state",
 }  # fmt: skip
 
 # Somebody unnamed within an organisation ("an official in Armenia’s economy ministry",
@@ -114,6 +115,15 @@ class Registry:
             key=lambda pair: pair[0],
             reverse=True,
         )
+        # A name after an organisation's ("the press secretary of the Ministry of Economy
+        # Hasmik Vardanyan") is somebody of it: not the organisation.
+        words = re.findall(r"[\w’']+", mention)
+        if (
+            within
+            and words[-1][0].isupper()
+            and not any(last & _stems(name) for name in (within[0][1].name, *within[0][1].aliases))
+        ):
+            return None
         if within and (len(within) == 1 or within[1][0] < within[0][0] or within[1][1] == within[0][1]):
             return within[0][1]
         scored = []
@@ -191,26 +201,80 @@ class SourceRegistry:
         return self._searched[words]
 
 
+# Words the article uses for itself ("our correspondent reports"): the publisher.
+_OURSELVES = re.compile(
+    r"^(?:we|I|(?:our|this)\s+(?:correspondent|reporter|agency|newspaper|website|channel|team|newsroom|editors?))$",
+    re.I,
+)
+# Words that make a name an organisation's, not a person's, for "he" and "it".
+_ORGANISATION = {
+    "ministry", "service", "agency", "news", "press", "committee", "mission", "government", "council", "department",
+    "railway", "railways", "office", "union", "bank", "company", "group", "party", "army", "forces", "police",
+    "court", "parliament", "assembly", "centre", "center", "institute", "monitor", "times", "post", "herald",
+    "courier", "tv", "radio", "broadcasting", "wire", "novosti", "kremlin", "sources", "officials",
+}  # fmt: skip
+
+
+def _person(known: Known) -> bool:
+    words = re.findall(r"[\w’'-]+", known.name)
+    return (
+        2 <= len(words) <= 4
+        and all(w[0].isupper() for w in words)
+        and not {w.casefold() for w in words} & _ORGANISATION
+    )
+
+
 def resolve_chain(
     proposed: Proposed, registry: Registry | SourceRegistry, recent: list[Known], publisher: Known | None
 ) -> list[tuple[Hop, Known | None]]:
     """Each hop of a proposal with the source it names (``publisher`` for the publisher's
-    own), read in the article's order: ``recent`` holds the sources named so far, the
-    latest first, each known also by the words that named or described it, so that a
-    later "the governor" or "the deputy minister" is the same source. A hop naming the
-    source of the hop before it ("told the Courier" in the Courier's story) is that
-    hop: it is left out, and how it got the claim kept."""
+    own; ``Known(None, words)`` for one the registry does not know), read in the
+    article's order: ``recent`` holds the sources named so far, the latest first, each
+    known also by the words that named or described it, so that a later "the governor",
+    "the official" or "he" is the same source. A hop naming the source of the hop before
+    it ("told the Courier" in the Courier's story) is that hop: it is left out, and how
+    it got the claim kept."""
     for name, description in proposed.described:
-        known = registry.resolve(name, recent)
-        if known is not None:
-            recent.insert(0, replace(known, aliases=(*known.aliases, description)))
+        known = registry.resolve(name, recent) or Known(None, name)
+        recent.insert(0, replace(known, aliases=(*known.aliases, description)))
     chain: list[tuple[Hop, Known | None]] = []
     for hop in proposed.hops:
-        known = publisher if not hop.mention else registry.resolve(hop.mention, recent)
-        if hop.mention and known is not None:
-            recent.insert(0, replace(known, aliases=(*known.aliases, hop.mention)))
-        if chain and known is not None and chain[-1][1] is not None and chain[-1][1].key == known.key:
+        known = _resolve_hop(hop.mention, registry, recent, publisher)
+        if hop.mention and known is None:
+            known = Known(None, _person_named(hop.mention) or hop.mention)
+        if hop.mention and known is not publisher:
+            recorded = known
+            recent.insert(0, replace(recorded, aliases=(*recorded.aliases, hop.mention)))
+        if chain and known is not None and known.key is not None and (chain[-1][1] or Known(None, "")).key == known.key:
             before, _ = chain.pop()
             hop = replace(hop, mention=before.mention, quote=before.quote)
         chain.append((hop, known))
     return chain
+
+
+def _person_named(mention: str) -> str:
+    """The person a long mention ends with ("the press secretary of the ministry Hasmik
+    Vardanyan": Hasmik Vardanyan), or ""."""
+    words = mention.split()
+    if len(words) < 4 or not {word.casefold() for word in words[:-2]} & _PERSON_TITLES:
+        return ""
+    name = Known(None, " ".join(words[-2:]))
+    return name.name if _person(name) else ""
+
+
+# Titles that only a person holds.
+_PERSON_TITLES = {
+    "secretary", "spokesman", "spokeswoman", "spokesperson", "minister", "president", "adviser", "advisor",
+    "ambassador", "envoy", "governor", "mayor", "director", "head", "chief", "representative", "chairman",
+    "chairwoman", "commander", "aide", "officer", "deputy",
+}  # fmt: skip
+
+
+def _resolve_hop(mention: str, registry, recent: list[Known], publisher: Known | None) -> Known | None:
+    if not mention or _OURSELVES.match(mention.strip()):
+        return publisher
+    pronoun = mention.strip().casefold()
+    if pronoun in ("he", "she", "it", "they"):
+        # The latest person named for he or she; the latest organisation for it and they.
+        return next((known for known in recent if _person(known) == (pronoun in ("he", "she"))), None)
+    return registry.resolve(mention, recent)

@@ -396,4 +396,8 @@ def test_a_source_is_known_by_what_described_it_and_a_hop_to_the_publisher_is_th
         ("", "reported", outlet),
         ("the governor", None, Known(1, "Levon Arakelyan", ("the governor of Tavush",))),
     ]
-    assert chains[2] == [("", "said_to", outlet), ("a resident of Berdavan", None, None)]
+    # Not in the registry: known by its words only, with no key.
+    assert chains[2] == [
+        ("", "said_to", outlet),
+        ("a resident of Berdavan", None, Known(None, "a resident of Berdavan")),
+    ]
