@@ -41,7 +41,7 @@ SAYING = (
     r"stated|states|announced|announces|claimed|claims|added|adds|wrote|writes|confirmed|confirms|noted|notes|"
     r"alleged|alleges|insisted|insists|suggested|suggests|argued|argues|warned|warns|stressed|stresses|"
     r"explained|explains|acknowledged|acknowledges|admitted|admits|estimated|estimates|reiterated|reiterates|"
-    r"tweeted|tweets|posted|posts)"
+    r"tweeted|tweets)"
 )
 # Cues that lead from the source named before them to the one named after.
 LINKS = [
@@ -76,14 +76,17 @@ JUNK = re.compile(
     r"^(?:have|got|seen) a (?:[\w ]{0,20})?(?:story|tip|claim)\b|contributed to this report|\bcopyright\b|"
     r"may not be (?:published|reproduced)|reproduction of (?:the )?materials|refresh this page|^all times are\b|"
     r"^for immediate release$|^#{3,}$|^(?:media |press )?contacts?\s*:|^topics?\s*:|^tags?\s*:|^comments\s*\(\d+\)$|"
-    r"^sign up (?:to|for)\b|"
+    r"^sign up (?:to|for)\b|(?-i:^By [A-Z][\w’'-]+ [A-Z][\w’'-]+(?: and [A-Z][\w’'-]+ [A-Z][\w’'-]+)?\.?$)|"
+    r"^-*\s*with assistance from\b|^to contact the (?:reporter|editor)s?\b|^forwarded by\b|unsubscribe|"
+    r"^correction\s*:|^clarification\s*:|(?-i:^[A-Z][A-Z ’'&-]{2,40}\.?$)|edited for length and clarity|"
+    r"^the article was translated from\b|"
     r"^\(?(?:reporting|writing|editing|additional reporting|translated from [\w ]+) by\b|^\(.*\)\.?$)",
     re.I,
 )
 # A wire story's dateline: "BAKU, July 13 (Caspian Wire) - ", "GENEVA - ".
 _DATELINE = re.compile(
     r"^(?:[A-Z][A-Z .'-]+(?:,[^-–—]{1,40})?|[A-Z][\w .'-]*,[^-–—()]{1,30}\([^)]{1,40}\)|"
-    r"[A-Z][\w .'-]*,\s+\d{1,2}\s+[A-Z][a-z]+(?:\s+\d{4})?)\s[-–—]+\s+"
+    r"[A-Z][\w .'-]*,\s+\d{1,2}\s+[A-Z][a-z]+(?:\s+\d{4})?|[A-Z][A-Z .'-]+\s*\([^)]{1,40}\))\s[-–—]+\s+"
 )
 
 
@@ -116,7 +119,7 @@ class Proposed:
 
 # "Levon Arakelyan, the governor of Tavush," / "Deputy Minister Arsen Melkonyan".
 _DESCRIBED = re.compile(
-    r"(?P<name>[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)+),\s+(?P<description>(?:the|a|an)\s+[a-z][^,]{2,200}?),"
+    r"(?P<name>[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)+),\s+(?P<description>(?:(?:the|a|an)\s+|who\s+)[a-z][^,]{2,200}?),"
 )
 # A sentence whose subject denies or rejects something: "it" in the next is that subject.
 _DENYING = re.compile(r"^(?P<name>[A-Z][^,]{2,60}?)\s+(?:denies|denied|rejects|rejected|dismisses|dismissed)\b")
@@ -166,9 +169,17 @@ _REPORT_OF = re.compile(
 
 
 def _clean_mention(text: str) -> str:
-    text = _LEADING.sub("", text.strip(' ,;:."“”()'))
-    text = _MENTION_END.sub("", text).strip(' ,;:."“”()')
+    text = _LEADING.sub("", text.strip(' ,;:."“”()–—-'))
+    text = _MENTION_END.sub("", text).strip(' ,;:."“”()–—-')
     text = _ISSUED.sub("", _CIRCUMSTANCE.sub("", text))
+    # "a statement posted on the ministry's website": the ministry; "the state-run Anadolu Agency".
+    text = re.sub(
+        r"^(?:a|an|the)\s+(?:statement|post|notice)\s+(?:posted|published)\s+on\s+(.+?)['’]s\s+(?:website|site|page)$",
+        r"\1",
+        text,
+    )
+    text = re.sub(r"^(?:the\s+)?(?:state-run|state-owned|official)\s+(?=[A-Z])", "", text)
+    text = re.sub(r"^(.+?)['’]s\s+(?:office|press office|press service|administration)$", r"\1", text)
     # "Both Baku and Yerevan": two origins; the first is taken (a chain has one).
     both = re.match(r"^Both\s+(.+?)\s+and\s+", text)
     if both:
@@ -235,6 +246,12 @@ APPOSITIVE = (
     r"(?:which|who|whose)\s(?!(?:in\s+turn\s+)?(?:cited|quoted|cites|quotes)\b)[^,]{1,160}|"
     r"(?:in|during|at)\s[^,]{1,80}),"
 )
+# Labels before a colon that are not who speaks ("Photo:", "Update:", "My take:").
+_NOT_SPEAKERS = {
+    "photo", "photos", "update", "note", "correction", "related", "share", "topics", "tags", "source", "sources",
+    "watch", "listen", "read more", "read also", "see also", "editor's note", "my take", "our verdict", "verdict",
+    "the bottom line", "bottom line", "background", "context", "why it matters", "what's next", "media contact",
+}  # fmt: skip
 # Words a subject does not end with when the verb is a noun ("The two reports only ...").
 _NOT_A_SOURCE_END = {
     "two", "three", "four", "both", "these", "those", "such", "the", "its", "their", "his", "her", "our", "some",
@@ -264,7 +281,7 @@ _TAIL_INFORMED = re.compile(
 )
 # "<claim>, the spokeswoman Ani Badalyan was cited by the Armenpress agency as saying."
 _TAIL_CITED_AS = re.compile(
-    r",\s*(?P<who>[^,]+?)\s+(?:was|were)\s+(?P<verb>cited|quoted)\s+(?:by\s+(?P<relay>[^,]+?)\s+as\s+saying|"
+    r",\s*(?P<who>[^,]+?)\s+(?:was|were|is|are)\s+(?P<verb>cited|quoted)\s+(?:by\s+(?P<relay>[^,]+?)\s+as\s+saying|"
     r"as\s+saying\s+by\s+(?P<relay_after>[^,]+?)(?:,[^,]*)?)[.!?\"”]*$"
 )
 # "“<claim>,” the governor said, “<more>”": a quote split around who said it.
@@ -273,17 +290,25 @@ _SPLIT_QUOTE = re.compile(
     r"[“\"](?P<rest>.+?)[”\"]?$"
 )
 # "(via TASS)" at the end: the publisher had it from TASS.
-_VIA = re.compile(r"\s*\(via\s+(?P<via>[^)]+)\)(?P<end>[.!?\"”]*)$", re.I)
+_VIA = re.compile(r"\s*(?:\(via\s+(?P<via>[^)]+)\)|\[(?P<credit>[A-Z][^\]]{1,60})\])(?P<end>[.!?\"”]*)$", re.I)
 _HEAD = re.compile(
     rf"^(?P<who>[A-Z][^,]*?(?:{RELAYING}|{APPOSITIVE})?)\s+(?:(?:has|have|had)\s+)?(?P<verb>{SAYING}){WHEN}"
     r"(?:\s+in\s+(?:comments|remarks|an interview|a statement|an emailed statement|a written statement)\s+to\s+"
-    r"(?P<whom>[A-Z][^,]*?)\s+that\s+|(?:\s+(?:during|at|in|after|before|while|on|via)\s+[^,]{1,80}?)\s+that\s+|"
+    r"(?P<whom>[A-Z][^,]*?)\s+that\s+|\s+to\s+(?P<whom_to>[A-Z][^,]*?)\s+that\s+|"
+    r"(?:\s+(?:during|at|in|after|before|while|on|via)\s+[^,]{1,80}?)\s+that\s+|"
     rf"(?P<link>{RELAYING})?\s+(?:that\s+)?)(?P<claim>.+)$"
 )
 _HEAD_TOLD = re.compile(
-    rf"^(?P<who>[A-Z][^,]*?(?:{APPOSITIVE})?)\s+told\s+(?!reporters\b|journalists\b)"
+    rf"^(?P<who>[A-Z][^,]*?(?:{APPOSITIVE})?)\s+(?:(?:has|have|had)\s+)?told\s+(?!reporters\b|journalists\b)"
     rf"(?P<whom>me|us|[^,]+?(?:{APPOSITIVE})?)\s+(?:that\s+|(?<=me )|(?<=us ))(?P<claim>.+)$"
 )
+# "Kartli Post learned from the State Electrosystem that <claim>."
+_HEAD_LEARNED = re.compile(
+    r"^(?P<who>[A-Z][^,]*?)\s+(?:has\s+)?(?:learned|learnt|was told|has been told)\s+(?:by|from)\s+(?P<whom>[^,]+?)\s+"
+    r"that\s+(?P<claim>.+)$"
+)
+# "X: <claim>", a headline's or a bullet's attribution ("Shahbazov: Azerbaijan to raise ...").
+_HEADLINED = re.compile(r"^(?:[•*–-]\s*)?(?P<who>[A-Z][\w’'.-]+(?:\s+[A-Z][\w’'.-]+){0,3}):\s+(?P<claim>[A-Z].+)$")
 # "It was stated by the ministry's spokeswoman Maria Zakharova that <claim>."
 _HEAD_IT_WAS = re.compile(
     r"^It\s+(?:was|has been|had been)\s+(?P<verb>stated|reported|announced|said|noted|claimed|confirmed)\s+by\s+"
@@ -322,7 +347,11 @@ def attribute(sentence: str) -> tuple[str, Chain, list[str]] | None:
         claim, chain, cues = found if found is not None else (body[: via.start()], [("", None, "")], [])
         return (
             claim,
-            [("", CITING, had), (_clean_mention(via.group("via")), chain[0][1], had), *chain[1:]],
+            [
+                ("", CITING, had),
+                (_clean_mention(via.group("via") or via.group("credit")), chain[0][1], had),
+                *chain[1:],
+            ],
             [
                 "via",
                 *cues,
@@ -354,7 +383,7 @@ def attribute(sentence: str) -> tuple[str, Chain, list[str]] | None:
 _PREFIX = re.compile(r"^(?:\d{1,2}[:.]\d{2}\s*[-–—]+\s*)?(?:(?:BREAKING|UPDATE|LATEST|JUST IN|URGENT)\s*:\s*)?")
 _LEAD_IN = re.compile(
     r"^In\s+(?:a|an|its|his|her|their)\s+(?:[\w-]+\s+){0,2}(?:post|statement|tweet|interview|message|letter|video|"
-    r"report|briefing)\b[^,]{0,60},\s*",
+    r"report|briefing)\b[^,]{0,60},\s*|^(?:Noting|Adding|Stressing|Recalling)\s+that\s+[^,]+,\s*",
     re.I,
 )
 
@@ -417,6 +446,18 @@ def _tail(body: str) -> tuple[str, Chain, list[str]] | None:
     match = _TAIL.search(body)
     if match and len(match.group("who").split()) <= 8:
         chain, cues = _chain(body[match.start("who") : match.end("verb")] + match.group("rest"))
+        relay = _RELAYED_IN.search(body[match.end("verb") : match.start("rest")])
+        if chain and relay:  # "said in remarks broadcast by Imedi TV": Imedi TV relays it
+            said = body[match.start("who") : match.start("rest")].strip()
+            told = _told(chain[0][0], _clean_mention(relay.group("relay")), said)
+            return (
+                body[: match.start()],
+                [*told[:-1], (chain[0][0], chain[0][1], said), *chain[1:]],
+                [
+                    match.group("verb"),
+                    *cues,
+                ],
+            )
         if chain:
             said = body[match.start("who") : match.end("verb")]
             return body[: match.start()], _publisher(chain, REPORTED, said), [match.group("verb"), *cues]
@@ -434,6 +475,15 @@ def _tail(body: str) -> tuple[str, Chain, list[str]] | None:
     return None
 
 
+# Where it was said, naming who carried it: "in remarks broadcast by Imedi TV", "in an
+# interview with Bloomberg".
+_RELAYED_IN = re.compile(
+    r"\bin\s+(?:(?:remarks|comments|an interview|a statement)\s+(?:broadcast|published|aired|carried)\s+(?:by|on)|"
+    r"an interview with|remarks to|comments to)\s+(?P<relay>[A-Z][^,]*?)"
+    r"(?:\s+(?:on|late on|early on)\s+[A-Z]\w+day\b.*)?$"
+)
+
+
 def _told(who: str, whom: str, told: str) -> Chain:
     """``who`` told ``whom``: the publisher relays whom's report, or was told itself ("me", "us")."""
     if whom.casefold() in (
@@ -447,6 +497,9 @@ def _told(who: str, whom: str, told: str) -> Chain:
         "our agency",
     ):
         return [("", SAID_TO, told), (who, None, told)]
+    if whom[:1].islower() and not re.match(r"(?:the|a|an)\s+[A-Z]", whom):
+        # An audience ("shippers", "the ministry's weekly briefing"), not a reporter relaying it.
+        return _publisher([(who, None, told)], REPORTED, told)
     return _publisher([(whom, SAID_TO, told), (who, None, told)], REPORTED, told)
 
 
@@ -456,13 +509,27 @@ def _relayed(chain: Chain, claim: str, cues: list[str]) -> tuple[str, Chain, lis
     match = re.search(r",\s*(?:citing|quoting)\s+.+$", claim)
     if match is None:
         return claim, chain, cues
-    upstream, more = _chain("-" + match.group(0).rstrip('.!?"”'))
+    upstream, more = _chain("Source" + match.group(0).rstrip('.!?"”'))  # "Source": whoever cites
     if len(upstream) < 2:
         return claim, chain, cues
     return claim[: match.start()], _join(chain, upstream[1:], upstream[0][1]), [*cues, *more]
 
 
 def _head(body: str) -> tuple[str, Chain, list[str]] | None:
+    body = re.sub(r"^[•*]\s*", "", body)  # a bullet
+    match = _HEAD_LEARNED.match(body)
+    if match and len(match.group("who").split()) <= 6:
+        learned = body[: match.end("whom")]
+        who, whom = _clean_mention(match.group("who")), _clean_mention(match.group("whom"))
+        return (
+            match.group("claim"),
+            [("", INFORMED_BY, learned), (who, INFORMED_BY, learned), (whom, None, learned)],
+            ["learned from"],
+        )
+    match = _HEADLINED.match(body)
+    if match and match.group("who").casefold() not in _NOT_SPEAKERS:
+        said = body[: match.end("who") + 1]
+        return match.group("claim"), _publisher([(match.group("who"), None, said)], REPORTED, said), [":"]
     match = _HEAD_IT_WAS.match(body)
     if match:
         chain, cues = _chain(match.group("who"))
@@ -504,13 +571,10 @@ def _head(body: str) -> tuple[str, Chain, list[str]] | None:
         and who.split()[-1].casefold() not in _NOT_A_SOURCE_END
     ):
         said = body[: match.end("verb")]
-        if match.group("whom"):  # "claimed in comments to TASS that": TASS was told
-            told = body[: match.end("whom")]
-            return _relayed(
-                _told(_named(who), _clean_mention(match.group("whom")), told),
-                match.group("claim"),
-                [match.group("verb")],
-            )
+        whom = match.group("whom") or match.group("whom_to")
+        if whom:  # "claimed in comments to TASS that", "confirmed to ENA that": TASS, ENA were told
+            told = body[: match.end("whom" if match.group("whom") else "whom_to")]
+            return _relayed(_told(_named(who), _clean_mention(whom), told), match.group("claim"), [match.group("verb")])
         if match.group("link"):  # verbatim: "Haqqin reported, citing Daily Sabah," when the cue follows the verb
             chain, cues = _chain(body[: match.end("link")])
         elif re.search(RELAYING, who + ","):
@@ -558,30 +622,54 @@ def _publisher(chain, relation, quote):
 def propose(body: str, published: date | None = None) -> list[Proposed]:
     """Every sentence of the body as a proposed claim with its chain, and its event's
     date resolved against ``published`` (the article's day, if known)."""
-    proposals = []
+    proposals: list[Proposed] = []
     for paragraph in paragraphs(body):
-        for sentence in sentences(paragraph):
-            found = attribute(sentence)
-            if found is None:
-                claim, chain, cues = sentence, [("", None, sentence)], []
-            else:
-                claim, chain, cues = found
-            claim_text = _claim_text(claim)
-            if not claim_text:
+        # An interview's answer ("Seitkali: ..."): every sentence of it the speaker's.
+        label = _SPEAKER.match(paragraph)
+        speaker = label.group("who") if label and label.group("who").casefold() not in _NOT_SPEAKERS else ""
+        opened: list[int] = []  # a quote's first sentences, attributed where it ends
+        for index, sentence in enumerate(sentences(paragraph)):
+            read = sentence[label.end() :] if speaker and index == 0 else sentence
+            found = attribute(read)
+            if speaker:
+                found = _spoken_by(speaker, label.group(0).strip(" :"), read, found)
+            proposal = _proposal(sentence, read, found, published)
+            if proposal is None:
                 continue
-            hops = tuple(Hop(mention, relation, quote) for mention, relation, quote in chain)
-            # The last source named is the origin: it cites nobody.
-            hops = (*hops[:-1], Hop(hops[-1].mention, None, hops[-1].quote))
-            # The document's words: the claim's, or the sentence's where the claim joins
-            # two parts (a quote split around who said it).
-            quote = claim.strip(" ,") if claim.strip(" ,") in sentence else sentence
-            described = tuple((m.group("name"), m.group("description")) for m in _DESCRIBED.finditer(sentence))
-            denying = _DENYING.match(_PREFIX.sub("", sentence)) if found is None else None
-            described += ((denying.group("name"), ""),) if denying else ()
-            proposals.append(
-                Proposed(sentence, quote, claim_text, hops, tuple(cues), event_date(quote, published), described)
-            )
+            if found is None and read.lstrip().startswith("“") and "”" not in read:
+                opened.append(len(proposals))
+            elif found is not None and opened and "”" in read:
+                for at in opened:
+                    proposals[at] = replace(proposals[at], hops=proposal.hops)
+                opened = []
+            proposals.append(proposal)
     return _follow_across_sentences(proposals)
+
+
+def _spoken_by(speaker: str, label: str, read: str, found) -> tuple[str, Chain, list[str]]:
+    """What an interview's speaker said: their own claim, or one they attribute further."""
+    claim, chain, cues = found if found is not None else (read, [("", None, read)], [])
+    return claim, [("", REPORTED, label), (speaker, chain[0][1], label), *chain[1:]], [":", *cues]
+
+
+def _proposal(sentence: str, read: str, found, published: date | None) -> Proposed | None:
+    claim, chain, cues = found if found is not None else (read, [("", None, sentence)], [])
+    claim_text = _claim_text(claim)
+    if not claim_text:
+        return None
+    hops = tuple(Hop(mention, relation, quote) for mention, relation, quote in chain)
+    # The last source named is the origin: it cites nobody.
+    hops = (*hops[:-1], Hop(hops[-1].mention, None, hops[-1].quote))
+    # The document's words: the claim's, or the sentence's where the claim joins two parts
+    # (a quote split around who said it).
+    quote = claim.strip(" ,") if claim.strip(" ,") in sentence else sentence
+    described = tuple((m.group("name"), m.group("description")) for m in _DESCRIBED.finditer(sentence))
+    denying = _DENYING.match(_PREFIX.sub("", sentence)) if found is None else None
+    described += ((denying.group("name"), ""),) if denying else ()
+    return Proposed(sentence, quote, claim_text, hops, tuple(cues), event_date(quote, published), described)
+
+
+_SPEAKER = re.compile(r"^(?P<who>[A-Z][\w’'.-]+(?:\s+[A-Z][\w’'.-]+){0,2}):\s+(?=[A-Z“\"])")
 
 
 def _claim_text(claim: str) -> str:

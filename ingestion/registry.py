@@ -33,6 +33,8 @@ TITLES = {
     "advisor", "senior", "former", "acting", "secretary", "press", "official", "the", "of", "for", "ministry",
     "representative", "chairman", "chairwoman", "commander", "leader", "aide", "assistant", "officer", "member",
     "presidential", "parliamentary", "opposition", "regional", "military", "border", "police", "state",
+    "admiral", "rear", "vice", "colonel", "major", "captain", "lieutenant", "relations", "public",
+    "and", "akim", "natural", "resources", "energy", "economy", "development", "sustainable",
 }  # fmt: skip
 
 # Somebody unnamed within an organisation ("an official in Armenia’s economy ministry",
@@ -40,7 +42,8 @@ TITLES = {
 _UNNAMED = re.compile(
     r"^(?:an?|one|two|three|several|some)\s+(?:[\w-]+\s+)?(?:officials?|sources?|diplomats?|officers?|employees?|"
     r"members?|persons?|people|residents?|witness(?:es)?|staffers?)\s+(?:in|at|from|close to|familiar with|within|"
-    r"inside|of|with)\b",
+    r"inside|of|with)\b|^(?:an?|one|two|three|several|some)\s+(?:[\w-]+\s+){0,2}(?:officials?|sources?|"
+    r"diplomats?|officers?|employees?|executives?|staffers?)$",
     re.I,
 )
 
@@ -80,8 +83,10 @@ class Registry:
         text = mention.strip()
         if _UNNAMED.match(text):
             return None
-        described = re.fullmatch(r"(?:the|this)\s+([a-z][\w\s-]*)", text, re.I)
-        if described and not re.search(r"\b[A-Z]", described.group(1)):
+        described = re.fullmatch(r"(?:the|this)\s+([a-zA-Z][\w\s-]*)", text, re.I)
+        # "the minister", "the Minister" (a title), not "the Times" (a name).
+        capitals = re.findall(r"\b[A-Z]\w*", described.group(1)) if described else []
+        if described and all(word.casefold() in TITLES for word in capitals):
             head = _stems(described.group(1).split()[-1])
             for source in recent:
                 if head and any(head <= _stems(name) for name in (source.name, *source.aliases)):
@@ -266,7 +271,7 @@ def _person_named(mention: str) -> str:
 _PERSON_TITLES = {
     "secretary", "spokesman", "spokeswoman", "spokesperson", "minister", "president", "adviser", "advisor",
     "ambassador", "envoy", "governor", "mayor", "director", "head", "chief", "representative", "chairman",
-    "chairwoman", "commander", "aide", "officer", "deputy",
+    "chairwoman", "commander", "aide", "officer", "deputy", "admiral", "colonel", "captain", "lieutenant",
 }  # fmt: skip
 
 
@@ -274,7 +279,11 @@ def _resolve_hop(mention: str, registry, recent: list[Known], publisher: Known |
     if not mention or _OURSELVES.match(mention.strip()):
         return publisher
     pronoun = mention.strip().casefold()
-    if pronoun in ("he", "she", "it", "they"):
+    if pronoun in ("he", "she", "it", "they", "him", "her", "them"):
         # The latest person named for he or she; the latest organisation for it and they.
-        return next((known for known in recent if _person(known) == (pronoun in ("he", "she"))), None)
-    return registry.resolve(mention, recent)
+        return next((known for known in recent if _person(known) == (pronoun in ("he", "she", "him", "her"))), None)
+    known = registry.resolve(mention, recent)
+    if known is None and re.fullmatch(r"[A-Z][\w’'-]+", mention.strip()):
+        # A surname alone ("Yalçındağ said"): the person of that name named before.
+        known = next((k for k in recent if _person(k) and k.name.split()[-1] == mention.strip()), None)
+    return known

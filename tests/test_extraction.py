@@ -182,6 +182,36 @@ def chain(sentence: str) -> tuple[str, list[tuple[str, str | None]]]:
             [("", "reported"), ("Hraparak", "citing"), ("Yeni Şafak", "citing"), ("Hraparak", None)],
         ),
         (
+            "Azerbaijan will pay a third, Minister Parviz Shahbazov said in remarks broadcast by Imedi TV on Thursday.",
+            "Azerbaijan will pay a third",
+            [("", "reported"), ("Imedi TV", "said_to"), ("Minister Parviz Shahbazov", None)],
+        ),
+        (
+            "Kartli Post learned from the State Electrosystem that the tender will be announced in autumn.",
+            "the tender will be announced in autumn.",
+            [("", "informed_by"), ("Kartli Post", "informed_by"), ("the State Electrosystem", None)],
+        ),
+        (
+            "• KazMunayGas says loadings are back to normal [Interfax-Kazakhstan].",
+            "loadings are back to normal.",
+            [("", "citing"), ("Interfax-Kazakhstan", "reported"), ("KazMunayGas", None)],
+        ),
+        (
+            "A TPAO official confirmed to ENA that two wells would be drilled in March.",
+            "two wells would be drilled in March.",
+            [("", "reported"), ("ENA", "said_to"), ("A TPAO official", None)],
+        ),
+        (
+            "They told shippers in March that one mooring point would stay shut.",
+            "one mooring point would stay shut.",
+            [("", "reported"), ("They", None)],
+        ),
+        (
+            "Shahbazov: Azerbaijan to raise gas exports to Europe.",
+            "Azerbaijan to raise gas exports to Europe.",
+            [("", "reported"), ("Shahbazov", None)],
+        ),
+        (
             "News.am, which cited a source at the airport, said 30 officers had flown to Moscow.",
             "30 officers had flown to Moscow.",
             [("", "reported"), ("News.am", "citing"), ("a source at the airport", None)],
@@ -401,3 +431,31 @@ def test_a_source_is_known_by_what_described_it_and_a_hop_to_the_publisher_is_th
         ("", "said_to", outlet),
         ("a resident of Berdavan", None, Known(None, "a resident of Berdavan")),
     ]
+
+
+def test_furniture_is_told_from_short_sentences_of_the_article():
+    body = (
+        "Troops crossed the river.\n\nBy Monday the ceasefire held.\n\nONE TO WATCH\n\n"
+        "By Leyla Mammadova and Tom Hale\n\n"
+        "Share: X · Facebook\n\nRelated: Why the railway is closed\n\nCopyright 2025 Meridian Press.\n\n"
+        "Have a story from your community? Write to us."
+    )
+
+    assert paragraphs(body) == ["Troops crossed the river.", "By Monday the ceasefire held."]
+
+
+def test_an_interviews_answers_are_the_speakers_and_a_quote_is_attributed_where_it_ends():
+    proposed = propose(
+        "Transit: Was the consortium right about the repairs?\n\n"
+        "Seitkali: Loadings fell by a third. Tengizchevroil moves crude by rail, as Reuters reported.\n\n"
+        "“The cable will carry 1,300 megawatts. It will reach Europe directly,” – the Minister noted."
+    )
+
+    chains = {p.claim_text: [(hop.mention, hop.relation) for hop in p.hops] for p in proposed}
+    assert chains["Loadings fell by a third."] == [("", "reported"), ("Seitkali", None)]
+    assert chains["Tengizchevroil moves crude by rail."] == [
+        ("", "reported"),
+        ("Seitkali", "reported"),
+        ("Reuters", None),
+    ]
+    assert chains["The cable will carry 1,300 megawatts."] == [("", "reported"), ("the Minister", None)]
