@@ -41,7 +41,7 @@ SAYING = (
     r"stated|states|announced|announces|claimed|claims|added|adds|wrote|writes|confirmed|confirms|noted|notes|"
     r"alleged|alleges|insisted|insists|suggested|suggests|argued|argues|warned|warns|stressed|stresses|"
     r"explained|explains|acknowledged|acknowledges|admitted|admits|estimated|estimates|reiterated|reiterates|"
-    r"tweeted|tweets)"
+    r"tweeted|tweets|ruled|rules|testified|testifies|concluded|concludes)"
 )
 # Cues that lead from the source named before them to the one named after.
 LINKS = [
@@ -79,7 +79,9 @@ JUNK = re.compile(
     r"^sign up (?:to|for)\b|(?-i:^By [A-Z][\w’'-]+ [A-Z][\w’'-]+(?: and [A-Z][\w’'-]+ [A-Z][\w’'-]+)?\.?$)|"
     r"^-*\s*with assistance from\b|^to contact the (?:reporter|editor)s?\b|^forwarded by\b|unsubscribe|"
     r"^correction\s*:|^clarification\s*:|(?-i:^[A-Z][A-Z ’'&-]{2,40}\.?$)|edited for length and clarity|"
-    r"^the article was translated from\b|"
+    r"^the article was translated from\b|^follow (?:the|our|us)\b|comments are closed|in your inbox|^sign up\b|"
+    r"^see (?:the )?(?:full|all|more|our)\b|"
+    r"^(?:photographs?|photos?|pictures?|video|illustrations?) by\b|^this (?:article|story) is (?:part|one) of\b|"
     r"^\(?(?:reporting|writing|editing|additional reporting|translated from [\w ]+) by\b|^\(.*\)\.?$)",
     re.I,
 )
@@ -121,6 +123,8 @@ class Proposed:
 _DESCRIBED = re.compile(
     r"(?P<name>[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)+),\s+(?P<description>(?:(?:the|a|an)\s+|who\s+)[a-z][^,]{2,200}?),"
 )
+# "Gheorghe Bivol, 74," (a name and an age): a later "he" is that person.
+_AGED = re.compile(r"(?P<name>[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)+),\s+\d{1,3},")
 # A sentence whose subject denies or rejects something: "it" in the next is that subject.
 _DENYING = re.compile(r"^(?P<name>[A-Z][^,]{2,60}?)\s+(?:denies|denied|rejects|rejected|dismisses|dismissed)\b")
 
@@ -158,7 +162,8 @@ _CIRCUMSTANCE = re.compile(
     r"\s+(?:on condition of anonymity|in an interview(?: with [^,]+)?|by (?:tele)?phone|in a written reply\b.*)$", re.I
 )
 _ISSUED = re.compile(
-    r"^(?:(?:a|an|the)\s+)?(?:statement|press release|post|report|figures|data|statistics|numbers|documents?|"
+    r"^(?:(?:a|an|the)\s+)?(?:(?:preliminary|official|final|initial)\s+)?(?:statement|press release|post|report|"
+    r"results|figures|data|statistics|numbers|documents?|"
     r"press service|press office)\s+(?:(?:released|published|issued|compiled|posted)\s+)?(?:from|by|of)\s+",
     re.I,
 )
@@ -263,14 +268,15 @@ _TAIL = re.compile(
     r"(?P<rest>(?:,.*?|\s+(?:with\s+reference\s+to|referring\s+to|citing|quoting)\s.*?)?)[.!?\"”]*$"
 )
 _TAIL_TOLD = re.compile(
-    rf",\s*(?:as\s+)?(?P<who>[^,]+?(?:,\s*[^,]+?,)?)\s+(?P<verb>told)\s+(?P<whom>[^,]+?){WHEN}[.!?\"”]*$"
+    rf",\s*(?:as\s+)?(?P<who>[^,]+?(?:,\s*[^,]+?,)?)\s+(?P<verb>told)\s+(?P<whom>(?:me|us)(?=\s+(?:as|while|when|after|in|at|on|by)\b)|[^,]+?)"
+    rf"(?:{WHEN}[.!?\"”]*$|(?<=me)\s.*$|(?<=us)\s.*$)"
 )
 _TAIL_AS = re.compile(r",\s*(?:as\s+|it\s+was\s+)(?:reported|cited|stated)\s+by\s+(?P<who>.+?)[.!?\"”]*$", re.I)
 _TAIL_ACCORDING = re.compile(r",\s*(?P<link>according\s+to\s+|per\s+)(?P<who>.+?)[.!?\"”]*$", re.I)
 # "<claim>,” said Armen Petrosyan, the head of the rescue service." (the verb first)
 _TAIL_INVERTED = re.compile(
     r",[”\"]?\s*(?P<verb>said|says|added|adds|wrote|writes|announced|stated|confirmed|reported)\s+(?!to\b)"
-    r"(?P<who>(?:[A-Z]|the\s|a\s|an\s)[^,]*?(?:,\s*[^,]+?)?)[.!?\"”]*$"
+    r"(?P<who>(?:[A-Z]|the\s|a\s|an\s)[^,]*?(?:,.*?)?)[.!?\"”]*$"
 )
 # "<claim>, our agency was informed by diplomatic sources." (the publisher was told)
 _TAIL_INFORMED = re.compile(
@@ -295,7 +301,7 @@ _HEAD = re.compile(
     rf"^(?P<who>[A-Z][^,]*?(?:{RELAYING}|{APPOSITIVE})?)\s+(?:(?:has|have|had)\s+)?(?P<verb>{SAYING}){WHEN}"
     r"(?:\s+in\s+(?:comments|remarks|an interview|a statement|an emailed statement|a written statement)\s+to\s+"
     r"(?P<whom>[A-Z][^,]*?)\s+that\s+|\s+to\s+(?P<whom_to>[A-Z][^,]*?)\s+that\s+|"
-    r"(?:\s+(?:during|at|in|after|before|while|on|via)\s+[^,]{1,80}?)\s+that\s+|"
+    r"(?:\s+(?:during|at|in|after|before|while|on|via|outside|near|inside|following|from)\s+[^,]{1,80}?)\s+that\s+|"
     rf"(?P<link>{RELAYING})?\s+(?:that\s+)?)(?P<claim>.+)$"
 )
 _HEAD_TOLD = re.compile(
@@ -364,26 +370,35 @@ def attribute(sentence: str) -> tuple[str, Chain, list[str]] | None:
         return claim, _publisher([(_named(split.group("who")), None, said)], REPORTED, said), [split.group("verb")]
     found = _tail(body)
     if found is not None:
-        claim, chain, cues = found
         # Attributions within attributions: "<claim>, the ministry said, as reported by
         # Anadolu"; "<claim>, a diplomat told RIA, Reuters reported"; "<the ministry
         # denied any build-up>, the Times said". The inner source is further up.
-        inner = _tail(claim) or _said_within(claim)
-        if inner is not None:
-            claim, upstream, more = inner
-            # Told something ("a diplomat told RIA"): the reporter relays RIA's report.
-            relation = CITING if len(upstream) > 1 and upstream[1][1] == SAID_TO else upstream[0][1]
-            chain = _join(chain, upstream[1:], relation)
-            cues += more
+        claim, chain, cues = found
+        return _within(claim, chain, cues, _tail(claim) or _said_within(claim))
+    found = _head(body)
+    if found is not None:
+        # "Munteanu says <the ministry has told him that ...>": the ministry is further up.
+        claim, chain, cues = found
+        return _within(claim, chain, cues, _told_within(claim))
+    return None
+
+
+def _within(claim: str, chain: Chain, cues: list[str], inner) -> tuple[str, Chain, list[str]]:
+    """The chain continued by an attribution found within its claim, if any."""
+    if inner is None:
         return claim, chain, cues
-    return _head(body)
+    claim, upstream, more = inner
+    # Told something ("a diplomat told RIA"): the reporter relays RIA's report.
+    relation = CITING if len(upstream) > 1 and upstream[1][1] == SAID_TO else upstream[0][1]
+    return claim, _join(chain, upstream[1:], relation), [*cues, *more]
 
 
 # Before a sentence: a live blog's time, a flag; "In a post on X," / "In a statement,".
 _PREFIX = re.compile(r"^(?:\d{1,2}[:.]\d{2}\s*[-–—]+\s*)?(?:(?:BREAKING|UPDATE|LATEST|JUST IN|URGENT)\s*:\s*)?")
 _LEAD_IN = re.compile(
     r"^In\s+(?:a|an|its|his|her|their)\s+(?:[\w-]+\s+){0,2}(?:post|statement|tweet|interview|message|letter|video|"
-    r"report|briefing)\b[^,]{0,60},\s*|^(?:Noting|Adding|Stressing|Recalling)\s+that\s+[^,]+,\s*",
+    r"report|briefing)\b[^,]{0,60},\s*|^(?:Noting|Adding|Stressing|Recalling)\s+that\s+[^,]+,\s*|"
+    r"^In\s+[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)?,\s*(?=(?:the\s+)?[A-Z]?[\w’'-]+)",
     re.I,
 )
 
@@ -437,6 +452,9 @@ def _tail(body: str) -> tuple[str, Chain, list[str]] | None:
                     [cue, *cues],
                 )
     match = _TAIL_TOLD.search(body)
+    # Not "<subject>, says <the ministry has told him that ...>": a that-clause is what was told.
+    if match and re.search(r"\bthat\b", match.group("whom")):
+        match = None
     if match and len(match.group("who").split()) <= 14 and len(match.group("whom").split()) <= 8:
         # "<claim>, the governor told the Associated Press": the reporter is who was told.
         whom, who = _clean_mention(match.group("whom")), _named(match.group("who"))
@@ -497,7 +515,7 @@ def _told(who: str, whom: str, told: str) -> Chain:
         "our agency",
     ):
         return [("", SAID_TO, told), (who, None, told)]
-    if whom[:1].islower() and not re.match(r"(?:the|a|an)\s+[A-Z]", whom):
+    if whom[:1].islower() and not re.match(r"(?:the|a|an)\s+[A-Z]|(?:him|her|them)$", whom):
         # An audience ("shippers", "the ministry's weekly briefing"), not a reporter relaying it.
         return _publisher([(who, None, told)], REPORTED, told)
     return _publisher([(whom, SAID_TO, told), (who, None, told)], REPORTED, told)
@@ -602,6 +620,22 @@ _WITHIN = re.compile(
 def _said_within(claim: str) -> tuple[str, Chain, list[str]] | None:
     """A claim that is itself somebody's statement ("the ministry denied any
     build-up"): what they said (a denial stays whole), and who said it."""
+    return _told_within(claim) or _stated_within(claim)
+
+
+def _told_within(claim: str) -> tuple[str, Chain, list[str]] | None:
+    """A claim that tells who had it from whom ("the education ministry has told him that
+    ..."): what was told, and the chain of the telling."""
+    told = _HEAD_TOLD.match(claim[:1].upper() + claim[1:])  # read as a sentence
+    if not told or len(told.group("who").split()) > 8 or len(told.group("whom").split()) > 4:
+        return None
+    who = _named(told.group("who"))
+    if claim.startswith(who[:1].lower() + who[1:]):
+        who = who[:1].lower() + who[1:]  # the text's own words
+    return told.group("claim"), _told(who, told.group("whom"), claim[: told.end("whom")]), ["told"]
+
+
+def _stated_within(claim: str) -> tuple[str, Chain, list[str]] | None:
     match = _WITHIN.match(claim)
     if not match or len(match.group("who").split()) > 8 or _PASSIVE.search(match.group("who")):
         return None
@@ -664,6 +698,7 @@ def _proposal(sentence: str, read: str, found, published: date | None) -> Propos
     # (a quote split around who said it).
     quote = claim.strip(" ,") if claim.strip(" ,") in sentence else sentence
     described = tuple((m.group("name"), m.group("description")) for m in _DESCRIBED.finditer(sentence))
+    described += tuple((m.group("name"), "") for m in _AGED.finditer(sentence))
     denying = _DENYING.match(_PREFIX.sub("", sentence)) if found is None else None
     described += ((denying.group("name"), ""),) if denying else ()
     return Proposed(sentence, quote, claim_text, hops, tuple(cues), event_date(quote, published), described)

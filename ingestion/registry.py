@@ -272,6 +272,8 @@ _PERSON_TITLES = {
     "secretary", "spokesman", "spokeswoman", "spokesperson", "minister", "president", "adviser", "advisor",
     "ambassador", "envoy", "governor", "mayor", "director", "head", "chief", "representative", "chairman",
     "chairwoman", "commander", "aide", "officer", "deputy", "admiral", "colonel", "captain", "lieutenant",
+    "editor", "editor-in-chief", "founder", "lawyer", "attorney", "judge", "prosecutor", "mp", "senator",
+    "candidate", "leader",
 }  # fmt: skip
 
 

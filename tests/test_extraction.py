@@ -207,6 +207,21 @@ def chain(sentence: str) -> tuple[str, list[tuple[str, str | None]]]:
             [("", "reported"), ("They", None)],
         ),
         (
+            "“There were 40 children in every class,” says Elena Rotaru, 61, who has taught here for 35 years.",
+            "“There were 40 children in every class",
+            [("", "reported"), ("Elena Rotaru", None)],
+        ),
+        (
+            "Ion Munteanu, the village mayor, says the education ministry has told him that the school will close.",
+            "the school will close.",
+            [("", "reported"), ("Ion Munteanu", "citing"), ("him", "said_to"), ("the education ministry", None)],
+        ),
+        (
+            "In Ankara, the Turkish Foreign Ministry said in a statement that the protocol was an important step.",
+            "the protocol was an important step.",
+            [("", "reported"), ("the Turkish Foreign Ministry", None)],
+        ),
+        (
             "Shahbazov: Azerbaijan to raise gas exports to Europe.",
             "Azerbaijan to raise gas exports to Europe.",
             [("", "reported"), ("Shahbazov", None)],
