@@ -126,16 +126,23 @@ class ProposalAdmin(BaseAdmin):
         else:
             action = request.POST.get("bulk", "")
             ids = [parse_id(value) for value in request.POST.getlist("selected")]
-        ids = [pk for pk in ids if pk is not None]
+        # Each once, and no more than a page holds: a forged form naming thousands would
+        # otherwise be a message each.
+        ids = list(dict.fromkeys(pk for pk in ids if pk is not None))[:PAGE]
         if action not in ("accept", "reject") or not ids:
             messages.warning(request, "Tick the proposals to decide, then accept or reject them.")
             return
         by_id = Proposal.objects.filter(document=document).in_bulk(ids)
         done, refused = 0, []
+        strangers = [str(pk) for pk in ids if pk not in by_id]
+        if strangers:
+            refused.append(
+                f"Not this document's proposals, left alone: {', '.join(strangers[:10])}"
+                f"{' and more' if len(strangers) > 10 else ''}."
+            )
         for pk in ids:
             proposal = by_id.get(pk)
             if proposal is None:
-                refused.append(f"Proposal {pk} is not one of this document's.")
                 continue
             try:
                 with transaction.atomic():

@@ -242,7 +242,14 @@ WHEN = (
 )
 # Where or how it was said, after the verb: "during a visit to the site", "in a written
 # reply to questions from the Courier", "on Telegram".
-CIRCUMSTANCE = r"(?:\s+(?:during|at|in|after|before|while|on|to|via)\s+[^,]{1,80}?)?"
+WHERE = r"(?:during|at|in|after|before|while|on|to|via|outside|near|inside|following|from)"
+CIRCUMSTANCE = rf"(?:\s+{WHERE}\s+[^,]{{1,80}}?)?"
+# The article's own words for itself (its publisher): "our agency", "our correspondent", "me".
+OURSELVES = re.compile(
+    r"(?:we|us|me|I|researchers|(?:our|this)\s+(?:agency|newspaper|correspondent|reporters?|website|channel|outlet|"
+    r"team|newsroom|editors?|researchers))",
+    re.I,
+)
 RELAYING = r",\s*(?:citing|quoting)\s+[^,]+,|,\s*(?:which|who)\s+(?:in\s+turn\s+)?(?:cited|quoted)\s+[^,]+,"
 # A description or a name set off by commas after the subject: "South Caucasus Railway,
 # the Russian-owned operator of Armenia's network,"; "Its mayor, Gohar Sargsyan,".
@@ -280,7 +287,7 @@ _TAIL_INVERTED = re.compile(
 )
 # "<claim>, our agency was informed by diplomatic sources." (the publisher was told)
 _TAIL_INFORMED = re.compile(
-    r",\s*(?:(?:our|this|the)\s+(?:agency|newspaper|correspondent|website|channel|outlet|reporter)|we)\s+"
+    rf",\s*{OURSELVES.pattern}\s+"
     r"(?:was|were|has been|have been|had been)\s+(?P<verb>informed|told)\s+(?:about\s+[^,]*?\s+)?(?:by|from)\s+"
     r"(?P<who>.+?)[.!?\"”]*$",
     re.I,
@@ -301,7 +308,7 @@ _HEAD = re.compile(
     rf"^(?P<who>[A-Z][^,]*?(?:{RELAYING}|{APPOSITIVE})?)\s+(?:(?:has|have|had)\s+)?(?P<verb>{SAYING}){WHEN}"
     r"(?:\s+in\s+(?:comments|remarks|an interview|a statement|an emailed statement|a written statement)\s+to\s+"
     r"(?P<whom>[A-Z][^,]*?)\s+that\s+|\s+to\s+(?P<whom_to>[A-Z][^,]*?)\s+that\s+|"
-    r"(?:\s+(?:during|at|in|after|before|while|on|via|outside|near|inside|following|from)\s+[^,]{1,80}?)\s+that\s+|"
+    rf"(?:\s+{WHERE}\s+[^,]{{1,80}}?)\s+that\s+|"
     rf"(?P<link>{RELAYING})?\s+(?:that\s+)?)(?P<claim>.+)$"
 )
 _HEAD_TOLD = re.compile(
@@ -504,16 +511,7 @@ _RELAYED_IN = re.compile(
 
 def _told(who: str, whom: str, told: str) -> Chain:
     """``who`` told ``whom``: the publisher relays whom's report, or was told itself ("me", "us")."""
-    if whom.casefold() in (
-        "me",
-        "us",
-        "researchers",
-        "our researchers",
-        "our reporter",
-        "our correspondent",
-        "this newspaper",
-        "our agency",
-    ):
+    if OURSELVES.fullmatch(whom):
         return [("", SAID_TO, told), (who, None, told)]
     if whom[:1].islower() and not re.match(r"(?:the|a|an)\s+[A-Z]|(?:him|her|them)$", whom):
         # An audience ("shippers", "the ministry's weekly briefing"), not a reporter relaying it.

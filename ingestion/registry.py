@@ -13,12 +13,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
 
 from sources.models import Source, name_key
 
-if TYPE_CHECKING:
-    from .extraction import Hop, Proposed
+from .extraction import OURSELVES, Hop, Proposed
 
 _DROP = re.compile(r"^(?:the|a|an)\s+|^[A-Z][\w-]*(?:’s|'s)\s+", re.I)
 _STOP = {"the", "of", "a", "an", "and", "for", "news", "agency", "s"}
@@ -206,11 +204,6 @@ class SourceRegistry:
         return self._searched[words]
 
 
-# Words the article uses for itself ("our correspondent reports"): the publisher.
-_OURSELVES = re.compile(
-    r"^(?:we|I|(?:our|this)\s+(?:correspondent|reporter|agency|newspaper|website|channel|team|newsroom|editors?))$",
-    re.I,
-)
 # Words that make a name an organisation's, not a person's, for "he" and "it".
 _ORGANISATION = {
     "ministry", "service", "agency", "news", "press", "committee", "mission", "government", "council", "department",
@@ -278,7 +271,7 @@ _PERSON_TITLES = {
 
 
 def _resolve_hop(mention: str, registry, recent: list[Known], publisher: Known | None) -> Known | None:
-    if not mention or _OURSELVES.match(mention.strip()):
+    if not mention or OURSELVES.fullmatch(mention.strip()):
         return publisher
     pronoun = mention.strip().casefold()
     if pronoun in ("he", "she", "it", "they", "him", "her", "them"):

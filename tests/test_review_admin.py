@@ -202,6 +202,23 @@ def test_ticked_proposals_are_decided_together_one_refused_leaving_the_others_de
     assert Claim.objects.count() == 2
 
 
+def test_a_forged_form_naming_hundreds_of_proposals_gets_one_message(editor, document):
+    client = logged_in(editor)
+    # Beyond Django's 1,000 fields a form is a 400 before any of it is read.
+    too_many = client.post(page_of(document), {"bulk": "reject", "selected": [str(pk) for pk in range(5000)]})
+    assert too_many.status_code == 400
+
+    response = client.post(
+        page_of(document), {"bulk": "reject", "selected": [str(pk) for pk in range(10**6, 10**6 + 900)]}, follow=True
+    )
+
+    (message,) = [str(m) for m in response.context["messages"]]
+    assert message.startswith("Not this document's proposals, left alone: 1000000, 1000001") and message.endswith(
+        "and more."
+    )
+    assert not Proposal.objects.exclude(status="pending").exists()
+
+
 def test_a_proposal_decided_already_is_not_decided_again(editor, document):
     proposal = troops(document)
     client = logged_in(editor)
